@@ -1,0 +1,216 @@
+"""Parsing registry files (CSV, YAML) into validated account rows.
+
+A bad row never stops the good ones: each problem comes back as ``FILE:LINE: reason``
+(the CSV header is line 1) while every valid row is returned for import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config.platforms import IdentityError, canonical_platform, normalise_account
+from config.settings import valid_region
+
+FIELDS = (
+    "institution",
+    "region",
+    "platform",
+    "handle",
+    "url",
+    "feed_url",
+    "owner_email",
+    "dormant_after_days",
+    "note",
+)
+REQUIRED = ("institution", "platform", "url")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+class RegistryError(ValueError):
+    """The file as a whole cannot be read (missing, wrong format, no header)."""
+
+
+@dataclass
+class RegistryRow:
+    line: int
+    institution: str
+    platform: str
+    url: str
+    region: str = ""
+    handle: str = ""
+    feed_url: str = ""
+    owner_email: str = ""
+    dormant_after_days: int | None = None
+    note: str = ""
+    id: int | None = None  # present in exports, so a round trip keeps ids
+
+    def as_record(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in FIELDS}
+
+
+@dataclass
+class ParseResult:
+    rows: list[RegistryRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def parse_registry(path: str | Path) -> ParseResult:
+    p = Path(path)
+    if not p.exists():
+        raise RegistryError(f"{p}: file not found")
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        raw = _csv_rows(text, str(p))
+    elif suffix in (".yaml", ".yml"):
+        raw = _yaml_rows(text, str(p))
+    else:
+        raise RegistryError(f"{p}: unknown registry format {suffix!r}; use .csv, .yaml or .yml")
+    return validate_rows(raw, str(p))
+
+
+def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RegistryError(f"{name}: empty file; the first line must be a header") from None
+    header = [h.strip().lower() for h in header]
+    missing = [f for f in REQUIRED if f not in header]
+    if missing:
+        raise RegistryError(f"{name}:1: header lacks required column(s) {', '.join(missing)}")
+    out = []
+    for record in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            out.append((line, {"__error__": f"{len(record)} cells but the header has {len(header)}"}))
+            continue
+        out.append((line, dict(zip(header, record))))
+    return out
+
+
+def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise RegistryError(f"{name}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if node is None:
+        return []
+    # Accept both a bare list and {accounts: [...]}.
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "accounts":
+                node = value
+                break
+        else:
+            raise RegistryError(f"{name}: expected a list of accounts (or an 'accounts:' list)")
+    if not isinstance(node, yaml.SequenceNode):
+        raise RegistryError(f"{name}: expected a list of accounts")
+    out = []
+    for item in node.value:
+        line = item.start_mark.line + 1
+        if not isinstance(item, yaml.MappingNode):
+            out.append((line, {"__error__": "each account must be a mapping of field: value"}))
+            continue
+        data = yaml.SafeLoader(yaml.serialize(item)).get_single_data()
+        out.append((line, data))
+    return out
+
+
+def validate_rows(raw: list[tuple[int, dict[str, Any]]], name: str) -> ParseResult:
+    result = ParseResult()
+    for line, data in raw:
+        try:
+            result.rows.append(validate_row(line, data))
+        except ValueError as exc:
+            result.errors.append(f"{name}:{line}: {exc}")
+    return result
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
+    if "__error__" in data:
+        raise ValueError(data["__error__"])
+    data = {str(k).strip().lower(): v for k, v in data.items() if k is not None}
+    unknown = [k for k in data if k not in FIELDS and k != "id" and k]
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r}; fields are {', '.join(FIELDS)}")
+    for f in REQUIRED:
+        if not _text(data.get(f)):
+            if f == "url" and _text(data.get("handle")):
+                continue
+            raise ValueError(f"{f} is required")
+    try:
+        platform = canonical_platform(_text(data.get("platform")))
+        url, handle = normalise_account(platform, _text(data.get("url")), _text(data.get("handle")))
+    except IdentityError as exc:
+        raise ValueError(str(exc)) from None
+    region = _text(data.get("region"))
+    if region and not valid_region(region):
+        raise ValueError(f'region "{region}" is not a Kemendagri code like "16", "16.06" or "16.06.01"')
+    email = _text(data.get("owner_email"))
+    if email and not _EMAIL.match(email):
+        raise ValueError(f'owner_email "{email}" is not an email address')
+    feed_url = _text(data.get("feed_url"))
+    if feed_url:
+        try:
+            from config.platforms import normalise_web_url
+
+            normalise_web_url(feed_url)
+        except IdentityError as exc:
+            raise ValueError(f"feed_url: {exc}") from None
+    days_raw = _text(data.get("dormant_after_days"))
+    days = None
+    if days_raw:
+        if not days_raw.isdigit() or int(days_raw) < 1:
+            raise ValueError(f'dormant_after_days "{days_raw}" must be a whole number of days, at least 1')
+        days = int(days_raw)
+    ident = _text(data.get("id"))
+    return RegistryRow(
+        line=line,
+        institution=_text(data.get("institution")),
+        platform=platform,
+        url=url,
+        region=region,
+        handle=handle,
+        feed_url=feed_url,
+        owner_email=email,
+        dormant_after_days=days,
+        note=_text(data.get("note")),
+        id=int(ident) if ident.isdigit() else None,
+    )
+
+
+def dump_rows(records: list[dict[str, Any]], fmt: str) -> str:
+    """Write accounts as CSV or YAML, ids first, so a re-import changes nothing."""
+    cols = ("id",) + FIELDS
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        for r in records:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in cols})
+        return buf.getvalue()
+    if fmt == "yaml":
+        items = [{k: r[k] for k in cols if r.get(k) not in (None, "")} for r in records]
+        return yaml.safe_dump({"accounts": items}, allow_unicode=True, sort_keys=False)
+    raise ValueError(f"unknown format {fmt!r}")

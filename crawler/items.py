@@ -1,0 +1,35 @@
+"""Items the spiders yield: one :class:`Observation` per account per check."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+OUTCOMES = ("ok", "not_modified", "error", "not_found", "unsupported", "blocked")
+
+
+@dataclass
+class Observation:
+    account_id: int
+    checked_at: datetime
+    outcome: str
+    http_status: int | None = None
+    activity_at: datetime | None = None
+    activity_url: str | None = None
+    activity_title: str | None = None
+    evidence: str | None = None
+    error: str | None = None
+    duration_ms: int = 0
+    bytes: int = 0
+    requests: int = 0
+    not_modified: bool = False
+    # Not stored as columns: HTTP validators to save, and ids resolved during the check.
+    validators: list[dict[str, Any]] = field(default_factory=list)
+    resolved_id: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("validators")
+        out.pop("resolved_id")
+        return out

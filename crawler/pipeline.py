@@ -1,0 +1,43 @@
+"""The item pipeline: every Observation goes into storage as soon as it is made."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from crawler.items import Observation
+from storage.db import open_db
+from storage.observations import record_observation
+
+
+class ObservationPipeline:
+    def __init__(self, db_path: str, check_every_s: int):
+        self.db_path = db_path
+        self.interval = timedelta(seconds=check_every_s)
+        self.db: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "ObservationPipeline":
+        return cls(crawler.settings.get("PANTAU_DB"), crawler.settings.getint("PANTAU_CHECK_EVERY_S"))
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.db = open_db(self.db_path, migrate=False)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.db is not None:
+            self.db.conn.close()
+            self.db = None
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, Observation):
+            return item
+        # One transaction per observation: a crash mid-run loses at most the checks in
+        # flight, never half of one.
+        record_observation(
+            self.db,
+            item.row(),
+            next_check_at=item.checked_at + self.interval,
+            validators=item.validators,
+            resolved_id=item.resolved_id,
+        )
+        return item

@@ -1,0 +1,1 @@
+"""The offline demonstration: local sites on loopback, a local mail sink."""

@@ -1,0 +1,41 @@
+"""Plain feeds (RSS, Atom): the newest entry is the evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.dates import Candidate
+from crawler.extract import parse_feed
+from crawler.items import Observation
+from spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
+
+
+async def read_feed(spider: AccountSpider, check: Check, response: Response, *, label: str = "feed") -> Candidate | None:
+    """The newest credible entry of a feed response (or of the last parse, on a 304)."""
+    if response.status == 304:
+        return candidate_from_json(check.cached(response))
+    if response.status >= 400:
+        raise spider.http_error(response, f"{label} {response.url}")
+    cands, err = parse_feed(response.body, response.url, check.now)
+    if err:
+        raise CheckFailed("error", f"{response.url} is not a readable feed: {err}", response.status)
+    best = spider.newest(cands, check.now)
+    check.remember(response, candidate_to_json(best))
+    return best
+
+
+class FeedSpider(AccountSpider):
+    name = "feed"
+    platforms = ("feed",)
+
+    def first_url(self, account: dict[str, Any]) -> str | None:
+        return account.get("feed_url") or account["url"]
+
+    def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
+        return {"conditional": True, "robots": True}
+
+    async def observe(self, check: Check, response: Response) -> Observation:
+        best = await read_feed(self, check, response)
+        return check.observation("ok", best)

@@ -1,0 +1,156 @@
+"""Websites: feeds, the WordPress REST API, sitemaps and dated articles on the home page.
+
+The order follows DESIGN.md — discovered feeds, then the WordPress API, then sitemaps —
+and the home page's article dates always count; the newest credible date wins. Each
+fallback is only fetched when the sources before it found nothing, which keeps a
+national pass near two requests per site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.http import Response
+
+from crawler.dates import Candidate
+from crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
+from crawler.items import Observation
+from spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
+from spiders.feed import read_feed
+
+COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
+MAX_FEEDS = 2
+
+
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
+
+
+class WebsiteSpider(AccountSpider):
+    name = "website"
+    platforms = ("website",)
+
+    def first_url(self, account: dict[str, Any]) -> str | None:
+        return account["url"] if account["url"].count("/") > 2 else account["url"] + "/"
+
+    def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
+        return {"conditional": True, "robots": True}
+
+    async def observe(self, check: Check, response: Response) -> Observation:
+        if response.status >= 400:
+            # A website's missing home page is a broken site, not a vanished account.
+            raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
+        home = self._home(check, response)
+        cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
+        errors: list[str] = []
+
+        feeds = [check.account["feed_url"]] if check.account.get("feed_url") else list(home["feeds"])[:MAX_FEEDS]
+        for url in feeds:
+            got = await self._try_feed(check, url, errors)
+            if got:
+                cands.append(got)
+        if not feeds and not home.get("wp_api"):
+            for path in COMMON_FEED_PATHS:
+                got = await self._try_feed(check, _origin(response.url) + path, errors, quiet=True)
+                if got:
+                    cands.append(got)
+                    break
+        found_feed = any(c.source == "feed" for c in cands)
+        if not found_feed and home.get("wp_api"):
+            got = await self._try_wp(check, home["wp_api"], errors)
+            if got:
+                cands.append(got)
+        if not any(c.source in ("feed", "wp-api") for c in cands):
+            got = await self._try_sitemaps(check, response.url, errors)
+            if got:
+                cands.append(got)
+        best = self.newest(cands, check.now)
+        if best is None and errors:
+            check.notes.extend(errors)
+        return check.observation("ok", best, error="; ".join(errors[:3]) or None)
+
+    def _home(self, check: Check, response: Response) -> dict[str, Any]:
+        if response.status == 304 and check.cached(response):
+            return check.cached(response)
+        info = parse_page(response.body, response.url, check.now,
+                          encoding=getattr(response, "encoding", None))
+        home = {
+            "feeds": info.feeds,
+            "wp_api": info.wp_api,
+            "page_best": candidate_to_json(self.newest(info.candidates, check.now)),
+        }
+        check.remember(response, home)
+        return home
+
+    async def _try_feed(self, check: Check, url: str, errors: list[str], quiet: bool = False) -> Candidate | None:
+        try:
+            response = await check.fetch(url, conditional=True)
+            if quiet and response.status >= 400:
+                return None
+            return await read_feed(self, check, response)
+        except CheckFailed as exc:
+            if not quiet:
+                errors.append(str(exc))
+            return None
+
+    async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> Candidate | None:
+        url = urljoin(api_root if api_root.endswith("/") else api_root + "/",
+                      "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title")
+        try:
+            response = await check.fetch(url, conditional=True)
+        except CheckFailed as exc:
+            errors.append(str(exc))
+            return None
+        if response.status == 304:
+            return candidate_from_json(check.cached(response))
+        if response.status >= 400:
+            return None  # many sites switch the REST API off; not an error of the site
+        cands, err = parse_wp_posts(response.body, url, check.now)
+        if err:
+            errors.append(f"WordPress API {url}: {err}")
+            return None
+        best = self.newest(cands, check.now)
+        check.remember(response, candidate_to_json(best))
+        return best
+
+    async def _try_sitemaps(self, check: Check, home_url: str, errors: list[str]) -> Candidate | None:
+        origin = _origin(home_url)
+        sitemaps: list[str] = []
+        try:
+            robots = await check.fetch(origin + "/robots.txt", robots=False)
+            if robots.status == 200:
+                sitemaps = sitemaps_from_robots(robots.body, origin)
+        except CheckFailed:
+            pass
+        if not sitemaps:
+            sitemaps = [origin + "/sitemap.xml"]
+        for url in sitemaps[:2]:
+            got = await self._read_sitemap(check, url, errors, depth=0)
+            if got:
+                return got
+        return None
+
+    async def _read_sitemap(self, check: Check, url: str, errors: list[str], depth: int) -> Candidate | None:
+        try:
+            response = await check.fetch(url, conditional=True)
+        except CheckFailed as exc:
+            errors.append(str(exc))
+            return None
+        if response.status == 304:
+            return candidate_from_json(check.cached(response))
+        if response.status >= 400:
+            return None
+        cands, children, err = parse_sitemap(response.body, url, check.now)
+        if err:
+            errors.append(f"sitemap {url}: {err}")
+            return None
+        best = self.newest(cands, check.now)
+        if best is None and children and depth == 0:
+            # An index: its newest child sitemap holds the newest posts.
+            best = await self._read_sitemap(check, children[0], errors, depth=1)
+            # An unchanged index says nothing of its children: never answer it from cache.
+            return best
+        check.remember(response, candidate_to_json(best))
+        return best

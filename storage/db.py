@@ -1,0 +1,209 @@
+"""The SQLite store: opening it, its schema and forward migrations.
+
+All SQL lives in ``storage/``; other rooms call the named functions in
+``storage.accounts``, ``storage.observations`` and ``storage.outbox``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+SCHEMA_SET = "pantau"
+migrations = Migrations(SCHEMA_SET)
+T = TypeVar("T")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["institutions"].create(
+        {"id": int, "name": str, "region": str, "created_at": str}, pk="id", not_null={"name"}
+    )
+    db["institutions"].create_index(["name", "region"], unique=True)
+    db["accounts"].create(
+        {
+            "id": int,
+            "institution_id": int,
+            "platform": str,
+            "url": str,
+            "handle": str,
+            "feed_url": str,
+            "owner_email": str,
+            "region": str,
+            "dormant_after_days": int,
+            "note": str,
+            "created_at": str,
+            "updated_at": str,
+            "retired_at": str,
+            "retired_reason": str,
+            # Facts learnt from checks.
+            "resolved_id": str,  # e.g. a YouTube channel id resolved once from the channel page
+            "last_checked_at": str,
+            "last_outcome": str,
+            "last_error": str,
+            "consecutive_failures": int,
+            "last_activity_at": str,
+            "last_activity_url": str,
+            "last_activity_title": str,
+            "evidence": str,
+            "next_check_at": str,
+            # The stored status (derived by monitor/ policy; kept to detect transitions).
+            "status": str,
+            "status_reason": str,
+            "status_changed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("institution_id", "institutions", "id")],
+        defaults={"consecutive_failures": 0, "status": "unknown"},
+        not_null={"platform", "url"},
+    )
+    db["accounts"].create_index(["platform", "url"], unique=True)
+    db["accounts"].create_index(["next_check_at"])
+    db["accounts"].create_index(["region"])
+    db["observations"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "checked_at": str,
+            "outcome": str,  # ok | not_modified | error | not_found | unsupported | blocked
+            "http_status": int,
+            "activity_at": str,
+            "activity_url": str,
+            "activity_title": str,
+            "evidence": str,
+            "error": str,
+            "duration_ms": int,
+            "bytes": int,
+            "requests": int,
+            "not_modified": int,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["observations"].create_index(["account_id", "checked_at"])
+    db["attestations"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "activity_at": str,
+            "url": str,
+            "note": str,
+            "attested_by": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["status_changes"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "old_status": str,
+            "new_status": str,
+            "reason": str,
+            "changed_at": str,
+            "days_inactive": int,
+            "last_activity_at": str,
+            "last_activity_url": str,
+            "last_activity_title": str,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["status_changes"].create_index(["changed_at"])
+    db["status_changes"].create_index(["account_id", "changed_at"])
+    db["http_validators"].create(
+        {
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "result": str,  # JSON of what the last full parse of this URL found
+            "updated_at": str,
+        },
+        pk="url",
+    )
+    # The alert outbox: one row per (account, kind, episode), written with the status change.
+    db["alerts"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "status_change_id": int,
+            "kind": str,
+            "episode": str,
+            "created_at": str,
+            "processed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id"), ("status_change_id", "status_changes", "id")],
+    )
+    db["alerts"].create_index(["account_id", "kind", "episode"], unique=True)
+    db["alerts"].create_index(["processed_at"])
+    # One row per alert and recipient address: sent once, retried until then.
+    db["deliveries"].create(
+        {
+            "id": int,
+            "alert_id": int,
+            "email": str,
+            "language": str,
+            "created_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="id",
+        foreign_keys=[("alert_id", "alerts", "id")],
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["alert_id", "email"], unique=True)
+    db["deliveries"].create_index(["sent_at"])
+    db["reports"].create(
+        {"id": int, "week": str, "email": str, "sent_at": str, "files": str},
+        pk="id",
+    )
+    db["reports"].create_index(["week", "email"], unique=True)
+    db["daemon"].create(
+        {"id": int, "pid": int, "host": str, "started_at": str, "heartbeat_at": str, "state": str},
+        pk="id",
+    )
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (and create) the store in WAL mode, with a busy timeout so a second writer waits."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    # WAL with synchronous=NORMAL keeps every committed transaction intact after a crash of
+    # the process (only a power loss may drop the last ones), and costs far fewer fsyncs.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        retry_locked(lambda: migrations.apply(db))
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return len(migrations.applied(db))
+
+
+def retry_locked(fn: Callable[[], T], attempts: int = 8, delay: float = 0.25) -> T:
+    """Run ``fn``, retrying when another process holds the write lock past the busy timeout."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or i == attempts - 1:
+                raise
+            time.sleep(delay * (2**i))
+    raise AssertionError("unreachable")
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    return list(db.query(sql, params))
