@@ -480,6 +480,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # Every failed download is already an observation with its error; Scrapy's own
+        # tracebacks for them would only bury the summary.
+        for name in ("scrapy", "twisted", "py.warnings"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         return args.func(args)
     except CliError as exc:
