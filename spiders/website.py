@@ -23,6 +23,13 @@ COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 MAX_FEEDS = 2
 
 
+def _is_comments_feed(url: str) -> bool:
+    # WordPress announces /comments/feed/ beside the posts feed on every page. Comments are
+    # the public's (and spammers': abandoned sites collect them daily), not the institution's.
+    segments = [s for s in urlsplit(url).path.lower().split("/") if s]
+    return "comments" in segments or "komentar" in segments
+
+
 def _origin(url: str) -> str:
     p = urlsplit(url)
     return f"{p.scheme}://{p.netloc}"
@@ -46,7 +53,8 @@ class WebsiteSpider(AccountSpider):
         cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
         errors: list[str] = []
 
-        feeds = [check.account["feed_url"]] if check.account.get("feed_url") else list(home["feeds"])[:MAX_FEEDS]
+        feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
+                 else [f for f in home["feeds"] if not _is_comments_feed(f)][:MAX_FEEDS])
         for url in feeds:
             got = await self._try_feed(check, url, errors)
             if got:
