@@ -207,3 +207,20 @@ def retry_locked(fn: Callable[[], T], attempts: int = 8, delay: float = 0.25) ->
 
 def rows(db: sqlite_utils.Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
     return list(db.query(sql, params))
+
+
+@migrations()
+def m002_delivery_claims(db: sqlite_utils.Database) -> None:
+    # A send lease: the daemon and `pantau alerts send` may run at the same moment, and
+    # without a claim both would mail the same pending delivery. `failed_at` marks an
+    # address the mail server refused for good (5xx), so it stops being retried and no
+    # longer counts as pending, while its `last_error` stays for the operator.
+    db["deliveries"].add_column("claimed_by", str)
+    db["deliveries"].add_column("claimed_until", str)
+    db["deliveries"].add_column("failed_at", str)
+    # Each run leases the pending deliveries of one address at a time; without this the
+    # lease scans every pending row once per recipient (hundreds of them nationally).
+    db.execute(
+        "create index deliveries_pending_email on deliveries (lower(email)) "
+        "where sent_at is null and failed_at is null"
+    )

@@ -1,0 +1,298 @@
+"""Words and templates shared by the digest and the weekly report, in Indonesian and English.
+
+One template per format (``digest.html``, ``digest.txt``, ``weekly.html``, ``weekly.txt``)
+takes a translations dict ``t`` rather than a template per language, so the two
+languages can never drift apart in structure.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from storage.timefmt import from_iso
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGUAGES = ("id", "en")
+
+STATUS_LABELS = {
+    "id": {
+        "active": "aktif",
+        "warning": "peringatan",
+        "dormant": "tidak aktif (dormant)",
+        "close_recommended": "direkomendasikan ditutup",
+        "unreachable": "tidak dapat dijangkau",
+        "unknown": "tidak diketahui",
+        "retired": "ditutup",
+    },
+    "en": {
+        "active": "active",
+        "warning": "warning",
+        "dormant": "dormant",
+        "close_recommended": "close recommended",
+        "unreachable": "unreachable",
+        "unknown": "unknown",
+        "retired": "retired",
+    },
+}
+
+# The order sections appear in, in a digest and in its subject line.
+KINDS = ("dormant", "close_recommended", "unreachable", "revived")
+
+KIND_LABELS = {
+    "id": {
+        "dormant": "dormant",
+        "close_recommended": "direkomendasikan ditutup",
+        "unreachable": "tidak dapat dijangkau",
+        "revived": "aktif kembali",
+    },
+    "en": {
+        "dormant": "dormant",
+        "close_recommended": "close recommended",
+        "unreachable": "unreachable",
+        "revived": "revived",
+    },
+}
+
+MINISTER = {
+    "id": "Arahan Menteri Komunikasi dan Digital (Feb 2025): akun resmi yang tidak dikelola harus ditutup.",
+    "en": "Minister of Communication and Digital (Feb 2025): an official account that is not run should be closed.",
+}
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali",
+        "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
+        "institution": "Instansi",
+        "platform": "Platform",
+        "account": "Akun",
+        "status": "Status",
+        "days_inactive": "Hari tanpa aktivitas",
+        "days": "hari",
+        "last_post": "Unggahan terakhir",
+        "last_activity": "Aktivitas terakhir",
+        "no_post": "tidak ada unggahan bertanggal yang ditemukan",
+        "reason": "Alasan",
+        "evidence": "Bukti",
+        "region": "Wilayah",
+        "changed_at": "Tercatat",
+        "more": "dan {n} akun lainnya — daftar lengkap ada di lampiran CSV.",
+        "footer": "Pesan ini dikirim otomatis oleh pantau. Status lengkap: `pantau status`.",
+        "attention_one": "{n} akun perlu perhatian",
+        "attention_many": "{n} akun perlu perhatian",
+        "revived_one": "{n} akun aktif kembali",
+        "revived_many": "{n} akun aktif kembali",
+        "weekly_subject": "Laporan mingguan {week}",
+        "weekly_title": "Laporan mingguan akun resmi",
+        "week": "Minggu",
+        "scope": "Cakupan",
+        "all_regions": "seluruh wilayah",
+        "totals": "Jumlah akun per status (saat ini)",
+        "total": "Total",
+        "trend": "Jumlah akun per status, {n} minggu terakhir",
+        "new_dormant": "Baru tidak aktif (dormant) minggu ini",
+        "dormant_now": "Tidak aktif (dormant) saat ini",
+        "close_now": "Direkomendasikan ditutup",
+        "revived": "Aktif kembali minggu ini",
+        "unreachable_now": "Tidak dapat dijangkau",
+        "unknown_now": "Tidak diketahui (perlu konfigurasi)",
+        "none": "Tidak ada.",
+        "more_in_attachment": "… dan {n} lainnya di lampiran.",
+        "attachments": "Lampiran: daftar lengkap setiap bagian (XLSX) dan semua akun di cakupan Anda (CSV).",
+        "all_accounts": "Semua akun",
+        "summary": "Ringkasan",
+        "count": "Jumlah",
+        "url": "URL",
+        "handle": "Handle",
+        "last_activity_url": "URL aktivitas terakhir",
+        "last_activity_title": "Judul aktivitas terakhir",
+        "old_status": "Status lama",
+        "new_status": "Status baru",
+        "last_checked_at": "Terakhir diperiksa",
+        # Sheet names: at most 31 characters in XLSX.
+        "sheet_new_dormant": "Baru dormant",
+        "sheet_close_now": "Direkomendasikan ditutup",
+        "sheet_dormant_now": "Dormant",
+        "sheet_revived": "Aktif kembali",
+        "sheet_unreachable_now": "Tidak dapat dijangkau",
+        "sheet_unknown_now": "Tidak diketahui",
+    },
+    "en": {
+        "sections": "Dormant|Close recommended|Unreachable|Revived",
+        "intro": "These official accounts in your area changed status according to pantau's monitoring.",
+        "institution": "Institution",
+        "platform": "Platform",
+        "account": "Account",
+        "status": "Status",
+        "days_inactive": "Days inactive",
+        "days": "days",
+        "last_post": "Last post",
+        "last_activity": "Last activity",
+        "no_post": "no dated post found",
+        "reason": "Reason",
+        "evidence": "Evidence",
+        "region": "Region",
+        "changed_at": "Recorded",
+        "more": "and {n} more accounts — the full list is in the attached CSV.",
+        "footer": "This message was sent automatically by pantau. Full status: `pantau status`.",
+        "attention_one": "{n} account needs attention",
+        "attention_many": "{n} accounts need attention",
+        "revived_one": "{n} account revived",
+        "revived_many": "{n} accounts revived",
+        "weekly_subject": "Weekly report {week}",
+        "weekly_title": "Weekly report on official accounts",
+        "week": "Week",
+        "scope": "Scope",
+        "all_regions": "all regions",
+        "totals": "Accounts by status (now)",
+        "total": "Total",
+        "trend": "Accounts by status, last {n} weeks",
+        "new_dormant": "Newly dormant this week",
+        "dormant_now": "Dormant now",
+        "close_now": "Close recommended",
+        "revived": "Revived this week",
+        "unreachable_now": "Unreachable",
+        "unknown_now": "Unknown (needs configuration)",
+        "none": "None.",
+        "more_in_attachment": "… and {n} more in the attachment.",
+        "attachments": "Attached: the full list of every section (XLSX) and every account in your scope (CSV).",
+        "all_accounts": "All accounts",
+        "summary": "Summary",
+        "count": "Count",
+        "url": "URL",
+        "handle": "Handle",
+        "last_activity_url": "Last activity URL",
+        "last_activity_title": "Last activity title",
+        "old_status": "Old status",
+        "new_status": "New status",
+        "last_checked_at": "Last checked",
+        "sheet_new_dormant": "Newly dormant",
+        "sheet_close_now": "Close recommended",
+        "sheet_dormant_now": "Dormant",
+        "sheet_revived": "Revived",
+        "sheet_unreachable_now": "Unreachable",
+        "sheet_unknown_now": "Unknown",
+    },
+}
+
+# Colours of the status chart, chosen to read in grey print too (dark = worse).
+STATUS_COLOURS = {
+    "active": "#2e7d32",
+    "warning": "#f9a825",
+    "dormant": "#ef6c00",
+    "close_recommended": "#b71c1c",
+    "unreachable": "#6a1b9a",
+    "unknown": "#9e9e9e",
+    "retired": "#455a64",
+}
+
+
+def translations(language: str) -> dict[str, Any]:
+    lang = language if language in LANGUAGES else "id"
+    t: dict[str, Any] = dict(TEXT[lang])
+    t["statuses"] = STATUS_LABELS[lang]
+    t["kinds"] = KIND_LABELS[lang]
+    t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|")))
+    t["minister"] = MINISTER[lang]
+    t["lang"] = lang
+    return t
+
+
+def web_href(url: Any) -> str | None:
+    """The URL when it is safe to make a link of it: http(s) with a host, nothing else.
+
+    Titles and URLs come from the crawled web; a ``javascript:`` or ``data:`` URL in a
+    mail client would be a link the recipient trusts because pantau sent it.
+    """
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def oneline(value: Any) -> str:
+    """Collapse whitespace so a title from the web cannot add lines to a plain-text mail."""
+    if value is None:
+        return ""
+    return _SPACE.sub(" ", str(value)).strip()
+
+
+def local_time(value: Any, tz: str, language: str = "id", *, with_time: bool = True) -> str:
+    """A stored UTC time shown in the configured zone, e.g. ``22 November 2024 10:00 WIB``."""
+    dt = from_iso(value) if isinstance(value, str) else value
+    if not isinstance(dt, datetime):
+        return ""
+    local = dt.astimezone(ZoneInfo(tz))
+    lang = language if language in LANGUAGES else "id"
+    text = f"{local.day} {MONTHS[lang][local.month - 1]} {local.year}"
+    if with_time:
+        text += f" {local:%H:%M} {local.tzname()}"
+    return text
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        # HTML escapes everything that came from the web; the plain-text part must not.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["href"] = web_href
+    env.filters["oneline"] = oneline
+    return env
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def render(name: str, **context: Any) -> str:
+    global _ENV
+    if _ENV is None:
+        _ENV = environment()
+    return _ENV.get_template(name).render(**context)
+
+
+# Bodies are encoded 7-bit clean (quoted-printable or base64): a government relay without
+# 8BITMIME must still pass Indonesian text through unharmed.
+MAIL_POLICY = email.policy.default.clone(cte_type="7bit")
+
+
+def new_message() -> EmailMessage:
+    return EmailMessage(policy=MAIL_POLICY)
+
+
+def seal(msg: EmailMessage) -> EmailMessage:
+    """Switch header folding to the 998-column limit once the bodies are encoded.
+
+    CPython folds a header that just overflows 78 columns by breaking right after the
+    colon (``Subject:\r\n [pantau] …``), which some filters and clients then see with a
+    leading space; mail filters on ``[pantau]`` are exactly what recipients write.
+    """
+    msg.policy = MAIL_POLICY.clone(max_line_length=998)
+    return msg

@@ -1,0 +1,62 @@
+"""Who hears about an account: recipients by region code, plus the account's own owner."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from config.settings import Config
+
+
+@dataclass(frozen=True)
+class Route:
+    email: str
+    language: str
+    name: str = ""
+
+
+# A registry cell may hold several owners ("humas@x.go.id; admin@x.go.id").
+_SPLIT = re.compile(r"[,;\s]+")
+
+
+def owner_addresses(owner_email: str | None) -> list[str]:
+    """The usable addresses in an ``owner_email`` cell; anything else is dropped.
+
+    The cell comes from a registry file anyone may edit, so only a bare ``user@host``
+    passes — a display name or a stray newline must never reach a mail header.
+    """
+    out = []
+    for part in _SPLIT.split(owner_email or ""):
+        name, addr = parseaddr(part)
+        if addr and addr == part and "@" in addr and not name:
+            out.append(addr)
+    return out
+
+
+def routes_for(cfg: Config, region: str | None, owner_email: str | None) -> list[Route]:
+    """Every ``[[recipients]]`` whose regions cover ``region``, then the owner (in Indonesian).
+
+    One address appears once: an owner who is also a configured recipient keeps the
+    recipient's language, because that is what they asked for.
+    """
+    seen: set[str] = set()
+    routes: list[Route] = []
+    for r in cfg.recipients:
+        key = r.email.lower()
+        if r.covers(region) and key not in seen:
+            seen.add(key)
+            routes.append(Route(r.email, r.language, r.name))
+    for addr in owner_addresses(owner_email):
+        if addr.lower() not in seen:
+            seen.add(addr.lower())
+            routes.append(Route(addr, "id"))
+    return routes
+
+
+def language_of(cfg: Config, email: str, stored: str | None) -> str:
+    """The language for a digest: the configured recipient's now, else what was stored."""
+    for r in cfg.recipients:
+        if r.email.lower() == email.lower():
+            return r.language
+    return stored if stored in ("id", "en") else "id"
