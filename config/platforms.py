@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 PLATFORMS = (
     "website",
@@ -70,7 +70,7 @@ def canonical_platform(name: str) -> str:
 
 
 def normalise_web_url(url: str) -> str:
-    """Scheme and host in lower case, no ``www.``, no default port, no fragment, no trailing slash."""
+    """Scheme and host in lower case, no ``www.``, no default port, no fragment, no bare ``/`` path."""
     raw = (url or "").strip()
     if not raw:
         raise IdentityError("url is empty")
@@ -83,15 +83,54 @@ def normalise_web_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or " " in host:
         raise IdentityError(f'url "{url}" has no host name')
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     netloc = host
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]"
     if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
         netloc += f":{parts.port}"
-    path = parts.path.rstrip("/")
+    # Only the home page's slash goes: "/feed/" and "/feed" are different resources on
+    # many servers (WordPress answers the first and redirects the second).
+    path = "" if parts.path in ("", "/") else parts.path
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+# Platforms that resolve handles whatever their case: "KominfoMuba" and "kominfomuba" are one
+# account there, so they must be one row (and one alert), not two.
+_CASELESS = ("instagram", "x", "telegram", "tiktok", "threads", "facebook", "youtube")
+
+# First path segments that name a post, an invite or a page of the platform itself, never an
+# account: "instagram.com/p/Cxyz" pasted from a share button must not become account "p".
+_NOT_ACCOUNTS = {
+    "instagram": {"p", "reel", "reels", "tv", "explore", "accounts", "direct"},
+    "x": {"i", "intent", "home", "search", "hashtag", "share", "explore", "settings"},
+    "facebook": {"groups", "watch", "share", "events", "photo.php", "story.php", "permalink.php",
+                 "sharer.php", "sharer", "hashtag", "reel", "marketplace"},
+    "telegram": {"joinchat", "addstickers", "share", "proxy", "socks", "iv", "c"},
+    "tiktok": {"discover", "tag", "music", "video", "t"},
+    "threads": {"search", "t"},
+    "youtube": {"watch", "shorts", "playlist", "results", "feed", "live", "embed", "hashtag"},
+}
+
+
+def _mastodon_account(url: str, handle: str) -> tuple[str, str]:
+    # "@user@host" is often pasted into the url column; read it as the handle it is, or it
+    # would normalise to the bare instance ("https://host") and watch the wrong thing.
+    if url.startswith("@") and url.count("@") >= 2 and "/" not in url:
+        handle, url = handle or url, ""
+    if not url and handle.count("@") >= 2:
+        user, _, host = handle.lstrip("@").partition("@")
+        url = f"https://{host}/@{user}"
+    norm = normalise_web_url(url)
+    p = urlsplit(norm)
+    # "/users/name" is the ActivityPub form of the same profile as "/@name", and "/@name/" is
+    # the same page too; Mastodon usernames are unique without regard to case.
+    m = re.match(r"^/(?:@|users/)([A-Za-z0-9_.\-]+)/?$", p.path)
+    if m:
+        user = m.group(1).lower()
+        norm = urlunsplit((p.scheme, p.netloc, f"/@{user}", "", ""))
+        handle = handle.lower() if handle else f"@{user}@{p.hostname}"
+    return norm, handle
 
 
 def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, str]:
@@ -99,17 +138,10 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
     platform = canonical_platform(platform)
     url = (url or "").strip()
     handle = (handle or "").strip()
-    if platform in ("website", "feed", "mastodon"):
-        if not url and platform == "mastodon" and handle.count("@") >= 2:
-            user, _, host = handle.lstrip("@").partition("@")
-            url = f"https://{host}/@{user}"
-        norm = normalise_web_url(url)
-        if platform == "mastodon" and not handle:
-            p = urlsplit(norm)
-            m = re.match(r"^/@([^/]+)$", p.path)
-            if m:
-                handle = f"@{m.group(1)}@{p.hostname}"
-        return norm, handle
+    if platform == "mastodon":
+        return _mastodon_account(url, handle)
+    if platform in ("website", "feed"):
+        return normalise_web_url(url), handle
     canonical_host, hosts = SOCIAL_HOSTS[platform]
     if url.startswith("@") or (url and "/" not in url and "." not in url.split("@")[-1]):
         handle, url = handle or url, ""
@@ -117,18 +149,15 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
         m = _HANDLE.match(handle)
         if not m:
             raise IdentityError(f'{platform} account needs a url or a handle like "@kominfomuba"')
-        handle = m.group(1)
-        if platform == "youtube":
-            return f"https://{canonical_host}/@{handle}", handle
-        if platform in ("tiktok", "threads"):
+        handle = m.group(1).lower() if platform in _CASELESS else m.group(1)
+        if platform in ("youtube", "tiktok", "threads"):
             return f"https://{canonical_host}/@{handle}", handle
         return f"https://{canonical_host}/{handle}", handle
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.removeprefix("www.")
     if host not in hosts:
         raise IdentityError(f'url "{url}" is not a {platform} address ({canonical_host})')
     segs = [s for s in parts.path.split("/") if s]
@@ -136,30 +165,39 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
         segs = segs[1:]
     if not segs:
         raise IdentityError(f'url "{url}" does not name a {platform} account')
+    if segs[0].lower() in _NOT_ACCOUNTS.get(platform, ()):
+        raise IdentityError(
+            f'url "{url}" links to a post, an invite or a page of {platform} itself, not to an account; '
+            f"give the account's own address (e.g. https://{canonical_host}/kominfomuba)"
+        )
     if platform == "youtube":
         if segs[0] in ("channel", "c", "user") and len(segs) > 1:
             path = f"/{segs[0]}/{segs[1]}"
             if not handle:
                 handle = segs[1] if segs[0] != "channel" else ""
         elif segs[0].startswith("@"):
-            path = f"/{segs[0]}"
-            handle = handle or segs[0][1:]
+            # Handles are caseless on YouTube; channel ids (UC…) are not, so only these fold.
+            path = f"/{segs[0].lower()}"
+            handle = (handle or segs[0][1:]).lower()
         else:
             path = f"/c/{segs[0]}"
             handle = handle or segs[0]
         return f"https://{canonical_host}{path}", handle.lstrip("@")
     if platform == "facebook" and segs[0] == "profile.php":
-        return f"https://{canonical_host}/profile.php?{parts.query}", handle
+        # Only the id names the profile; tracking and tab parameters (&sk=about) do not.
+        ids = parse_qs(parts.query).get("id") or [""]
+        if not ids[0].isdigit():
+            raise IdentityError(f'url "{url}" does not name a facebook profile (no id=...)')
+        return f"https://{canonical_host}/profile.php?id={ids[0]}", handle
     if platform == "facebook" and segs[0] == "pages" and len(segs) > 1:
         segs = segs[-1:] if segs[-1].isdigit() else segs[1:2]
     name = segs[0].lstrip("@")
     if not _HANDLE.match(name):
         raise IdentityError(f'url "{url}" does not name a {platform} account')
     handle = (handle or name).lstrip("@")
-    if platform in ("tiktok", "threads"):
-        return f"https://{canonical_host}/@{name}", handle
-    # Instagram, X and Telegram handles are case-insensitive: one account, one row.
-    if platform in ("instagram", "x", "telegram"):
+    if platform in _CASELESS:
         name = name.lower()
         handle = handle.lower()
+    if platform in ("tiktok", "threads"):
+        return f"https://{canonical_host}/@{name}", handle
     return f"https://{canonical_host}/{name}", handle

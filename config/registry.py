@@ -90,8 +90,10 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     if missing:
         raise RegistryError(f"{name}:1: header lacks required column(s) {', '.join(missing)}")
     out = []
+    end = reader.line_num
     for record in reader:
-        line = reader.line_num
+        # A quoted cell may span lines: report the line where the row starts.
+        line, end = end + 1, reader.line_num
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(header):
@@ -101,9 +103,20 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+class _TextLoader(yaml.SafeLoader):
+    """Reads numbers as the text written: region ``16.10`` (Ogan Ilir) is a code, not 16.1."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_TextLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -126,7 +139,7 @@ def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if not isinstance(item, yaml.MappingNode):
             out.append((line, {"__error__": "each account must be a mapping of field: value"}))
             continue
-        data = yaml.SafeLoader(yaml.serialize(item)).get_single_data()
+        data = _TextLoader(yaml.serialize(item)).get_single_data()
         out.append((line, data))
     return out
 

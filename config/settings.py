@@ -49,21 +49,33 @@ DEFAULTS: dict[str, Any] = {
             "feed_url": "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}",
             "api_key_env": "",
             "api_url": "https://www.googleapis.com/youtube/v3",
+            # channel pages (…/@handle, …/c/name) are read here, once, to resolve the channel id
+            "site_url": "https://www.youtube.com",
         },
         "telegram": {"preview_url": "https://t.me/s/{handle}"},
         "mastodon": {"rss_suffix": ".rss"},
         "facebook": {
             "token_env": "",
             "api_url": "https://graph.facebook.com/v19.0",
+            "rsshub_route": "/facebook/page/{handle}",
         },
         "instagram": {
             "token_env": "",
             "api_url": "https://graph.facebook.com/v19.0",
             "business_account_id": "",
+            "rsshub_route": "/instagram/user/{handle}",
         },
-        "threads": {"token_env": "", "api_url": "https://graph.threads.net/v1.0"},
-        "x": {"token_env": "", "api_url": "https://api.x.com/2"},
-        "tiktok": {"token_env": "", "api_url": "https://open.tiktokapis.com/v2"},
+        "threads": {
+            "token_env": "",
+            "api_url": "https://graph.threads.net/v1.0",
+            "rsshub_route": "/threads/{handle}",
+        },
+        "x": {"token_env": "", "api_url": "https://api.x.com/2", "rsshub_route": "/twitter/user/{handle}"},
+        "tiktok": {
+            "token_env": "",
+            "api_url": "https://open.tiktokapis.com/v2",
+            "rsshub_route": "/tiktok/user/@{handle}",
+        },
     },
     "bridges": {"rsshub": ""},
     "smtp": {

@@ -48,6 +48,9 @@ class GuardedResolver(CachingThreadedResolver):
     """
 
     allow_private = False
+    # Twisted reports a failed lookup as "no results" and drops our reason; the refusal is
+    # kept here by name so the check's observation can say what happened.
+    refused: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> "GuardedResolver":
@@ -60,10 +63,18 @@ class GuardedResolver(CachingThreadedResolver):
 
         def check(addr: str) -> str:
             if not GuardedResolver.allow_private and is_private_address(addr):
-                raise DNSLookupError(guard_message(name, addr))
+                message = guard_message(name, addr)
+                GuardedResolver.refused[name.lower()] = message
+                raise DNSLookupError(message)
+            GuardedResolver.refused.pop(name.lower(), None)
             return addr
 
         return d.addCallback(check)
+
+
+def refusal_for(host: str | None) -> str | None:
+    """The guard's message if the resolver refused ``host`` for its private address."""
+    return GuardedResolver.refused.get((host or "").lower())
 
 
 class AddressGuardMiddleware:

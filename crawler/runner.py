@@ -64,6 +64,20 @@ class _Collector:
 _active_runners: set[AsyncCrawlerRunner] = set()
 
 
+def _install_resolver(crawler: Any) -> None:
+    """Put the address guard's resolver on the reactor, with this run's setting.
+
+    Scrapy installs ``DNS_RESOLVER`` only from ``CrawlerProcess``; under our own reactor
+    thread and ``AsyncCrawlerRunner`` nobody did, so a name resolving to a private address
+    was only refused after the request had reached it.
+    """
+    from twisted.internet import reactor as twisted_reactor
+
+    from crawler.middlewares import GuardedResolver
+
+    GuardedResolver.from_crawler(crawler, twisted_reactor).install_on_reactor()
+
+
 async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None) -> Summary:
     """Check the accounts (on the reactor loop). Each source kind runs as its own crawl,
     all at once, sharing the configured total concurrency by their number of accounts."""
@@ -81,6 +95,8 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
         share = max(2, round(conc * len(group) / total))
         runner = AsyncCrawlerRunner(scrapy_settings(cfg, concurrency=min(conc, share)))
         crawler = runner.create_crawler(spidercls)
+        if not runners:
+            _install_resolver(crawler)
         crawler.signals.connect(collector.item_scraped, signal=signals.item_scraped)
         runners.append(runner)
         tasks.append(runner.crawl(crawler, accounts=group, cfg=cfg))

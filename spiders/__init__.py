@@ -8,6 +8,14 @@ import importlib
 REGISTRY = {
     "website": "spiders.website:WebsiteSpider",
     "feed": "spiders.feed:FeedSpider",
+    "youtube": "spiders.youtube:YouTubeSpider",
+    "telegram": "spiders.telegram:TelegramSpider",
+    "mastodon": "spiders.mastodon:MastodonSpider",
+    "instagram": "spiders.social:SocialSpider",
+    "facebook": "spiders.social:SocialSpider",
+    "x": "spiders.social:SocialSpider",
+    "tiktok": "spiders.social:SocialSpider",
+    "threads": "spiders.social:SocialSpider",
 }
 
 

@@ -52,7 +52,15 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
         if "private" in text.lower():
             return "blocked", text
         return "error", text or f"request to {url} was dropped"
-    if isinstance(exc, terr.DNSLookupError):
+    # Scrapy wraps Twisted's DNSLookupError in its own CannotResolveHostError.
+    if isinstance(exc, terr.DNSLookupError) or name == "CannotResolveHostError":
+        from urllib.parse import urlsplit
+
+        from crawler.middlewares import refusal_for
+
+        refused = refusal_for(urlsplit(url).hostname)
+        if refused:
+            return "blocked", refused
         if "private" in text:
             return "blocked", text.split(": ", 1)[-1] if text.startswith("DNS lookup failed") else text
         return "error", f"host not found (DNS) for {url}"
