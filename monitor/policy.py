@@ -88,7 +88,9 @@ def evaluate(
     if len(recent) >= need and len(failures) == need:
         latest = failures[0]
         if latest.get("outcome") == "not_found":
-            return Verdict("unreachable", f"account not found ({latest.get('error') or 'gone'})", activity, days)
+            err = latest.get("error") or ""
+            reason = err if err.startswith("account not found") else f"account not found ({err or 'gone'})"
+            return Verdict("unreachable", reason, activity, days)
         return Verdict(
             "unreachable",
             f"the last {need} checks failed; latest: {latest.get('error') or 'error'}",

@@ -79,6 +79,10 @@ def import_accounts(
                     counts.unchanged += 1
                     continue
                 changed["updated_at"] = stamp
+                if "handle" in changed or "feed_url" in changed:
+                    # An id resolved from the old handle (a YouTube channel, an X user)
+                    # would keep watching the old account.
+                    changed["resolved_id"] = None
                 db["accounts"].update(current["id"], changed)
                 counts.updated += 1
                 continue
