@@ -135,6 +135,12 @@ def run_demo(keep: bool = False) -> int:
             print(f"  to {', '.join(rcpts)}: {subject}")
         _say("pantau alerts send    # again: nothing new to send")
         main(["--config", cfg, "alerts", "send"])
+        year, week, _ = now.isocalendar()
+        label = f"{year}-W{week:02d}"
+        before = len(sink.messages)
+        _say(f"pantau report weekly --week {label} --out reports --send")
+        main(["--config", cfg, "report", "weekly", "--week", label, "--out", str(folder / "reports"), "--send"])
+        print(f"the local mail server received {len(sink.messages) - before} weekly report(s)")
         return 0
     finally:
         for site in sites.values():
