@@ -103,18 +103,27 @@ class WebsiteSpider(AccountSpider):
                 errors.append(str(exc))
             return None
 
-    async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> Candidate | None:
-        url = urljoin(api_root if api_root.endswith("/") else api_root + "/",
-                      "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title")
+    async def _fetch_source(self, check: Check, url: str, errors: list[str]) -> tuple[Response | None, Candidate | None]:
+        """Fetch a fallback source: (response, None) to parse, or (None, what the last parse
+        found) on a 304, or (None, None) when the source is missing or failed."""
         try:
             response = await check.fetch(url, conditional=True)
         except CheckFailed as exc:
             errors.append(str(exc))
-            return None
+            return None, None
         if response.status == 304:
-            return candidate_from_json(check.cached(response))
+            return None, candidate_from_json(check.cached(response))
         if response.status >= 400:
-            return None  # many sites switch the REST API off; not an error of the site
+            return None, None
+        return response, None
+
+    async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> Candidate | None:
+        url = urljoin(api_root if api_root.endswith("/") else api_root + "/",
+                      "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title")
+        # Many sites switch the REST API off (401/403/404): not an error of the site.
+        response, cached = await self._fetch_source(check, url, errors)
+        if response is None:
+            return cached
         cands, err = parse_wp_posts(response.body, url, check.now)
         if err:
             errors.append(f"WordPress API {url}: {err}")
@@ -141,15 +150,9 @@ class WebsiteSpider(AccountSpider):
         return None
 
     async def _read_sitemap(self, check: Check, url: str, errors: list[str], depth: int) -> Candidate | None:
-        try:
-            response = await check.fetch(url, conditional=True)
-        except CheckFailed as exc:
-            errors.append(str(exc))
-            return None
-        if response.status == 304:
-            return candidate_from_json(check.cached(response))
-        if response.status >= 400:
-            return None
+        response, cached = await self._fetch_source(check, url, errors)
+        if response is None:
+            return cached
         cands, children, err = parse_sitemap(response.body, url, check.now)
         if err:
             errors.append(f"sitemap {url}: {err}")
