@@ -9,19 +9,9 @@ from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
+from config.registry import FIELDS as REGISTRY_FIELDS
 from storage.timefmt import to_iso
 
-REGISTRY_FIELDS = (
-    "institution",
-    "region",
-    "platform",
-    "handle",
-    "url",
-    "feed_url",
-    "owner_email",
-    "dormant_after_days",
-    "note",
-)
 
 _ACCOUNT_SELECT = """
 select a.*, i.name as institution
