@@ -70,7 +70,11 @@ def canonical_platform(name: str) -> str:
 
 
 def normalise_web_url(url: str) -> str:
-    """Scheme and host in lower case, no ``www.``, no default port, no fragment, no bare ``/`` path."""
+    """Scheme and host in lower case, no default port, no fragment, no bare ``/`` path.
+
+    ``www.`` is kept: it is the address pantau fetches, and many government sites answer
+    only on one of the two names. :func:`same_site_urls` makes both spellings one account.
+    """
     raw = (url or "").strip()
     if not raw:
         raise IdentityError("url is empty")
@@ -83,7 +87,6 @@ def normalise_web_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or " " in host:
         raise IdentityError(f'url "{url}" has no host name')
-    host = host.removeprefix("www.")
     netloc = host
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]"
@@ -131,6 +134,14 @@ def _mastodon_account(url: str, handle: str) -> tuple[str, str]:
         norm = urlunsplit((p.scheme, p.netloc, f"/@{user}", "", ""))
         handle = handle.lower() if handle else f"@{user}@{p.hostname}"
     return norm, handle
+
+
+def same_site_urls(url: str) -> tuple[str, str]:
+    """A normalised web url and its twin with/without ``www.`` — one account either way."""
+    parts = urlsplit(url)
+    host = parts.netloc
+    twin = host[4:] if host.startswith("www.") else "www." + host
+    return url, urlunsplit((parts.scheme, twin, parts.path, parts.query, ""))
 
 
 def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, str]:

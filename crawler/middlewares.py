@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -50,7 +50,7 @@ class GuardedResolver(CachingThreadedResolver):
     allow_private = False
     # Twisted reports a failed lookup as "no results" and drops our reason; the refusal is
     # kept here by name so the check's observation can say what happened.
-    refused: dict[str, str] = {}
+    refused: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> "GuardedResolver":

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
+from config.platforms import same_site_urls
 from config.registry import FIELDS as REGISTRY_FIELDS
 from storage.timefmt import to_iso
 
@@ -57,14 +58,17 @@ def import_accounts(
                 fields[k] = fields[k] or ""
             inst = _institution_id(db, fields.pop("institution"), fields["region"], stamp)
             fields["institution_id"] = inst
+            # "www.mubakab.go.id" and "mubakab.go.id" are one account; the first spelling
+            # imported is the one fetched.
+            exact, twin = same_site_urls(fields["url"])
             existing = db.execute(
-                "select * from accounts where platform = ? and url = ?",
-                [fields["platform"], fields["url"]],
+                "select * from accounts where platform = ? and url in (?, ?) order by url = ? desc limit 1",
+                [fields["platform"], exact, twin, exact],
             ).fetchone()
             if existing:
                 cols = [d[0] for d in db.execute("select * from accounts limit 0").description]
                 current = dict(zip(cols, existing))
-                changed = {k: v for k, v in fields.items() if current.get(k) != v}
+                changed = {k: v for k, v in fields.items() if current.get(k) != v and k != "url"}
                 if not changed:
                     counts.unchanged += 1
                     continue
