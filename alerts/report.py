@@ -33,7 +33,7 @@ from alerts.render import (
     web_href,
 )
 from config.settings import Config, Recipient
-from monitor.policy import REVIVAL_FROM, STATUSES, effective_activity
+from monitor.policy import REVIVAL_FROM, STATUSES, effective_activity, reason_in
 from storage import outbox
 from storage.accounts import attestations_by_account
 from storage.timefmt import from_iso
@@ -284,7 +284,7 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
             "last_href": web_href(row.get("last_activity_url")),
             "last_at": local_time(row.get("last_activity_at"), tz, t["lang"], with_time=False),
             "changed_at": local_time(row.get("changed_at"), tz, t["lang"]),
-            "reason": oneline(row.get("reason")),
+            "reason": oneline(reason_in(row.get("reason"), t["lang"])),
         }
 
     sections = [

@@ -43,6 +43,7 @@ from alerts.render import (
 from alerts.report import table_csv
 from alerts.routing import language_of, routes_for
 from config.settings import Config
+from monitor.policy import reason_in
 from storage import outbox
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "last_href": web_href(row.get("last_activity_url")),
         "last_at": local_time(row.get("last_activity_at"), tz, t["lang"]),
         "evidence": row.get("evidence") or "",
-        "reason": oneline(row.get("reason")),
+        "reason": oneline(reason_in(row.get("reason"), t["lang"])),
     }
 
 

@@ -5,9 +5,11 @@ Nothing here reads the clock or the database, so tests move time by passing ``no
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from storage.timefmt import from_iso
 
@@ -137,3 +139,40 @@ def alert_kind(old: str, new: str) -> str | None:
     if new == "active" and old in REVIVAL_FROM:
         return "revived"
     return None
+
+
+# The reasons above are English (the JSON `reason` scripts read). Mail and reports are
+# Indonesian by default, so each sentence shape is given here in Indonesian too, beside the
+# code that writes it; a text of unknown shape (a spider's error) is shown as it is.
+_EVIDENCE_ID = {"feed": "feed", "wp-api": "API WordPress", "sitemap": "sitemap", "page-date": "tanggal di halaman",
+                "api": "API resmi", "attested": "dicatat petugas"}
+_REASONS_ID: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^not checked yet$"), lambda m: "belum diperiksa"),
+    (re.compile(r"^account not found(.*)$"), lambda m: "akun tidak ditemukan" + m.group(1)),
+    (re.compile(r"^the last (\d+) checks failed; latest: (.*)$"),
+     lambda m: f"{m.group(1)} pemeriksaan terakhir gagal; terakhir: {m.group(2)}"),
+    (re.compile(r"^never read successfully; latest: (.*)$"),
+     lambda m: f"belum pernah berhasil dibaca; terakhir: {m.group(1)}"),
+    (re.compile(r"^read, but no dated post was found.*$"),
+     lambda m: "terbaca, tetapi tidak ada unggahan bertanggal (tidak ada feed, API, sitemap, atau artikel bertanggal)"),
+    (re.compile(r"^retired: (.*)$"), lambda m: f"dinonaktifkan: {m.group(1)}"),
+    (re.compile(r"^last activity (\d+) days? ago \(([^)]*)\)(?:, over (\d+) days)?(: close the account or run it again)?"
+                r"(?:; the latest check failed: (.*))?$"),
+     lambda m: "aktivitas terakhir {d} hari lalu ({ev}){over}{close}{fail}".format(
+         d=m.group(1), ev=_EVIDENCE_ID.get(m.group(2), m.group(2)),
+         over=f", lebih dari {m.group(3)} hari" if m.group(3) else "",
+         close=": tutup akun atau kelola kembali" if m.group(4) else "",
+         fail=f"; pemeriksaan terakhir gagal: {m.group(5)}" if m.group(5) else "")),
+]
+
+
+def reason_in(reason: str | None, language: str) -> str:
+    """The status reason in the reader's language (``id`` or ``en``)."""
+    text = reason or ""
+    if language != "id":
+        return text
+    for pattern, render in _REASONS_ID:
+        m = pattern.match(text)
+        if m:
+            return render(m)
+    return text
