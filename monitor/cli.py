@@ -496,6 +496,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pantau: interrupted", file=sys.stderr)
         return EXIT_FAIL
+    except BrokenPipeError:
+        # `pantau status | head`: the reader left; that is not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":
