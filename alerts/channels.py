@@ -10,6 +10,7 @@ whole run should stop (the server, the login or the sender address is wrong).
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -162,8 +163,22 @@ class EmailChannel(Channel):
         try:
             self._notify(message)
         except ChannelError as exc:
+            # The relay's reply is shown and stored to help the operator; a relay may quote
+            # the credentials it was sent in it.
+            exc.args = (self._without_password(str(exc)),)
             self.last_error = str(exc)
             raise
+
+    def _without_password(self, text: str) -> str:
+        """``text`` with the password masked, also in the base64 forms AUTH PLAIN and LOGIN send."""
+        password = self._secret(self.password_env) if self.username else None
+        if not password:
+            return text
+        sent = (password, f"\0{self.username}\0{password}")  # AUTH LOGIN, AUTH PLAIN
+        forms = {password, *(base64.b64encode(f.encode()).decode() for f in sent)}
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, "[redacted]")
+        return text
 
     def _notify(self, message: EmailMessage) -> None:
         rcpt = message["To"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -19,15 +20,25 @@ PRIVATE_HOSTNAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6
 
 
 def is_private_address(addr: str) -> bool:
-    """Loopback, private, link-local, reserved or unspecified — never a public website."""
+    """Loopback, private, link-local, reserved, shared or unspecified — never a public website.
+
+    Also the legacy IPv4 spellings the C library accepts (``2130706433``, ``0177.0.0.1``,
+    ``0x7f.1``, ``127.1``): ``ipaddress`` rejects them, but a proxy or ``getaddrinfo``
+    connects to the address they spell.
+    """
+    text = addr.strip("[]").rstrip(".")
     try:
-        ip = ipaddress.ip_address(addr.strip("[]"))
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return False
+        try:
+            ip = ipaddress.ip_address(socket.inet_aton(text))
+        except (OSError, ValueError):
+            return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    # not is_global adds 100.64.0.0/10, where some clouds serve instance metadata.
     return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-            or ip.is_unspecified or ip.is_multicast)
+            or ip.is_unspecified or ip.is_multicast or not ip.is_global)
 
 
 class GuardRefused(IgnoreRequest):
@@ -90,7 +101,7 @@ class AddressGuardMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.allow_private:
             return None
-        host = (urlsplit(request.url).hostname or "").lower()
+        host = (urlsplit(request.url).hostname or "").lower().rstrip(".")
         if host in PRIVATE_HOSTNAMES or host.endswith(".localhost") or is_private_address(host):
             raise GuardRefused(guard_message(host))
         return None

@@ -257,7 +257,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\n")
+        # CRLF rows (RFC 4180): the writer then quotes any cell holding a lone CR from the web,
+        # which "\n" rows would let split a row in two.
+        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n")
         w.writeheader()
         w.writerows(rows)
         sys.stdout.write(buf.getvalue())
