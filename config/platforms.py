@@ -109,7 +109,7 @@ _NOT_ACCOUNTS = {
     "x": {"i", "intent", "home", "search", "hashtag", "share", "explore", "settings"},
     "facebook": {"groups", "watch", "share", "events", "photo.php", "story.php", "permalink.php",
                  "sharer.php", "sharer", "hashtag", "reel", "marketplace"},
-    "telegram": {"joinchat", "addstickers", "share", "proxy", "socks", "iv", "c"},
+    "telegram": {"joinchat", "addstickers", "share", "proxy", "socks", "iv", "c", "s"},
     "tiktok": {"discover", "tag", "music", "video", "t"},
     "threads": {"search", "t"},
     "youtube": {"watch", "shorts", "playlist", "results", "feed", "live", "embed", "hashtag"},
@@ -161,9 +161,11 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
         if not m:
             raise IdentityError(f'{platform} account needs a url or a handle like "@kominfomuba"')
         handle = m.group(1).lower() if platform in _CASELESS else m.group(1)
-        if platform in ("youtube", "tiktok", "threads"):
-            return f"https://{canonical_host}/@{handle}", handle
-        return f"https://{canonical_host}/{handle}", handle
+        at = "@" if platform in ("youtube", "tiktok", "threads") else ""
+        # Read back as the address it makes: a handle such as "p" (instagram) or "s" (telegram)
+        # names a page of the platform, and what is accepted here must import again once
+        # exported as that url.
+        return normalise_account(platform, f"https://{canonical_host}/{at}{handle}", handle)
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)

@@ -30,6 +30,7 @@ FIELDS = (
     "note",
 )
 REQUIRED = ("institution", "platform", "url")
+MAX_DORMANT_DAYS = 36500
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
@@ -139,9 +140,24 @@ def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if not isinstance(item, yaml.MappingNode):
             out.append((line, {"__error__": "each account must be a mapping of field: value"}))
             continue
-        data = _TextLoader(yaml.serialize(item)).get_single_data()
+        try:
+            # Built from the composed node itself, so a problem's mark is the file's line.
+            data = _TextLoader("").construct_document(item)
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise anything on junk
+            # A well-formed value the safe loader will not build (an unknown tag such as
+            # `!foo`, `!!int abc`, `!!bool maybe`, a list used as a key) is this row's
+            # problem, not the file's.
+            out.append((line, {"__error__": _unreadable(exc)}))
+            continue
         out.append((line, data))
     return out
+
+
+def _unreadable(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" on line {mark.line + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"cannot read the value{where}: {problem} (quote it to keep it as text)"
 
 
 def validate_rows(raw: list[tuple[int, dict[str, Any]]], name: str) -> ParseResult:
@@ -194,8 +210,11 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     days_raw = _text(data.get("dormant_after_days"))
     days = None
     if days_raw:
-        if not days_raw.isdigit() or int(days_raw) < 1:
-            raise ValueError(f'dormant_after_days "{days_raw}" must be a whole number of days, at least 1')
+        # isdecimal, not isdigit: "²" is a digit that int() refuses. The cap keeps the value
+        # inside an SQLite integer (a century is already no deadline at all).
+        if not days_raw.isdecimal() or len(days_raw) > 9 or not 1 <= int(days_raw) <= MAX_DORMANT_DAYS:
+            raise ValueError(f'dormant_after_days "{days_raw}" must be a whole number of days, '
+                             f"at least 1 and at most {MAX_DORMANT_DAYS}")
         days = int(days_raw)
     ident = _text(data.get("id"))
     return RegistryRow(
@@ -209,8 +228,18 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
         owner_email=email,
         dormant_after_days=days,
         note=_text(data.get("note")),
-        id=int(ident) if ident.isdigit() else None,
+        # Ids come from an export; anything that cannot be one (junk, beyond SQLite's
+        # integers) is ignored like a missing id.
+        id=int(ident) if ident.isdecimal() and len(ident) < 19 else None,
     )
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    # csv quotes a cell holding its line terminator ("\n") but not a lone "\r", which every
+    # reader takes for a line break: the exported row would come back split in two.
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def dump_rows(records: list[dict[str, Any]], fmt: str) -> str:
@@ -221,7 +250,7 @@ def dump_rows(records: list[dict[str, Any]], fmt: str) -> str:
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
         for r in records:
-            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in cols})
+            w.writerow({k: _csv_cell(r.get(k)) for k in cols})
         return buf.getvalue()
     if fmt == "yaml":
         items = [{k: r[k] for k in cols if r.get(k) not in (None, "")} for r in records]

@@ -166,6 +166,9 @@ _MAX_WALK_UP = 6  # a post's date and its link share a card/row/list item a few 
 _MAX_ITEM_LINKS = 3  # more distinct post links than this: a whole list, not one item
 _MAX_SITEMAP_BYTES = 10 * 1024 * 1024  # decompressed; a gzip bomb must not exhaust memory
 _MAX_TITLE = 300
+_MAX_FEED_ELEMENTS = 250_000
+_CDATA_OR_COMMENT_RE = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.DOTALL)
+_START_TAG_RE = re.compile(rb"<[A-Za-z_]")
 
 
 @dataclass
@@ -345,14 +348,16 @@ def _loads_lenient(raw: str) -> Any:
     raw = raw.replace("<![CDATA[", "").replace("]]>", "").strip()
     if not raw:
         return None
+    # RecursionError: json nests by recursion, and one absurdly deep block must not cost the
+    # rest of the page (parse_page would give up on the whole page).
     try:
         return json.loads(raw, strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     # Hand-written JSON-LD in CMS templates often has trailing commas.
     try:
         return json.loads(re.sub(r",\s*([\]}])", r"\1", raw), strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -672,6 +677,9 @@ def parse_feed(body: bytes, url: str, now: datetime) -> tuple[list[Candidate], s
     if head in (b"{", b"["):
         # feedparser 6.0 does not read JSON Feed, and sites announce it with application/feed+json.
         return _parse_json_feed(body, url, now)
+    junk = _too_complex(body)
+    if junk:
+        return [], f"not a feed: {junk}"
     try:
         # A stream, never the bytes themselves: feedparser opens a bytes argument as a *file
         # path* first, so a body such as b"/etc/passwd" would read a local file.
@@ -711,6 +719,21 @@ def parse_feed(body: bytes, url: str, now: datetime) -> tuple[list[Candidate], s
     return [], None
 
 
+def _too_complex(body: bytes) -> str | None:
+    """Why a body is not worth feedparser's time, if it is not.
+
+    feedparser is pure Python, about 20 µs an element: a body near the size cap made of
+    nothing but tags (or tags nested 100,000 deep) costs it tens of seconds of CPU. The tags
+    are counted first at C speed, outside CDATA and comments (HTML quoted there is text);
+    a real feed, even of thousands of posts, holds far fewer. Nesting is not judged: lxml
+    gives up at a depth feedparser reads fine, and a broken feed's unclosed <br>s nest deep.
+    """
+    tags = len(_START_TAG_RE.findall(_CDATA_OR_COMMENT_RE.sub(b"", body)))
+    if tags > _MAX_FEED_ELEMENTS:
+        return f"too many XML elements to read ({tags:,}; the limit is {_MAX_FEED_ELEMENTS:,})"
+    return None
+
+
 def _entry_date(entry: Any, now: datetime) -> datetime | None:
     # Published first: an "updated" stamp moves with trivial edits (YouTube bumps it with view
     # counts), while the publication date is the post itself.
@@ -734,7 +757,7 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
 def _parse_json_feed(body: bytes, url: str, now: datetime) -> tuple[list[Candidate], str | None]:
     try:
         data = json.loads(body.decode("utf-8-sig", errors="replace"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested past Python's stack
         return [], f"not a feed: invalid JSON ({exc})"
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         return [], "not a feed: JSON without a JSON Feed 'items' list"
@@ -768,14 +791,14 @@ def parse_wp_posts(body: bytes, url: str, now: datetime) -> tuple[list[Candidate
     data: Any = None
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested past Python's stack
         # PHP notices printed before the JSON ("<b>Warning</b>: … [{") are common on regency
         # servers; the posts after them are still good.
         start = text.find("[{")
         if start > 0:
             try:
                 data = json.loads(text[start:])
-            except ValueError:
+            except (ValueError, RecursionError):
                 data = None
         if data is None:
             return [], f"WordPress API: not JSON ({exc})"

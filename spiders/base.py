@@ -9,8 +9,10 @@ apply to each). Every failure becomes an Observation with a clear error.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, ClassVar, Iterable
@@ -24,6 +26,9 @@ from crawler.dates import Candidate, newest_credible
 from crawler.items import Observation
 
 log = logging.getLogger(__name__)
+
+
+MAX_ERROR = 500  # characters of an observation's error kept
 
 
 class CheckFailed(Exception):
@@ -40,13 +45,22 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
     from scrapy.exceptions import IgnoreRequest
     from twisted.internet import error as terr
     from twisted.internet.defer import CancelledError
-    from twisted.web._newclient import ResponseNeverReceived
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+    from twisted.web.http import _DataLoss
 
+    # Scrapy wraps Twisted's ResponseFailed in its own DownloadFailedError, whose text is
+    # only the reprs of the Failures inside; the reasons say what went wrong.
+    if isinstance(exc.__cause__, ResponseFailed):
+        exc = exc.__cause__
     name = type(exc).__name__
     text = str(exc)
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text.lower() or name == "IgnoreRequest" and not text:
             return "blocked", f"robots.txt forbids pantau to read {url}"
+        if "DOWNLOAD_MAXSIZE" in text:
+            # A small compressed body that inflates past the cap (a gzip bomb).
+            cap = f" {max_bytes:,} bytes" if max_bytes else ""
+            return "error", f"response from {url} is larger than the{cap} cap once decompressed"
         if "redirect" in text.lower():
             return "error", f"too many redirects (a redirect loop?) from {url}"
         if "private" in text.lower():
@@ -71,15 +85,62 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
     if isinstance(exc, CancelledError) or "maxsize" in text.lower() or "larger than" in text.lower():
         cap = f" {max_bytes:,} bytes" if max_bytes else ""
         return "error", f"response from {url} is larger than the{cap} cap"
-    if isinstance(exc, ResponseNeverReceived):
-        inner = "; ".join(str(r.value) for r in getattr(exc, "reasons", []) if hasattr(r, "value"))
+    if isinstance(exc, ResponseFailed):
+        reasons = [r.value for r in getattr(exc, "reasons", []) if hasattr(r, "value")]
+        inner = "; ".join(str(r) for r in reasons)
         if "larger than" in inner or "maxsize" in inner.lower():
             cap = f" {max_bytes:,} bytes" if max_bytes else ""
             return "error", f"response from {url} is larger than the{cap} cap"
-        return "error", f"no response from {url} ({inner or name})"
+        closed = (terr.ConnectionDone, terr.ConnectionLost)
+        broken = [r for r in reasons if not isinstance(r, (_DataLoss, *closed))]
+        if broken or not reasons:
+            detail = "; ".join(dict.fromkeys(_reason(r) for r in broken)) or name
+            return "error", f"not a valid HTTP answer from {url} ({detail})"
+        if any(isinstance(r, _DataLoss) for r in reasons):
+            return "error", f"the connection closed before the whole response from {url} arrived"
+        if isinstance(exc, ResponseNeverReceived):
+            return "error", f"the server closed the connection without answering {url}"
+        return "error", f"the server closed the connection in the middle of its answer from {url}"
+    if isinstance(exc, (zlib.error, gzip.BadGzipFile, EOFError)):
+        return "error", f"the response from {url} is declared compressed but does not decompress ({text or name})"
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
+        # Registry urls are valid http(s) ones, so a bad address here came from a redirect.
+        if text.startswith("Missing scheme in request url:"):
+            target = text.partition(":")[2].strip()
+            return "error", (f"a redirect from {url} to {target[:200]!r} not followed "
+                             "(pantau reads only http:// and https:// addresses)")
+        return "error", f"an invalid address on the way to {url} (a broken redirect?): {text or name}"
     if "SSL" in name or "ssl" in text.lower() or "certificate" in text.lower():
         return "error", f"TLS error with {url}: {text or name}"
     return "error", f"{name} reading {url}" + (f": {text}" if text else "")
+
+
+def _reason(exc: BaseException) -> str:
+    """A Twisted failure reason in words (its first text argument, else its class name)."""
+    first = exc.args[0] if exc.args else None
+    if isinstance(first, str) and first:
+        return first
+    text = str(exc)
+    return text if text and not text.startswith(("b'", 'b"', "(", "<")) else type(exc).__name__
+
+
+def unusable_response(response: Response) -> CheckFailed | None:
+    """Why a response that arrived cannot be read as an answer, if it cannot.
+
+    A status outside 100–999 is not HTTP (Twisted passes any integer on). A redirect that
+    reached the spider was not followed — a scheme other than http(s), or no Location at
+    all — and its empty body is not the page: an error, not a result.
+    """
+    if not 100 <= response.status <= 999:
+        return CheckFailed("error", f"not a valid HTTP answer from {response.url} (status {str(response.status)[:20]})")
+    if not 300 <= response.status < 400 or response.status == 304:
+        return None
+    location = (response.headers.get(b"Location") or b"").decode("latin-1").strip()
+    if not location:
+        return CheckFailed("error", f"HTTP {response.status} from {response.url}: a redirect without a "
+                                    "Location to go to", response.status)
+    return CheckFailed("error", f"HTTP {response.status} from {response.url}: redirect to {location[:200]!r} "
+                                "not followed (pantau reads only http:// and https:// addresses)", response.status)
 
 
 @dataclass
@@ -128,6 +189,9 @@ class Check:
             outcome, message = describe_failure(exc, url, self.spider.max_bytes)
             raise CheckFailed(outcome, message) from None
         self.count(response)
+        unusable = unusable_response(response)
+        if unusable is not None:
+            raise unusable
         return response
 
     def cached(self, response: Response) -> Any:
@@ -163,7 +227,8 @@ class Check:
             activity_url=best.url if best else None,
             activity_title=(best.title or None) if best else None,
             evidence=best.source if best else None,
-            error=error,
+            # A message may quote a URL from the page, and a page may hold a 2 MB one.
+            error=error if error is None or len(error) <= MAX_ERROR else error[:MAX_ERROR - 1] + "…",
             duration_ms=int((time.monotonic() - self.started) * 1000),
             bytes=self.bytes,
             requests=self.requests,
@@ -243,8 +308,11 @@ class AccountSpider(scrapy.Spider):
     async def _observe(self, response: Response) -> AsyncIterator[Observation]:
         check: Check = response.meta["check"]
         check.count(response)
-        check.http_status = response.status
+        check.http_status = response.status if 100 <= response.status <= 999 else None
         try:
+            unusable = unusable_response(response)
+            if unusable is not None:
+                raise unusable
             obs = await self.observe(check, response)
         except CheckFailed as exc:
             if exc.http_status:

@@ -28,7 +28,9 @@ def record_observation(
     ``activity_at``. The account's last activity only ever moves forward: a check that
     finds an older post (a feed trimmed to its first page, a 304) never rolls it back.
     """
-    row = dict(obs)
+    # Text from the web may hold half a UTF-16 pair (JSON's "\\ud800"), which SQLite cannot
+    # store as UTF-8: the insert would fail and the account would be left without its observation.
+    row = {k: _storable(v) for k, v in obs.items()}
     row["checked_at"] = to_iso(row["checked_at"])
     row["activity_at"] = to_iso(row.get("activity_at"))
     row["not_modified"] = int(bool(row.get("not_modified")))
@@ -68,6 +70,12 @@ def record_observation(
             return obs_id
 
     return retry_locked(write)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def recent_observations(db: sqlite_utils.Database, account_id: int, n: int) -> list[dict[str, Any]]:
