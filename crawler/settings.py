@@ -34,14 +34,22 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0,
         "REACTOR_THREADPOOL_MAXSIZE": 20,
+        # Each callback yields exactly one Observation; Scrapy starts this many worker tasks
+        # per response to process its output (default 100: 101 asyncio tasks per check).
+        "CONCURRENT_ITEMS": 1,
         "DNSCACHE_ENABLED": True,
         "DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
         "MEMUSAGE_ENABLED": False,
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.handlers.HTTPDownloadHandler",
+            "https": "crawler.handlers.HTTPDownloadHandler",
+        },
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.AddressGuardMiddleware": 50,
             "crawler.middlewares.ConditionalGetMiddleware": 560,
         },
         "SPIDER_MIDDLEWARES": {
+            "crawler.lazystart.LazyStartMiddleware": 10,
             # Spiders judge HTTP status themselves (404 means "account not found").
             "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
         },
