@@ -86,13 +86,16 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
         groups.setdefault(spider_for(account["platform"]), []).append(account)
     summary = Summary()
     started = time.monotonic()
-    total = sum(len(v) for v in groups.values()) or 1
+    # Share the concurrency by the requests each crawl will make, not by accounts: a
+    # website check costs about three requests (home page, feed, fallbacks), a feed one.
+    weight = {cls: getattr(cls, "requests_per_check", 1) * len(group) for cls, group in groups.items()}
+    total = sum(weight.values()) or 1
     conc = cfg.crawler["concurrency"]
     collector = _Collector(summary, progress)
     runners = []
     tasks = []
     for spidercls, group in groups.items():
-        share = max(2, round(conc * len(group) / total))
+        share = max(2, round(conc * weight[spidercls] / total))
         runner = AsyncCrawlerRunner(scrapy_settings(cfg, concurrency=min(conc, share)))
         crawler = runner.create_crawler(spidercls)
         if not runners:

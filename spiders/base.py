@@ -255,6 +255,8 @@ class AccountSpider(scrapy.Spider):
 
     name: ClassVar[str] = "account"
     platforms: ClassVar[tuple[str, ...]] = ()
+    # About how many requests one check makes; the runner shares concurrency by it.
+    requests_per_check: ClassVar[float] = 1.0
 
     def __init__(self, accounts: Iterable[dict[str, Any]], cfg: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
