@@ -207,7 +207,7 @@ def translations(language: str) -> dict[str, Any]:
     t: dict[str, Any] = dict(TEXT[lang])
     t["statuses"] = STATUS_LABELS[lang]
     t["kinds"] = KIND_LABELS[lang]
-    t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|")))
+    t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
     t["lang"] = lang
     return t

@@ -514,11 +514,11 @@ def fmt_table(results: list[PassResult]) -> str:
     ]
     w0 = max(len(k) for k, _ in rows)
     cols = [[fn(r) for _, fn in rows] for r in results]
-    widths = [max(len(r.name), *(len(c) for c in col)) for r, col in zip(results, cols)]
-    out = [" " * w0 + " | " + " | ".join(r.name.rjust(w) for r, w in zip(results, widths))]
+    widths = [max(len(r.name), *(len(c) for c in col)) for r, col in zip(results, cols, strict=False)]
+    out = [" " * w0 + " | " + " | ".join(r.name.rjust(w) for r, w in zip(results, widths, strict=False))]
     out.append("-" * len(out[0]))
     for k, (label, _) in enumerate(rows):
-        out.append(label.ljust(w0) + " | " + " | ".join(col[k].rjust(w) for col, w in zip(cols, widths)))
+        out.append(label.ljust(w0) + " | " + " | ".join(col[k].rjust(w) for col, w in zip(cols, widths, strict=False)))
     return "\n".join(out)
 
 

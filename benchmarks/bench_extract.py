@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.extract import parse_page
 from monitor.demo.sites import portal
 
-NOW = datetime(2024, 11, 22, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 
 
 def main() -> None:

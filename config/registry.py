@@ -100,7 +100,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if len(record) > len(header):
             out.append((line, {"__error__": f"{len(record)} cells but the header has {len(header)}"}))
             continue
-        out.append((line, dict(zip(header, record))))
+        out.append((line, dict(zip(header, record, strict=False))))
     return out
 
 

@@ -64,7 +64,7 @@ class GuardedResolver(CachingThreadedResolver):
     refused: ClassVar[dict[str, str]] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Any, reactor: Any) -> "GuardedResolver":
+    def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
         obj = super().from_crawler(crawler, reactor)
         GuardedResolver.allow_private = crawler.settings.getbool("PANTAU_ALLOW_PRIVATE")
         return obj
@@ -95,7 +95,7 @@ class AddressGuardMiddleware:
         self.allow_private = allow_private
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "AddressGuardMiddleware":
+    def from_crawler(cls, crawler: Any) -> AddressGuardMiddleware:
         return cls(crawler.settings.getbool("PANTAU_ALLOW_PRIVATE"))
 
     def process_request(self, request: Request, spider: Any = None) -> None:
@@ -128,7 +128,7 @@ class ConditionalGetMiddleware:
         self.db: Any = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "ConditionalGetMiddleware":
+    def from_crawler(cls, crawler: Any) -> ConditionalGetMiddleware:
         from scrapy import signals
 
         mw = cls(crawler.settings.get("PANTAU_DB"))

@@ -17,7 +17,7 @@ class ObservationPipeline:
         self.db: Any = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "ObservationPipeline":
+    def from_crawler(cls, crawler: Any) -> ObservationPipeline:
         return cls(crawler.settings.get("PANTAU_DB"), crawler.settings.getint("PANTAU_CHECK_EVERY_S"))
 
     def open_spider(self, spider: Any = None) -> None:

@@ -6,8 +6,9 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner

@@ -13,10 +13,11 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from config.settings import Config, ConfigError, load_config

@@ -13,9 +13,10 @@ import gzip
 import logging
 import time
 import zlib
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, ClassVar, Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy import Request
@@ -147,10 +148,10 @@ def unusable_response(response: Response) -> CheckFailed | None:
 class Check:
     """One account's check in progress: counts and validators for its Observation."""
 
-    spider: "AccountSpider"
+    spider: AccountSpider
     account: dict[str, Any]
     started: float = field(default_factory=time.monotonic)
-    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     requests: int = 0
     bytes: int = 0
     http_status: int | None = None
@@ -265,7 +266,7 @@ class AccountSpider(scrapy.Spider):
         self.max_bytes: int | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "AccountSpider":
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AccountSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
         return spider

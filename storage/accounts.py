@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 
 from config.platforms import same_site_urls
 from config.registry import FIELDS as REGISTRY_FIELDS
 from storage.timefmt import to_iso
-
 
 _ACCOUNT_SELECT = """
 select a.*, i.name as institution
@@ -67,7 +67,7 @@ def import_accounts(
             ).fetchone()
             if existing:
                 cols = [d[0] for d in db.execute("select * from accounts limit 0").description]
-                current = dict(zip(cols, existing))
+                current = dict(zip(cols, existing, strict=False))
                 changed = {k: v for k, v in fields.items() if current.get(k) != v and k != "url"}
                 if not changed:
                     counts.unchanged += 1

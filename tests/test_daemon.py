@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from monitor.demo.server import Route, Site
 from monitor.demo.sites import wordpress_feed
 from storage.db import open_db
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def _write(tmp: Path, feed_url: str, smtp_port: int) -> Path:

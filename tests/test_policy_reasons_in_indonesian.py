@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from monitor.policy import evaluate, reason_in
 
-NOW = datetime(2024, 11, 22, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90,
           "unreachable_after_failures": 3}
 

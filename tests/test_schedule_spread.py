@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from storage.accounts import due_accounts, import_accounts, plan_unplanned
 from storage.db import open_db
 from storage.timefmt import from_iso
 
-NOW = datetime(2024, 11, 22, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 
 
 def test_first_checks_of_a_large_registry_spread_evenly_over_the_interval(tmp_path):

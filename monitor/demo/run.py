@@ -36,7 +36,7 @@ class MailSink:
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "MailSink":
+    def start(self) -> MailSink:
         self.controller.start()
         return self
 

@@ -11,9 +11,9 @@ import hashlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import urlsplit
 
 
@@ -27,7 +27,7 @@ class Route:
     delay: float = 0.0           # seconds before answering
     redirect: str | None = None  # Location for a 3xx
     stream_bytes: int = 0        # stream this many bytes of filler (an oversized body)
-    handler: Callable[["BaseHTTPRequestHandler"], None] | None = None
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None
 
     def data(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -127,7 +127,7 @@ class Site:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "Site":
+    def start(self) -> Site:
         self.thread.start()
         return self
 
@@ -135,7 +135,7 @@ class Site:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "Site":
+    def __enter__(self) -> Site:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
