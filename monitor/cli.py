@@ -194,15 +194,11 @@ STATUS_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "s
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
                 regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Every account with its status as the policy sees it at ``now``."""
-    from monitor.evaluate import verdict_for
-    from storage.accounts import attestations_by_account, select_accounts
-    from storage.observations import recent_outcomes_by_account
+    from monitor.evaluate import policy_inputs, verdict_for
+    from storage.accounts import select_accounts
     from storage.timefmt import to_iso
 
-    need = max([cfg.data["policy"]["unreachable_after_failures"]]
-               + [p.get("unreachable_after_failures", 0) for p in cfg.data["policy"]["platform"].values()])
-    recent = recent_outcomes_by_account(db, need)
-    attest = attestations_by_account(db)
+    recent, attest = policy_inputs(db, cfg)
     out = []
     for a in select_accounts(db, regions=regions, platforms=platforms):
         v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now)

@@ -24,6 +24,17 @@ def verdict_for(cfg: Config, account: dict[str, Any], recent: list[dict[str, Any
     return evaluate(account, recent, cfg.policy_for(account["platform"]), now, attestation)
 
 
+def policy_inputs(db: sqlite_utils.Database, cfg: Config) -> tuple[dict[int, list[dict[str, Any]]],
+                                                                    dict[int, dict[str, Any]]]:
+    """What the policy reads besides the account row: each account's latest observations
+    (as many as the strictest `unreachable_after_failures` needs) and newest attestation."""
+    need = max(
+        [cfg.policy_for(p)["unreachable_after_failures"] for p in cfg.data["policy"]["platform"]]
+        + [cfg.data["policy"]["unreachable_after_failures"]]
+    )
+    return obs_store.recent_outcomes_by_account(db, need), acc_store.attestations_by_account(db)
+
+
 def evaluate_all(
     db: sqlite_utils.Database, cfg: Config, now: datetime, *, ids: Iterable[int] | None = None
 ) -> Counter:
@@ -32,12 +43,7 @@ def evaluate_all(
     Returns a count of the transitions by new status. A failure on one account is logged
     and skipped so one bad row cannot stop the pass.
     """
-    need = max(
-        [cfg.policy_for(p)["unreachable_after_failures"] for p in cfg.data["policy"]["platform"]]
-        + [cfg.data["policy"]["unreachable_after_failures"]]
-    )
-    recent = obs_store.recent_outcomes_by_account(db, need)
-    attest = acc_store.attestations_by_account(db)
+    recent, attest = policy_inputs(db, cfg)
     wanted = set(ids) if ids is not None else None
     changes: Counter = Counter()
     for account in acc_store.iter_accounts(db):
