@@ -9,6 +9,7 @@ apply to each). Every failure becomes an Observation with a clear error.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import time
@@ -25,6 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.dates import Candidate, newest_credible
 from crawler.items import Observation
+from spiders.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -217,15 +219,22 @@ class Check:
             })
 
     def observation(self, outcome: str, best: Candidate | None = None, error: str | None = None) -> Observation:
+        """Every Observation is made here, so masking tokens here covers every way out."""
         if outcome == "ok" and self.fetched == 0 and self.not_modified:
             outcome = "not_modified"
+        activity_url = best.url if best else None
+        secrets = self.spider.secrets
+        if secrets is not None:
+            # Before the length cap, so a token cut in two at the cap is still masked whole.
+            error = redact(error, secrets)
+            activity_url = redact(activity_url, secrets)
         return Observation(
             account_id=self.account["id"],
             checked_at=self.checked_at,
             outcome=outcome,
             http_status=self.http_status,
             activity_at=best.at if best else None,
-            activity_url=best.url if best else None,
+            activity_url=activity_url,
             activity_title=(best.title or None) if best else None,
             evidence=best.source if best else None,
             # A message may quote a URL from the page, and a page may hold a 2 MB one.
@@ -270,6 +279,12 @@ class AccountSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_bytes = crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
         return spider
+
+    @functools.cached_property
+    def secrets(self) -> tuple[str, ...] | None:
+        """Token values to mask in every stored error and link, or None when this kind of
+        source sends none (its errors are then stored as they are)."""
+        return None
 
     # --- what a source kind implements -------------------------------------------------
     def first_url(self, account: dict[str, Any]) -> str | None:

@@ -19,9 +19,9 @@ account's own ``feed_url``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,13 +29,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from parsel import Selector
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
 from crawler.dates import Candidate, parse_date
 from crawler.items import Observation
 from spiders.base import AccountSpider, Check, CheckFailed
 from spiders.feed import read_feed
-from spiders.secrets import redact
 
 ATTEST_HINT = "until then record activity with `pantau attest`"
 _TITLE_MAX = 120
@@ -93,8 +91,10 @@ def json_body(response: Response, label: str) -> Any:
 class PlatformSpider(AccountSpider):
     """Base of the platform readers: tokens never reach a stored error; ``feed_url`` wins."""
 
-    def secrets(self) -> list[str]:
-        """The token values this spider may send, so they can be masked wherever they appear."""
+    @functools.cached_property
+    def secrets(self) -> tuple[str, ...]:
+        """The token values this spider may send; :meth:`Check.observation` masks them (and
+        credential-looking URL parameters) in every error and link it stores."""
         found = []
         for platform in self.platforms:
             conf = self.cfg.platform(platform) if self.cfg else {}
@@ -102,28 +102,7 @@ class PlatformSpider(AccountSpider):
                 value = self.cfg.secret(conf.get(key) or "") if self.cfg else None
                 if value:
                     found.append(value)
-        return found
-
-    def scrub(self, item: Any) -> Any:
-        if isinstance(item, Observation):
-            secrets = self.secrets()
-            item.error = redact(item.error, secrets)
-            item.activity_url = redact(item.activity_url, secrets)
-        return item
-
-    # Every Observation leaves through one of these three; scrubbing here covers errors raised
-    # anywhere below (Scrapy's download errors quote the URL, parsers quote bodies).
-    async def start(self) -> AsyncIterator[Any]:
-        async for item in super().start():
-            yield self.scrub(item)
-
-    async def _observe(self, response: Response) -> AsyncIterator[Observation]:
-        async for obs in super()._observe(response):
-            yield self.scrub(obs)
-
-    def _failed(self, failure: Failure) -> Iterable[Observation]:
-        for obs in super()._failed(failure):
-            yield self.scrub(obs)
+        return tuple(found)
 
     @staticmethod
     def own_feed(account: dict[str, Any]) -> str | None:
