@@ -61,13 +61,11 @@ def import_accounts(
             # "www.mubakab.go.id" and "mubakab.go.id" are one account; the first spelling
             # imported is the one fetched.
             exact, twin = same_site_urls(fields["url"])
-            existing = db.execute(
+            current = next(db.query(
                 "select * from accounts where platform = ? and url in (?, ?) order by url = ? desc limit 1",
                 [fields["platform"], exact, twin, exact],
-            ).fetchone()
-            if existing:
-                cols = [d[0] for d in db.execute("select * from accounts limit 0").description]
-                current = dict(zip(cols, existing, strict=False))
+            ), None)
+            if current:
                 changed = {k: v for k, v in fields.items() if current.get(k) != v and k != "url"}
                 if not changed:
                     counts.unchanged += 1
