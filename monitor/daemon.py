@@ -94,63 +94,49 @@ class Daemon:
         self.started_at = now()
 
     # --- blocking work, each on a worker thread with its own connection --------------
-    def _db(self) -> Any:
+    def _with_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(db, *args)`` on a connection of its own: worker threads never share one.
+        The schema was migrated once when the daemon started."""
         from storage.db import open_db
 
-        return open_db(self.cfg.db_path)
+        db = open_db(self.cfg.db_path, migrate=False)
+        try:
+            return fn(db, *args)
+        finally:
+            db.conn.close()
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(None, self._with_db, fn, *args)
 
-    def _due(self) -> list[dict[str, Any]]:
+    def _due(self, db: Any) -> list[dict[str, Any]]:
         from storage.accounts import due_accounts, plan_unplanned
 
-        db = self._db()
-        try:
-            planned = plan_unplanned(db, self.now(), self.check_every)
-            if planned:
-                log.info("planned first checks of %d new account(s) over %s", planned, self.check_every)
-            return due_accounts(db, self.now(), limit=5000)
-        finally:
-            db.conn.close()
+        planned = plan_unplanned(db, self.now(), self.check_every)
+        if planned:
+            log.info("planned first checks of %d new account(s) over %s", planned, self.check_every)
+        return due_accounts(db, self.now(), limit=5000)
 
-    def _evaluate(self, ids: list[int] | None) -> Any:
+    def _evaluate(self, db: Any, ids: list[int] | None) -> Any:
         from monitor.evaluate import evaluate_all
 
-        db = self._db()
-        try:
-            return evaluate_all(db, self.cfg, self.now(), ids=ids)
-        finally:
-            db.conn.close()
+        return evaluate_all(db, self.cfg, self.now(), ids=ids)
 
-    def _send(self) -> Any:
+    def _send(self, db: Any) -> Any:
         from alerts.send import send_pending
         from monitor.evaluate import evaluate_all
 
-        db = self._db()
-        try:
-            evaluate_all(db, self.cfg, self.now())
-            return send_pending(db, self.cfg, self.now())
-        finally:
-            db.conn.close()
+        evaluate_all(db, self.cfg, self.now())
+        return send_pending(db, self.cfg, self.now())
 
-    def _weekly(self) -> Any:
+    def _weekly(self, db: Any) -> Any:
         from alerts.report import weekly_report
 
-        db = self._db()
-        try:
-            return weekly_report(db, self.cfg, self.now(), send=True)
-        finally:
-            db.conn.close()
+        return weekly_report(db, self.cfg, self.now(), send=True)
 
-    def _beat(self, state: str) -> None:
+    def _beat(self, db: Any, state: str) -> None:
         from storage.daemon import record_heartbeat
 
-        db = self._db()
-        try:
-            record_heartbeat(db, os.getpid(), self.host, state, self.now(), self.started_at)
-        finally:
-            db.conn.close()
+        record_heartbeat(db, os.getpid(), self.host, state, self.now(), self.started_at)
 
     # --- jobs (coroutines on the reactor loop) ----------------------------------------
     async def job_checks(self) -> None:
@@ -248,8 +234,9 @@ class Daemon:
         lock = InstanceLock(self.cfg.db_path)
         lock.acquire()
         try:
-            db = self._db()  # migrate before anything else runs
-            db.conn.close()
+            from storage.db import open_db
+
+            open_db(self.cfg.db_path).conn.close()  # migrate once, before any job runs
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stopping.set())
             reactor.run(self._start_async)
@@ -263,7 +250,7 @@ class Daemon:
                 reactor.submit(self._shutdown).result(timeout=STOP_GRACE_S + 1)
             except Exception:  # noqa: BLE001 - we are leaving anyway; say what was cut short
                 log.warning("work still in flight at shutdown: %s", ", ".join(sorted(self.busy)) or "none")
-            self._beat("stopped")
+            self._with_db(self._beat, "stopped")
             log.info("pantau daemon stopped")
             return 0
         finally:
