@@ -17,7 +17,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
-from config.settings import Config
+from pantau.config.settings import Config
 
 
 class ChannelError(Exception):

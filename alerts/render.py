@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from storage.timefmt import from_iso
+from pantau.storage.timefmt import from_iso
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGES = ("id", "en")

@@ -21,8 +21,8 @@ import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from alerts.channels import ChannelError, EmailChannel
-from alerts.render import (
+from pantau.alerts.channels import ChannelError, EmailChannel
+from pantau.alerts.render import (
     STATUS_COLOURS,
     local_time,
     new_message,
@@ -32,11 +32,12 @@ from alerts.render import (
     translations,
     web_href,
 )
-from config.settings import Config, Recipient
-from monitor.policy import REVIVAL_FROM, STATUSES, effective_activity, reason_in
-from storage import outbox
-from storage.accounts import attestations_by_account
-from storage.timefmt import from_iso
+from pantau.config.settings import Config, Recipient
+from pantau.config.vocabulary import stored_reason
+from pantau.monitor.policy import REVIVAL_FROM, STATUSES, effective_activity
+from pantau.storage import outbox
+from pantau.storage.accounts import attestations_by_account
+from pantau.storage.timefmt import from_iso
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def _account_view(acc: dict[str, Any], attestation: dict[str, Any] | None, now: 
         "last_activity_url": activity.url if activity else None,
         "last_activity_title": activity.title if activity else None,
         "evidence": activity.evidence if activity else (acc.get("evidence") or None),
-        "reason": acc.get("status_reason") or "",
+        "reason": stored_reason(acc),
         "last_checked_at": _iso_local(acc.get("last_checked_at"), tz),
     }
 
@@ -284,7 +285,7 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
             "last_href": web_href(row.get("last_activity_url")),
             "last_at": local_time(row.get("last_activity_at"), tz, t["lang"], with_time=False),
             "changed_at": local_time(row.get("changed_at"), tz, t["lang"]),
-            "reason": oneline(reason_in(row.get("reason"), t["lang"])),
+            "reason": oneline(stored_reason(row).text(t["lang"])),
         }
 
     sections = [

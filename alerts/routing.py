@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 
-from config.settings import Config
+from pantau.config.settings import Config
 
 
 @dataclass(frozen=True)

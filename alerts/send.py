@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from alerts.channels import Channel, ChannelError, EmailChannel
-from alerts.render import (
+from pantau.alerts.channels import Channel, ChannelError, EmailChannel
+from pantau.alerts.render import (
     KINDS,
     local_time,
     new_message,
@@ -40,11 +40,11 @@ from alerts.render import (
     translations,
     web_href,
 )
-from alerts.report import table_csv
-from alerts.routing import language_of, routes_for
-from config.settings import Config
-from monitor.policy import reason_in
-from storage import outbox
+from pantau.alerts.report import table_csv
+from pantau.alerts.routing import language_of, routes_for
+from pantau.config.settings import Config
+from pantau.config.vocabulary import stored_reason
+from pantau.storage import outbox
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "last_href": web_href(row.get("last_activity_url")),
         "last_at": local_time(row.get("last_activity_at"), tz, t["lang"]),
         "evidence": row.get("evidence") or "",
-        "reason": oneline(reason_in(row.get("reason"), t["lang"])),
+        "reason": oneline(stored_reason(row).text(t["lang"])),
     }
 
 

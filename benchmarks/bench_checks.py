@@ -105,7 +105,7 @@ class Resp:
 
 def render_site(plan: dict[str, Any], base: str, now: datetime) -> dict[str, Resp]:
     """The route table of one site, rendered once from the demo generators."""
-    from monitor.demo.sites import WIB, portal, wordpress_feed, wordpress_home
+    from pantau.monitor.demo.sites import WIB, portal, wordpress_feed, wordpress_home
 
     routes: dict[str, Resp] = {}
 
@@ -393,7 +393,7 @@ def run_pass(name: str, cfg: Any, accounts: list[dict[str, Any]], servers: Serve
              args: argparse.Namespace, n_slow: int) -> PassResult:
     import psutil
 
-    from crawler.runner import check_accounts
+    from pantau.crawler.runner import check_accounts
 
     servers.reset()
     sampler.start()
@@ -442,7 +442,7 @@ def run_pass(name: str, cfg: Any, accounts: list[dict[str, Any]], servers: Serve
 
 def build_accounts(n: int, seed: int, health: tuple[int, int],
                    port: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    from config.registry import validate_row
+    from pantau.config.registry import validate_row
 
     records, by_url = [], {}
     for i in range(n):
@@ -461,7 +461,7 @@ def build_accounts(n: int, seed: int, health: tuple[int, int],
 
 def verify(db: Any, plans_by_url: dict[str, dict[str, Any]], passes: int, now: datetime) -> dict[str, Any]:
     """Every account observed once per pass; live sites' last activity found and right."""
-    from storage.timefmt import from_iso
+    from pantau.storage.timefmt import from_iso
 
     counts = dict(db.execute("select account_id, count(*) from observations group by account_id").fetchall())
     rows = db.execute("select id, url, last_activity_at from accounts").fetchall()
@@ -585,7 +585,7 @@ def apply_overrides(overrides: list[str]) -> None:
     """Wrap crawler.runner's scrapy_settings so experiments need no change to product code."""
     if not overrides:
         return
-    from crawler import runner
+    from pantau.crawler import runner
 
     parsed = []
     for text in overrides:
@@ -611,9 +611,9 @@ def _bench(args: argparse.Namespace, servers: Servers, tmp: Path) -> int:
     rss_start = sampler.rss()
     apply_overrides(args.override)
 
-    from config.settings import from_dict
-    from storage.accounts import import_accounts, select_accounts
-    from storage.db import open_db
+    from pantau.config.settings import from_dict
+    from pantau.storage.accounts import import_accounts, select_accounts
+    from pantau.storage.db import open_db
 
     n = args.sites
     now = datetime.now(UTC)
@@ -637,7 +637,7 @@ def _bench(args: argparse.Namespace, servers: Servers, tmp: Path) -> int:
         "crawler": {"concurrency": args.concurrency, "per_host": args.per_host, "timeout_s": args.timeout,
                     "retries": 0, "obey_robots": args.obey_robots, "allow_private_addresses": True},
     }, None)
-    import crawler.runner  # noqa: F401 - loaded before measuring, like a daemon's
+    import pantau.crawler.runner  # noqa: F401 - loaded before measuring, like a daemon's
 
     rss_ready = sampler.rss()
     print(f"imported: {counts.line()}; mix {kinds}, dead {n_dead}, slow {n_slow}; "

@@ -9,8 +9,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from crawler.extract import parse_page
-from monitor.demo.sites import portal
+from pantau.crawler.extract import parse_page
+from pantau.monitor.demo.sites import portal
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 

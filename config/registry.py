@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from config.platforms import IdentityError, canonical_platform, normalise_account
-from config.settings import valid_region
+from pantau.config.platforms import IdentityError, canonical_platform, normalise_account
+from pantau.config.settings import valid_region
 
 FIELDS = (
     "institution",
@@ -202,7 +202,7 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     feed_url = _text(data.get("feed_url"))
     if feed_url:
         try:
-            from config.platforms import normalise_web_url
+            from pantau.config.platforms import normalise_web_url
 
             normalise_web_url(feed_url)
         except IdentityError as exc:

@@ -8,6 +8,7 @@ typo never silently falls back to a default.
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import os
 import re
 import tomllib
@@ -16,9 +17,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from config.platforms import PLATFORMS
+from pantau.config.platforms import PLATFORMS
 
-VERSION = "0.1.0"
+
+def _version() -> str:
+    # One version, written once in pyproject.toml and read from the installed metadata.
+    try:
+        return importlib.metadata.version("pantau")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        return "0+unknown"
+
+
+VERSION = _version()
 
 DEFAULT_USER_AGENT = f"pantau/{VERSION} (+https://github.com/pantau-id/pantau)"
 

@@ -23,7 +23,7 @@ import feedparser
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from crawler.dates import JAKARTA, Candidate, find_dates, is_credible, parse_date
+from pantau.crawler.dates import JAKARTA, Candidate, find_dates, is_credible, parse_date
 
 __all__ = [
     "PageInfo",

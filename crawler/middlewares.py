@@ -13,8 +13,8 @@ from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
-from storage.db import open_db
-from storage.observations import get_validator
+from pantau.storage.db import open_db
+from pantau.storage.observations import get_validator
 
 PRIVATE_HOSTNAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 

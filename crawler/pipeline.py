@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from crawler.items import Observation
-from storage.db import open_db
-from storage.observations import record_observation
+from pantau.crawler.items import Observation
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
 
 
 class ObservationPipeline:

@@ -13,11 +13,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 
-from config.settings import Config
-from crawler import reactor
-from crawler.items import Observation
-from crawler.settings import scrapy_settings
-from spiders import spider_for
+from pantau.config.settings import Config
+from pantau.crawler import reactor
+from pantau.crawler.items import Observation
+from pantau.crawler.settings import scrapy_settings
+from pantau.spiders import spider_for
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _install_resolver(crawler: Any) -> None:
     """
     from twisted.internet import reactor as twisted_reactor
 
-    from crawler.middlewares import GuardedResolver
+    from pantau.crawler.middlewares import GuardedResolver
 
     GuardedResolver.from_crawler(crawler, twisted_reactor).install_on_reactor()
 

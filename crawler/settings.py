@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.settings import Config, parse_duration
+from pantau.config.settings import Config, parse_duration
 
 
 def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str, Any]:
@@ -38,22 +38,22 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         # per response to process its output (default 100: 101 asyncio tasks per check).
         "CONCURRENT_ITEMS": 1,
         "DNSCACHE_ENABLED": True,
-        "DNS_RESOLVER": "crawler.middlewares.GuardedResolver",
+        "DNS_RESOLVER": "pantau.crawler.middlewares.GuardedResolver",
         "MEMUSAGE_ENABLED": False,
         "DOWNLOAD_HANDLERS": {
-            "http": "crawler.handlers.HTTPDownloadHandler",
-            "https": "crawler.handlers.HTTPDownloadHandler",
+            "http": "pantau.crawler.handlers.HTTPDownloadHandler",
+            "https": "pantau.crawler.handlers.HTTPDownloadHandler",
         },
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.AddressGuardMiddleware": 50,
-            "crawler.middlewares.ConditionalGetMiddleware": 560,
+            "pantau.crawler.middlewares.AddressGuardMiddleware": 50,
+            "pantau.crawler.middlewares.ConditionalGetMiddleware": 560,
         },
         "SPIDER_MIDDLEWARES": {
-            "crawler.lazystart.LazyStartMiddleware": 10,
+            "pantau.crawler.lazystart.LazyStartMiddleware": 10,
             # Spiders judge HTTP status themselves (404 means "account not found").
             "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": None,
         },
-        "ITEM_PIPELINES": {"crawler.pipeline.ObservationPipeline": 300},
+        "ITEM_PIPELINES": {"pantau.crawler.pipeline.ObservationPipeline": 300},
         "HTTPERROR_ALLOW_ALL": True,
         "PANTAU_DB": str(cfg.db_path),
         "PANTAU_ALLOW_PRIVATE": c["allow_private_addresses"],

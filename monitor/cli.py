@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from config.settings import Config, ConfigError, load_config
+from pantau.config.settings import Config, ConfigError, load_config
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-EXAMPLES = Path(str(files("config"))) / "examples"
+EXAMPLES = Path(str(files("pantau.config"))) / "examples"
 
 
 class CliError(Exception):
@@ -34,12 +34,12 @@ class CliError(Exception):
 
 # --- helpers -------------------------------------------------------------------------
 def _now() -> datetime:
-    from storage.timefmt import utcnow
+    from pantau.storage.timefmt import utcnow
 
     # PANTAU_NOW lets the demo and tests look at a fixed moment; operators never set it.
     fixed = os.environ.get("PANTAU_NOW")
     if fixed:
-        from storage.timefmt import from_iso
+        from pantau.storage.timefmt import from_iso
 
         return from_iso(fixed)  # type: ignore[return-value]
     return utcnow()
@@ -53,7 +53,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _db(cfg: Config) -> Any:
-    from storage.db import open_db
+    from pantau.storage.db import open_db
 
     return open_db(cfg.db_path)
 
@@ -61,7 +61,7 @@ def _db(cfg: Config) -> Any:
 def _local(iso: str | None, tz: str) -> str | None:
     if not iso:
         return None
-    from storage.timefmt import from_iso
+    from pantau.storage.timefmt import from_iso
 
     return from_iso(iso).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")  # type: ignore[union-attr]
 
@@ -109,8 +109,8 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
     Example: pantau registry import registry.csv
     """
-    from config.registry import RegistryError, parse_registry
-    from storage.accounts import import_accounts
+    from pantau.config.registry import RegistryError, parse_registry
+    from pantau.storage.accounts import import_accounts
 
     cfg = _config(args)
     try:
@@ -132,8 +132,8 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
 
     Example: pantau registry export --format yaml --out registry.yaml
     """
-    from config.registry import dump_rows
-    from storage.accounts import export_accounts
+    from pantau.config.registry import dump_rows
+    from pantau.storage.accounts import export_accounts
 
     cfg = _config(args)
     text = dump_rows(export_accounts(_db(cfg)), args.format)
@@ -146,7 +146,7 @@ def cmd_registry_export(args: argparse.Namespace) -> int:
 
 
 def _selected(db: Any, args: argparse.Namespace, *, due_only: bool, now: datetime) -> list[dict[str, Any]]:
-    from storage.accounts import due_accounts, select_accounts
+    from pantau.storage.accounts import due_accounts, select_accounts
 
     if due_only:
         return due_accounts(db, now)
@@ -159,8 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     Example: pantau check --all          pantau check --platform website --region 16.06
     """
-    from crawler.runner import check_accounts
-    from monitor.evaluate import evaluate_all
+    from pantau.crawler.runner import check_accounts
+    from pantau.monitor.evaluate import evaluate_all
 
     cfg = _config(args)
     db = _db(cfg)
@@ -194,9 +194,9 @@ STATUS_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "s
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
                 regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Every account with its status as the policy sees it at ``now``."""
-    from monitor.evaluate import policy_inputs, verdict_for
-    from storage.accounts import select_accounts
-    from storage.timefmt import to_iso
+    from pantau.monitor.evaluate import policy_inputs, verdict_for
+    from pantau.storage.accounts import select_accounts
+    from pantau.storage.timefmt import to_iso
 
     recent, attest = policy_inputs(db, cfg)
     out = []
@@ -244,7 +244,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     Example: pantau status --format json --status dormant --status close_recommended
     """
-    from storage.daemon import last_heartbeat
+    from pantau.storage.daemon import last_heartbeat
 
     cfg = _config(args)
     db = _db(cfg)
@@ -270,7 +270,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _account_or_fail(db: Any, account_id: int) -> dict[str, Any]:
-    from storage.accounts import get_account
+    from pantau.storage.accounts import get_account
 
     account = get_account(db, account_id)
     if not account:
@@ -283,8 +283,8 @@ def cmd_attest(args: argparse.Namespace) -> int:
 
     Example: pantau attest 12 --date 2024-11-20T09:00+07:00 --url https://instagram.com/p/xyz --note "dicek manual"
     """
-    from monitor.evaluate import evaluate_all
-    from storage.accounts import add_attestation
+    from pantau.monitor.evaluate import evaluate_all
+    from pantau.storage.accounts import add_attestation
 
     cfg = _config(args)
     db = _db(cfg)
@@ -311,8 +311,8 @@ def cmd_retire(args: argparse.Namespace) -> int:
 
     Example: pantau retire 12 --reason "akun ditutup sesuai arahan menteri"
     """
-    from monitor.evaluate import evaluate_all
-    from storage.accounts import retire_account
+    from pantau.monitor.evaluate import evaluate_all
+    from pantau.storage.accounts import retire_account
 
     cfg = _config(args)
     db = _db(cfg)
@@ -328,8 +328,8 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
 
     Example: pantau alerts send --dry-run
     """
-    from alerts.send import send_pending
-    from monitor.evaluate import evaluate_all
+    from pantau.alerts.send import send_pending
+    from pantau.monitor.evaluate import evaluate_all
 
     cfg = _config(args)
     db = _db(cfg)
@@ -352,7 +352,7 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
 
     Example: pantau report weekly --week 2024-W47 --out reports/ --send
     """
-    from alerts.report import weekly_report
+    from pantau.alerts.report import weekly_report
 
     cfg = _config(args)
     db = _db(cfg)
@@ -377,7 +377,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: pantau --config /etc/pantau/pantau.toml run
     """
-    from monitor.daemon import AlreadyRunning, run_daemon
+    from pantau.monitor.daemon import AlreadyRunning, run_daemon
 
     cfg = _config(args)
     try:
@@ -391,7 +391,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     Example: pantau demo
     """
-    from monitor.demo.run import run_demo
+    from pantau.monitor.demo.run import run_demo
 
     return run_demo(keep=args.keep)
 

@@ -24,9 +24,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from config.settings import Config, parse_duration, parse_weekly
-from crawler import reactor
-from storage.timefmt import utcnow
+from pantau.config.settings import Config, parse_duration, parse_weekly
+from pantau.crawler import reactor
+from pantau.storage.timefmt import utcnow
 
 log = logging.getLogger("pantau.daemon")
 T = TypeVar("T")
@@ -97,7 +97,7 @@ class Daemon:
     def _with_db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(db, *args)`` on a connection of its own: worker threads never share one.
         The schema was migrated once when the daemon started."""
-        from storage.db import open_db
+        from pantau.storage.db import open_db
 
         db = open_db(self.cfg.db_path, migrate=False)
         try:
@@ -109,7 +109,7 @@ class Daemon:
         return await asyncio.get_running_loop().run_in_executor(None, self._with_db, fn, *args)
 
     def _due(self, db: Any) -> list[dict[str, Any]]:
-        from storage.accounts import due_accounts, plan_unplanned
+        from pantau.storage.accounts import due_accounts, plan_unplanned
 
         planned = plan_unplanned(db, self.now(), self.check_every)
         if planned:
@@ -117,30 +117,30 @@ class Daemon:
         return due_accounts(db, self.now(), limit=5000)
 
     def _evaluate(self, db: Any, ids: list[int] | None) -> Any:
-        from monitor.evaluate import evaluate_all
+        from pantau.monitor.evaluate import evaluate_all
 
         return evaluate_all(db, self.cfg, self.now(), ids=ids)
 
     def _send(self, db: Any) -> Any:
-        from alerts.send import send_pending
-        from monitor.evaluate import evaluate_all
+        from pantau.alerts.send import send_pending
+        from pantau.monitor.evaluate import evaluate_all
 
         evaluate_all(db, self.cfg, self.now())
         return send_pending(db, self.cfg, self.now())
 
     def _weekly(self, db: Any) -> Any:
-        from alerts.report import weekly_report
+        from pantau.alerts.report import weekly_report
 
         return weekly_report(db, self.cfg, self.now(), send=True)
 
     def _beat(self, db: Any, state: str) -> None:
-        from storage.daemon import record_heartbeat
+        from pantau.storage.daemon import record_heartbeat
 
         record_heartbeat(db, os.getpid(), self.host, state, self.now(), self.started_at)
 
     # --- jobs (coroutines on the reactor loop) ----------------------------------------
     async def job_checks(self) -> None:
-        from crawler.runner import crawl
+        from pantau.crawler.runner import crawl
 
         if self.stopping.is_set():
             return
@@ -219,7 +219,7 @@ class Daemon:
         self.scheduler = sched
 
     async def _shutdown(self) -> None:
-        from crawler.runner import stop_all
+        from pantau.crawler.runner import stop_all
 
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
@@ -234,7 +234,7 @@ class Daemon:
         lock = InstanceLock(self.cfg.db_path)
         lock.acquire()
         try:
-            from storage.db import open_db
+            from pantau.storage.db import open_db
 
             open_db(self.cfg.db_path).conn.close()  # migrate once, before any job runs
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -10,11 +10,11 @@ from typing import Any
 
 import sqlite_utils
 
-from config.settings import Config
-from monitor.policy import Verdict, alert_kind, evaluate
-from storage import accounts as acc_store
-from storage import observations as obs_store
-from storage import status as status_store
+from pantau.config.settings import Config
+from pantau.monitor.policy import Verdict, alert_kind, evaluate
+from pantau.storage import accounts as acc_store
+from pantau.storage import observations as obs_store
+from pantau.storage import status as status_store
 
 log = logging.getLogger(__name__)
 

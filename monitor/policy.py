@@ -5,18 +5,25 @@ Nothing here reads the clock or the database, so tests move time by passing ``no
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.timefmt import from_iso
+from pantau.config.vocabulary import (
+    ALERT_ON_ENTER,
+    REVIVAL_FROM,
+    AlertKind,
+    Evidence,
+    Outcome,
+    Reason,
+    ReasonCode,
+    Status,
+)
+from pantau.storage.timefmt import from_iso
 
-STATUSES = ("active", "warning", "dormant", "close_recommended", "unreachable", "unknown", "retired")
-ALERT_ON_ENTER = ("dormant", "close_recommended", "unreachable")
-# Coming back to `active` is news only after the account was in trouble.
-REVIVAL_FROM = ("dormant", "close_recommended", "unreachable")
+STATUSES = tuple(Status)
+FAILED = (Outcome.ERROR, Outcome.NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -29,8 +36,8 @@ class Activity:
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str
-    reason: str
+    status: Status
+    reason: Reason
     activity: Activity | None
     days_inactive: int | None
 
@@ -51,14 +58,10 @@ def effective_activity(account: Mapping[str, Any], attestation: Mapping[str, Any
     att = None
     if attestation and attestation.get("activity_at"):
         att = Activity(from_iso(attestation["activity_at"]), attestation.get("url"),
-                       attestation.get("note"), "attested")
+                       attestation.get("note"), Evidence.ATTESTED)
     if auto and att:
         return att if att.at > auto.at else auto
     return auto or att
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def evaluate(
@@ -82,52 +85,47 @@ def evaluate(
         days = max(0, (now - activity.at).days)
 
     if account.get("retired_at"):
-        return Verdict("retired", f"retired: {account.get('retired_reason') or 'closed on purpose'}",
+        return Verdict(Status.RETIRED, Reason.of(ReasonCode.RETIRED, note=account.get("retired_reason") or None),
                        activity, days)
 
     need = max(1, int(policy["unreachable_after_failures"]))
-    failures = [o for o in recent[:need] if o.get("outcome") in ("error", "not_found")]
+    failures = [o for o in recent[:need] if o.get("outcome") in FAILED]
     if len(recent) >= need and len(failures) == need:
         latest = failures[0]
-        if latest.get("outcome") == "not_found":
-            err = latest.get("error") or ""
-            reason = err if err.startswith("account not found") else f"account not found ({err or 'gone'})"
-            return Verdict("unreachable", reason, activity, days)
-        return Verdict(
-            "unreachable",
-            f"the last {need} checks failed; latest: {latest.get('error') or 'error'}",
-            activity,
-            days,
-        )
+        if latest.get("outcome") == Outcome.NOT_FOUND:
+            return Verdict(Status.UNREACHABLE, Reason.of(ReasonCode.NOT_FOUND, detail=latest.get("error") or ""),
+                           activity, days)
+        return Verdict(Status.UNREACHABLE,
+                       Reason.of(ReasonCode.CHECKS_FAILED, count=need, latest=latest.get("error") or "error"),
+                       activity, days)
 
     latest = recent[0] if recent else None
     if activity is None:
         if latest is None:
-            return Verdict("unknown", "not checked yet", None, None)
+            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NOT_CHECKED), None, None)
         outcome = latest.get("outcome")
-        if outcome in ("unsupported", "blocked"):
-            return Verdict("unknown", latest.get("error") or "cannot be read with this configuration", None, None)
-        if outcome in ("error", "not_found"):
-            return Verdict("unknown", f"never read successfully; latest: {latest.get('error') or outcome}", None, None)
-        return Verdict("unknown", "read, but no dated post was found (no feed, API, sitemap or dated article)",
-                       None, None)
+        if outcome in (Outcome.UNSUPPORTED, Outcome.BLOCKED):
+            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.CANNOT_READ, detail=latest.get("error") or None),
+                           None, None)
+        if outcome in FAILED:
+            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NEVER_READ, latest=latest.get("error") or outcome),
+                           None, None)
+        return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NO_DATED_POST), None, None)
 
     dormant_after = account.get("dormant_after_days") or policy["dormant_after_days"]
     close_after = max(policy["close_after_days"], dormant_after)
     warning_after = min(policy["warning_after_days"], dormant_after)
-    seen = f"last activity {_days(days)} ago ({activity.evidence})"
-    trouble = ""
-    if latest is not None and latest.get("outcome") in ("error", "not_found"):
-        trouble = f"; the latest check failed: {latest.get('error') or latest.get('outcome')}"
+    seen = {"days": days, "evidence": activity.evidence}
+    if latest is not None and latest.get("outcome") in FAILED:
+        seen["failed"] = latest.get("error") or latest.get("outcome")
     if days > close_after:
-        return Verdict("close_recommended",
-                       f"{seen}, over {close_after} days: close the account or run it again{trouble}",
-                       activity, days)
+        return Verdict(Status.CLOSE_RECOMMENDED,
+                       Reason.of(ReasonCode.LAST_ACTIVITY, over=close_after, close=True, **seen), activity, days)
     if days > dormant_after:
-        return Verdict("dormant", f"{seen}, over {dormant_after} days{trouble}", activity, days)
+        return Verdict(Status.DORMANT, Reason.of(ReasonCode.LAST_ACTIVITY, over=dormant_after, **seen), activity, days)
     if days > warning_after:
-        return Verdict("warning", f"{seen}, over {warning_after} days{trouble}", activity, days)
-    return Verdict("active", f"{seen}{trouble}", activity, days)
+        return Verdict(Status.WARNING, Reason.of(ReasonCode.LAST_ACTIVITY, over=warning_after, **seen), activity, days)
+    return Verdict(Status.ACTIVE, Reason.of(ReasonCode.LAST_ACTIVITY, **seen), activity, days)
 
 
 def alert_kind(old: str, new: str) -> str | None:
@@ -137,42 +135,5 @@ def alert_kind(old: str, new: str) -> str | None:
     if new in ALERT_ON_ENTER:
         return new
     if new == "active" and old in REVIVAL_FROM:
-        return "revived"
+        return AlertKind.REVIVED
     return None
-
-
-# The reasons above are English (the JSON `reason` scripts read). Mail and reports are
-# Indonesian by default, so each sentence shape is given here in Indonesian too, beside the
-# code that writes it; a text of unknown shape (a spider's error) is shown as it is.
-_EVIDENCE_ID = {"feed": "feed", "wp-api": "API WordPress", "sitemap": "sitemap", "page-date": "tanggal di halaman",
-                "api": "API resmi", "attested": "dicatat petugas"}
-_REASONS_ID: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^not checked yet$"), lambda m: "belum diperiksa"),
-    (re.compile(r"^account not found(.*)$"), lambda m: "akun tidak ditemukan" + m.group(1)),
-    (re.compile(r"^the last (\d+) checks failed; latest: (.*)$"),
-     lambda m: f"{m.group(1)} pemeriksaan terakhir gagal; terakhir: {m.group(2)}"),
-    (re.compile(r"^never read successfully; latest: (.*)$"),
-     lambda m: f"belum pernah berhasil dibaca; terakhir: {m.group(1)}"),
-    (re.compile(r"^read, but no dated post was found.*$"),
-     lambda m: "terbaca, tetapi tidak ada unggahan bertanggal (tidak ada feed, API, sitemap, atau artikel bertanggal)"),
-    (re.compile(r"^retired: (.*)$"), lambda m: f"dinonaktifkan: {m.group(1)}"),
-    (re.compile(r"^last activity (\d+) days? ago \(([^)]*)\)(?:, over (\d+) days)?(: close the account or run it again)?"
-                r"(?:; the latest check failed: (.*))?$"),
-     lambda m: "aktivitas terakhir {d} hari lalu ({ev}){over}{close}{fail}".format(
-         d=m.group(1), ev=_EVIDENCE_ID.get(m.group(2), m.group(2)),
-         over=f", lebih dari {m.group(3)} hari" if m.group(3) else "",
-         close=": tutup akun atau kelola kembali" if m.group(4) else "",
-         fail=f"; pemeriksaan terakhir gagal: {m.group(5)}" if m.group(5) else "")),
-]
-
-
-def reason_in(reason: str | None, language: str) -> str:
-    """The status reason in the reader's language (``id`` or ``en``)."""
-    text = reason or ""
-    if language != "id":
-        return text
-    for pattern, render in _REASONS_ID:
-        m = pattern.match(text)
-        if m:
-            return render(m)
-    return text

@@ -24,9 +24,9 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.dates import Candidate, newest_credible
-from crawler.items import Observation
-from spiders.secrets import redact
+from pantau.crawler.dates import Candidate, newest_credible
+from pantau.crawler.items import Observation
+from pantau.spiders.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
     if isinstance(exc, terr.DNSLookupError) or name == "CannotResolveHostError":
         from urllib.parse import urlsplit
 
-        from crawler.middlewares import refusal_for
+        from pantau.crawler.middlewares import refusal_for
 
         refused = refusal_for(urlsplit(url).hostname)
         if refused:

@@ -8,10 +8,10 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.dates import Candidate
-from crawler.extract import parse_feed
-from crawler.items import Observation
-from spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
+from pantau.crawler.dates import Candidate
+from pantau.crawler.extract import parse_feed
+from pantau.crawler.items import Observation
+from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
 
 # One thread: the parse holds the GIL whichever thread runs it, so more threads would not read
 # feeds faster; they would only take more turns from the reactor and slow every download.

@@ -11,10 +11,10 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.items import Observation
-from spiders.base import Check
-from spiders.feed import read_feed
-from spiders.social import PlatformSpider, account_not_found
+from pantau.crawler.items import Observation
+from pantau.spiders.base import Check
+from pantau.spiders.feed import read_feed
+from pantau.spiders.social import PlatformSpider, account_not_found
 
 
 class MastodonSpider(PlatformSpider):

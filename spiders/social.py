@@ -30,10 +30,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from parsel import Selector
 from scrapy.http import Response
 
-from crawler.dates import Candidate, parse_date
-from crawler.items import Observation
-from spiders.base import AccountSpider, Check, CheckFailed
-from spiders.feed import read_feed
+from pantau.crawler.dates import Candidate, parse_date
+from pantau.crawler.items import Observation
+from pantau.spiders.base import AccountSpider, Check, CheckFailed
+from pantau.spiders.feed import read_feed
 
 ATTEST_HINT = "until then record activity with `pantau attest`"
 _TITLE_MAX = 120

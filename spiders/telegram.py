@@ -15,10 +15,10 @@ from urllib.parse import quote, urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import Response
 
-from crawler.dates import Candidate
-from crawler.items import Observation
-from spiders.base import Check, CheckFailed
-from spiders.social import (
+from pantau.crawler.dates import Candidate
+from pantau.crawler.items import Observation
+from pantau.spiders.base import Check, CheckFailed
+from pantau.spiders.social import (
     ATTEST_HINT,
     PlatformSpider,
     account_not_found,

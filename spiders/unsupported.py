@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spiders.base import AccountSpider
+from pantau.spiders.base import AccountSpider
 
 
 class UnsupportedSpider(AccountSpider):

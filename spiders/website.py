@@ -13,11 +13,11 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
 
-from crawler.dates import Candidate
-from crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
-from crawler.items import Observation
-from spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
-from spiders.feed import read_feed
+from pantau.crawler.dates import Candidate
+from pantau.crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
+from pantau.crawler.items import Observation
+from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
+from pantau.spiders.feed import read_feed
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 MAX_FEEDS = 2

@@ -17,11 +17,11 @@ from urllib.parse import quote, urlsplit
 
 from scrapy.http import Response
 
-from crawler.dates import Candidate
-from crawler.items import Observation
-from spiders.base import Check, CheckFailed
-from spiders.feed import read_feed
-from spiders.social import (
+from pantau.crawler.dates import Candidate
+from pantau.crawler.items import Observation
+from pantau.spiders.base import Check, CheckFailed
+from pantau.spiders.feed import read_feed
+from pantau.spiders.social import (
     PlatformSpider,
     account_not_found,
     json_body,

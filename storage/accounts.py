@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlite_utils
 
-from config.platforms import same_site_urls
-from config.registry import FIELDS as REGISTRY_FIELDS
-from storage.timefmt import to_iso
+from pantau.config.platforms import same_site_urls
+from pantau.config.registry import FIELDS as REGISTRY_FIELDS
+from pantau.storage.timefmt import to_iso
 
 _ACCOUNT_SELECT = """
 select a.*, i.name as institution

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.timefmt import to_iso
+from pantau.storage.timefmt import to_iso
 
 
 def record_heartbeat(db: sqlite_utils.Database, pid: int, host: str, state: str, now: datetime,

@@ -225,3 +225,12 @@ def m002_delivery_claims(db: sqlite_utils.Database) -> None:
         "create index deliveries_pending_email on deliveries (lower(email)) "
         "where sent_at is null and failed_at is null"
     )
+
+
+@migrations()
+def m003_structured_reasons(db: sqlite_utils.Database) -> None:
+    # A reason is a code with parameters (pantau.config.vocabulary.Reason); the English
+    # sentence stays in `status_reason`/`reason` for scripts, the structured form beside it
+    # lets mails and reports say it in Indonesian without parsing English back.
+    db["accounts"].add_column("status_reason_data", str)
+    db["status_changes"].add_column("reason_data", str)

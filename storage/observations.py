@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import retry_locked
-from storage.timefmt import from_iso, to_iso
+from pantau.storage.db import retry_locked
+from pantau.storage.timefmt import from_iso, to_iso
 
 FAILURES = ("error", "not_found")
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import retry_locked
-from storage.timefmt import to_iso
+from pantau.storage.db import retry_locked
+from pantau.storage.timefmt import to_iso
 
 # What a digest needs to say about one alert: the account as registered, the status
 # change that raised the alert (its reason and evidence at that moment), the alert itself.
@@ -30,7 +30,7 @@ _ALERT_COLUMNS = """
     al.id as alert_id, al.kind, al.episode, al.created_at as alert_created_at,
     a.id as account_id, a.platform, a.url, a.handle, a.region, a.owner_email,
     a.retired_at, a.evidence, a.status as current_status, i.name as institution,
-    c.old_status, c.new_status, c.reason, c.changed_at, c.days_inactive,
+    c.old_status, c.new_status, c.reason, c.reason_data, c.changed_at, c.days_inactive,
     c.last_activity_at, c.last_activity_url, c.last_activity_title
 """
 _ALERT_JOINS = """

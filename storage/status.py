@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.db import retry_locked
-from storage.timefmt import to_iso
+from pantau.config.vocabulary import Reason
+from pantau.storage.db import retry_locked
+from pantau.storage.timefmt import to_iso
 
 
 def apply_status(
@@ -23,26 +24,32 @@ def apply_status(
 ) -> int | None:
     """Record a status (and, if it changed, the change and its alert) in one transaction.
 
+    ``reason`` is stored twice over: as its English sentence (what scripts and SQL readers
+    see) and, when it is a structured :class:`~pantau.config.vocabulary.Reason`, as its code
+    and parameters, so mails and reports can say it in Indonesian.
+
     The update is optimistic: it only applies while the account still has the status we
     read, so two evaluators (daemon and CLI) never record the same transition twice.
     Returns the status change id, or None when nothing changed.
     """
     old = account.get("status") or "unknown"
     stamp = to_iso(now)
+    data = reason.to_json() if isinstance(reason, Reason) else None
+    reason = str(reason)
 
     def write() -> int | None:
         with db.atomic():
             if old == new_status:
-                if account.get("status_reason") != reason:
+                if account.get("status_reason") != reason or account.get("status_reason_data") != data:
                     db.execute(
-                        "update accounts set status_reason = ? where id = ? and status = ?",
-                        [reason, account["id"], old],
+                        "update accounts set status_reason = ?, status_reason_data = ? where id = ? and status = ?",
+                        [reason, data, account["id"], old],
                     )
                 return None
             cur = db.execute(
-                "update accounts set status = ?, status_reason = ?, status_changed_at = ? "
+                "update accounts set status = ?, status_reason = ?, status_reason_data = ?, status_changed_at = ? "
                 "where id = ? and coalesce(status, 'unknown') = ?",
-                [new_status, reason, stamp, account["id"], old],
+                [new_status, reason, data, stamp, account["id"], old],
             )
             if cur.rowcount != 1:
                 return None  # someone else recorded this transition first
@@ -52,6 +59,7 @@ def apply_status(
                     "old_status": old,
                     "new_status": new_status,
                     "reason": reason,
+                    "reason_data": data,
                     "changed_at": stamp,
                     "days_inactive": days_inactive,
                     "last_activity_at": account.get("last_activity_at"),

@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from config.registry import validate_row
-from config.settings import Config, from_dict
-from monitor.demo.server import Route, Site
+from pantau.config.registry import validate_row
+from pantau.config.settings import Config, from_dict
+from pantau.monitor.demo.server import Route, Site
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
@@ -161,14 +161,14 @@ class Watch:
     """A database with accounts, checked for real through ``crawler.runner.check_accounts``."""
 
     def __init__(self, cfg: Config) -> None:
-        from storage.db import open_db
+        from pantau.storage.db import open_db
 
         self.cfg = cfg
         self.db = open_db(cfg.db_path)
 
     def add(self, url: str, platform: str = "website", **fields: Any) -> int:
         """Import one registry row (validated like a registry file's) and return its id."""
-        from storage.accounts import import_accounts
+        from pantau.storage.accounts import import_accounts
 
         data = {"institution": "Dinas Kominfo Kab. Musi Banyuasin", "region": "16.06",
                 "platform": platform, "url": url, **fields}
@@ -180,18 +180,18 @@ class Watch:
 
     def check(self, *ids: int) -> Any:
         """Check the accounts (all that are not retired when no id is given), as the CLI does."""
-        from crawler.runner import check_accounts
-        from storage.accounts import select_accounts
+        from pantau.crawler.runner import check_accounts
+        from pantau.storage.accounts import select_accounts
 
         return check_accounts(self.cfg, select_accounts(self.db, ids=ids, include_retired=False))
 
     def evaluate(self, now: datetime | None = None) -> None:
-        from monitor.evaluate import evaluate_all
+        from pantau.monitor.evaluate import evaluate_all
 
         evaluate_all(self.db, self.cfg, now or datetime.now(UTC))
 
     def account(self, account_id: int) -> dict[str, Any]:
-        from storage.accounts import get_account
+        from pantau.storage.accounts import get_account
 
         found = get_account(self.db, account_id)
         assert found is not None
@@ -226,7 +226,7 @@ def watch(make_config: Callable[..., Config]) -> Any:
 def pantau_command() -> list[str]:
     """The installed console script, or the module when it is not on the PATH."""
     found = shutil.which("pantau", path=str(Path(sys.executable).parent)) or shutil.which("pantau")
-    return [found] if found else [sys.executable, "-m", "monitor.cli"]
+    return [found] if found else [sys.executable, "-m", "pantau.monitor.cli"]
 
 
 class Project:
@@ -257,8 +257,8 @@ class Project:
                               capture_output=True, text=True, timeout=120)
 
     def accounts(self) -> list[dict[str, Any]]:
-        from storage.accounts import export_accounts
-        from storage.db import open_db
+        from pantau.storage.accounts import export_accounts
+        from pantau.storage.db import open_db
 
         db = open_db(self.db_path)
         try:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 SOCIAL = Path(__file__).parent / "fixtures" / "social"
 # The fixtures' newest posts are from 19-20 November 2024; statuses are judged on this day.

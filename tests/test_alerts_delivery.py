@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from alerts.send import send_pending
-from config.settings import from_dict
-from monitor.policy import alert_kind
-from storage import outbox
-from storage.accounts import get_account, import_accounts, retire_account
-from storage.db import open_db
-from storage.observations import record_observation
-from storage.status import apply_status
+from pantau.alerts.send import send_pending
+from pantau.config.settings import from_dict
+from pantau.monitor.policy import alert_kind
+from pantau.storage import outbox
+from pantau.storage.accounts import get_account, import_accounts, retire_account
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
+from pantau.storage.status import apply_status
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -345,9 +345,9 @@ def test_it_leaves_deliveries_another_sender_holds_until_its_lease_expires(tmp_p
 
 
 def test_it_attaches_the_full_list_when_a_digest_is_long(tmp_path, smtp_server, monkeypatch):
-    import alerts.send
+    import pantau.alerts.send as send_module
 
-    monkeypatch.setattr(alerts.send, "MAX_LISTED", 1)
+    monkeypatch.setattr(send_module, "MAX_LISTED", 1)
     db = make_db(tmp_path)
     transition(db, "https://dinkes.mubakab.go.id/")
     transition(db, "https://www.youtube.com/@disdikmuba")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from alerts.routing import owner_addresses, routes_for
-from alerts.send import send_pending
-from config.settings import from_dict
-from monitor.policy import alert_kind
-from storage import outbox
-from storage.accounts import get_account, import_accounts
-from storage.db import open_db
-from storage.observations import record_observation
-from storage.status import apply_status
+from pantau.alerts.routing import owner_addresses, routes_for
+from pantau.alerts.send import send_pending
+from pantau.config.settings import from_dict
+from pantau.monitor.policy import alert_kind
+from pantau.storage import outbox
+from pantau.storage.accounts import get_account, import_accounts
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
+from pantau.storage.status import apply_status
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -130,7 +130,7 @@ def test_it_processes_an_alert_nobody_covers_without_deliveries(tmp_path, smtp_s
     go_dormant(db, "https://diskominfo.bandungkab.go.id/")
     cfg = config(smtp_server, recipients=RECIPIENTS[:1])
 
-    with caplog.at_level(logging.WARNING, logger="alerts.send"):
+    with caplog.at_level(logging.WARNING, logger="pantau.alerts.send"):
         result = send_pending(db, cfg, NOW)
 
     assert result.alerts == 1 and result.unrouted == 1 and result.digests == 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from monitor.demo.server import Route
-from storage.timefmt import from_iso
+from pantau.monitor.demo.server import Route
+from pantau.storage.timefmt import from_iso
 
 # A WordPress posts feed lives at /feed/ (the slash matters: /feed is only a redirect to it).
 WORDPRESS_FEED = {"/feed/": "kominfo_wp_feed.rss.xml"}

@@ -6,9 +6,9 @@ import socket
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from crawler.middlewares import is_private_address
-from monitor.demo.server import Route, free_port
-from storage.timefmt import from_iso
+from pantau.crawler.middlewares import is_private_address
+from pantau.monitor.demo.server import Route, free_port
+from pantau.storage.timefmt import from_iso
 
 # A WordPress site announces its posts feed and its comments feed on every page.
 WORDPRESS = {"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_after_days,note\n"
 STATUSES = {"active", "warning", "dormant", "close_recommended", "unreachable", "unknown", "retired"}

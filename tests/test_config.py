@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import ConfigError, load_config, parse_duration
+from pantau.config.settings import ConfigError, load_config, parse_duration
 
 
 def write(path: Path, text: str) -> Path:
@@ -61,7 +61,7 @@ def test_the_database_path_is_relative_to_the_config_file(tmp_path, monkeypatch)
 
 
 def test_the_shipped_example_config_loads(tmp_path):
-    from monitor.cli import EXAMPLES
+    from pantau.monitor.cli import EXAMPLES
 
     cfg = load_config(EXAMPLES / "pantau.toml")
 
@@ -285,7 +285,7 @@ def test_a_missing_file_is_an_error_that_says_how_to_make_one(tmp_path):
 
 def pantau() -> list[str]:
     found = shutil.which("pantau", path=str(Path(sys.executable).parent)) or shutil.which("pantau")
-    return [found] if found else [sys.executable, "-m", "monitor.cli"]
+    return [found] if found else [sys.executable, "-m", "pantau.monitor.cli"]
 
 
 def run_cli(args: list[str], cwd: Path, env_config: Path | None) -> subprocess.CompletedProcess:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.daemon import InstanceLock, check_tick
-from monitor.demo.run import MailSink
-from monitor.demo.server import Route, Site
-from monitor.demo.sites import wordpress_feed
-from storage.db import open_db
+from pantau.monitor.daemon import InstanceLock, check_tick
+from pantau.monitor.demo.run import MailSink
+from pantau.monitor.demo.server import Route, Site
+from pantau.monitor.demo.sites import wordpress_feed
+from pantau.storage.db import open_db
 
 NOW = datetime.now(UTC)
 
@@ -52,7 +52,7 @@ weekly_report = "mon 07:00"
 
 
 def _pantau(*args: str) -> list[str]:
-    return [sys.executable, "-m", "monitor.cli", *args]
+    return [sys.executable, "-m", "pantau.monitor.cli", *args]
 
 
 def _wait_for(pred, timeout: float = 50.0) -> bool:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import crawler.dates as dates_module
-from crawler.dates import (
+import pantau.crawler.dates as dates_module
+from pantau.crawler.dates import (
     JAKARTA,
     Candidate,
     find_dates,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import crawler.dates as dates_module
-from crawler.dates import JAKARTA, Candidate
-from crawler.extract import (
+import pantau.crawler.dates as dates_module
+from pantau.crawler.dates import JAKARTA, Candidate
+from pantau.crawler.extract import (
     PageInfo,
     parse_feed,
     parse_page,

@@ -30,21 +30,21 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from alerts.send import LEASE
-from config.registry import validate_row
-from config.settings import load_config
-from monitor.demo.server import Route
-from monitor.evaluate import evaluate_all
-from storage.accounts import import_accounts
-from storage.db import open_db
-from storage.observations import record_observation
+from pantau.alerts.send import LEASE
+from pantau.config.registry import validate_row
+from pantau.config.settings import load_config
+from pantau.monitor.demo.server import Route
+from pantau.monitor.evaluate import evaluate_all
+from pantau.storage.accounts import import_accounts
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
 from tests.smtp_server import free_port
 
 NOW = datetime.now(UTC)
 
 
 def cli(project: Any, *args: str) -> list[str]:
-    return [sys.executable, "-m", "monitor.cli", "--config", str(project.config), *args]
+    return [sys.executable, "-m", "pantau.monitor.cli", "--config", str(project.config), *args]
 
 
 def cli_env(now: datetime | None = None) -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 
 from social_support import serve
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 MUBA_CHANNEL = "UCq7Lm0nTKominfoMuba2024"
 NOW = "2024-11-22T05:00:00+00:00"

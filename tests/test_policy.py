@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.policy import alert_kind, evaluate
+from pantau.monitor.policy import alert_kind, evaluate
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)  # Jumat, 22 November 2024, 10.00 WIB
 POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90,

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.policy import evaluate, reason_in
+from pantau.config.vocabulary import Reason, reason_text
+from pantau.monitor.policy import evaluate
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90,
@@ -45,11 +46,15 @@ CASES = [
 def test_each_reason_shape_reads_in_indonesian(account, recent, expected):
     verdict = evaluate(account, recent, POLICY, NOW)
     # It should give the head of office the same sentence in Indonesian
-    assert reason_in(verdict.reason, "id") == expected
-    assert reason_in(verdict.reason, "en") == verdict.reason
+    assert verdict.reason.text("id") == expected
+    assert verdict.reason.text("en") == str(verdict.reason)
+    # It should read the same once stored as a code with parameters and loaded back
+    stored = Reason.from_stored(verdict.reason.to_json(), str(verdict.reason))
+    assert stored.text("id") == expected and stored == verdict.reason
 
 
 def test_a_reason_of_unknown_shape_is_shown_as_it_is():
     text = "instagram needs [platforms.instagram] token_env or [bridges] rsshub"
     # It should never garble a spider's own message
-    assert reason_in(text, "id") == text
+    assert reason_text(text, "id") == text
+    assert Reason.from_stored(None, text).text("id") == text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import COMMANDS
+from pantau.monitor.cli import COMMANDS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

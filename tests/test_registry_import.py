@@ -401,7 +401,7 @@ def test_a_yaml_file_with_a_syntax_error_exits_2_with_its_line(project):
 
 
 def test_the_shipped_example_registry_imports_cleanly(project):
-    from monitor.cli import EXAMPLES
+    from pantau.monitor.cli import EXAMPLES
 
     result = project.run("registry", "import", str(EXAMPLES / "registry.csv"))
 

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
-from alerts.report import build_report, iso_week_bounds, safe_cell, weekly_report
-from config.settings import from_dict
-from monitor.policy import alert_kind
-from storage import outbox
-from storage.accounts import attestations_by_account, get_account, import_accounts
-from storage.db import open_db
-from storage.observations import record_observation
-from storage.status import apply_status
+from pantau.alerts.report import build_report, iso_week_bounds, safe_cell, weekly_report
+from pantau.config.settings import from_dict
+from pantau.monitor.policy import alert_kind
+from pantau.storage import outbox
+from pantau.storage.accounts import attestations_by_account, get_account, import_accounts
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
+from pantau.storage.status import apply_status
 
 pytest_plugins = ["tests.smtp_server"]
 

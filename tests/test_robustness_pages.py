@@ -23,13 +23,13 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from config.registry import validate_row
-from crawler import reactor
-from crawler.items import OUTCOMES
-from crawler.runner import crawl, request_stop
-from monitor.demo.server import Route, Site, silent_server
-from storage.accounts import import_accounts, select_accounts
-from storage.timefmt import from_iso
+from pantau.config.registry import validate_row
+from pantau.crawler import reactor
+from pantau.crawler.items import OUTCOMES
+from pantau.crawler.runner import crawl, request_stop
+from pantau.monitor.demo.server import Route, Site, silent_server
+from pantau.storage.accounts import import_accounts, select_accounts
+from pantau.storage.timefmt import from_iso
 from tests.conftest import format_ago
 
 NOW = datetime.now(UTC)

@@ -21,10 +21,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from config.platforms import ALIASES, PLATFORMS
-from config.registry import FIELDS, RegistryError, dump_rows, parse_registry
-from storage.accounts import export_accounts, import_accounts
-from storage.db import open_db
+from pantau.config.platforms import ALIASES, PLATFORMS
+from pantau.config.registry import FIELDS, RegistryError, dump_rows, parse_registry
+from pantau.storage.accounts import export_accounts, import_accounts
+from pantau.storage.db import open_db
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 PROPERTY = settings(max_examples=150, deadline=None,

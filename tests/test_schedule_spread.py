@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from storage.accounts import due_accounts, import_accounts, plan_unplanned
-from storage.db import open_db
-from storage.timefmt import from_iso
+from pantau.storage.accounts import due_accounts, import_accounts, plan_unplanned
+from pantau.storage.db import open_db
+from pantau.storage.timefmt import from_iso
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 

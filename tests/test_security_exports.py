@@ -37,8 +37,8 @@ import openpyxl
 import pytest
 from conftest import pantau_command
 
-from storage.db import open_db
-from storage.observations import record_observation
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
 
 pytest_plugins = ["tests.smtp_server"]
 

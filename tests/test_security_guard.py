@@ -43,10 +43,10 @@ from scrapy.resolver import dnscache
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
 
-from config.settings import from_dict
-from crawler import reactor as pantau_reactor
-from crawler.middlewares import AddressGuardMiddleware, GuardedResolver, GuardRefused
-from crawler.settings import scrapy_settings
+from pantau.config.settings import from_dict
+from pantau.crawler import reactor as pantau_reactor
+from pantau.crawler.middlewares import AddressGuardMiddleware, GuardedResolver, GuardRefused
+from pantau.crawler.settings import scrapy_settings
 
 STRICT = """
 [crawler]

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 pytest_plugins = ["tests.smtp_server"]
 

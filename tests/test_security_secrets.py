@@ -30,8 +30,8 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from social_support import recording
 
-from storage.db import open_db
-from storage.observations import record_observation
+from pantau.storage.db import open_db
+from pantau.storage.observations import record_observation
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -290,7 +290,7 @@ def test_debug_logging_of_a_check_never_shows_a_token(token_project, caplog, cap
     The CLI's ``-v`` stops at INFO; Scrapy logs each request it makes ("Crawled (401) <GET …>")
     at DEBUG. Tokens travel in headers, never in URLs, so even that log has nothing to show.
     """
-    from monitor.cli import main
+    from pantau.monitor.cli import main
 
     p = token_project
     for name in (None, "scrapy", "twisted", "spiders", "crawler"):

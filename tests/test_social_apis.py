@@ -6,7 +6,7 @@ import json
 
 from social_support import NOW, every_stored_text, recording, serve
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 TOKEN = "EAAGm0PX4ZCpsBAKominfoMubaRahasia2024"
 X_TOKEN = "AAAAAAAAAAAAAAAAAAAAAKominfoMubaXBearer2024"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.platforms import IdentityError, canonical_platform, normalise_account
+from pantau.config.platforms import IdentityError, canonical_platform, normalise_account
 
 
 @pytest.mark.parametrize("platform, pasted, handle, expected", [

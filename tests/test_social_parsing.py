@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from spiders.social import _GONE_RE, handle_of, post_title, rsshub_message, when
-from spiders.telegram import preview_messages
-from spiders.youtube import channel_id_in, known_channel_id
+from pantau.spiders.social import _GONE_RE, handle_of, post_title, rsshub_message, when
+from pantau.spiders.telegram import preview_messages
+from pantau.spiders.youtube import channel_id_in, known_channel_id
 
 SOCIAL = Path(__file__).parent / "fixtures" / "social"
 NOW = datetime(2024, 11, 22, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spiders.secrets import MASK, redact
+from pantau.spiders.secrets import MASK, redact
 
 TOKEN = "EAAGm0PX4ZCpsBAKominfoMubaRahasia2024"
 

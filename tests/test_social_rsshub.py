@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from social_support import NOW, body, serve
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 
 def rsshub_config(site, **platforms):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from social_support import NOW, serve
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 
 def telegram_config(site):

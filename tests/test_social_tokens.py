@@ -6,7 +6,7 @@ import json
 
 from social_support import NOW, every_stored_text, recording, serve
 
-from monitor.demo.server import free_port
+from pantau.monitor.demo.server import free_port
 
 SECRET = "EAAGm0PX4ZCpsBAKominfoMubaRahasia2024"
 

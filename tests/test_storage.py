@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlite_utils
 
-from config.registry import validate_row
-from storage import accounts as acc
-from storage.db import migrations, open_db, schema_version
-from storage.observations import record_observation
-from storage.status import apply_status, status_history
-from storage.timefmt import from_iso
+from pantau.config.registry import validate_row
+from pantau.storage import accounts as acc
+from pantau.storage.db import migrations, open_db, schema_version
+from pantau.storage.observations import record_observation
+from pantau.storage.status import apply_status, status_history
+from pantau.storage.timefmt import from_iso
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
-from monitor.demo.server import Site, free_port
-from monitor.demo.sites import SITE_NAMES, site_routes
-from storage.timefmt import utcnow
+from pantau.monitor.demo.server import Site, free_port
+from pantau.monitor.demo.sites import SITE_NAMES, site_routes
+from pantau.storage.timefmt import utcnow
 
 
 class MailSink:
@@ -104,7 +104,7 @@ def _say(title: str) -> None:
 
 
 def run_demo(keep: bool = False) -> int:
-    from monitor.cli import main
+    from pantau.monitor.cli import main
 
     now = utcnow()
     folder = Path(tempfile.mkdtemp(prefix="pantau-demo-"))

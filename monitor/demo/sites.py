@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from monitor.demo.server import Route
+from pantau.monitor.demo.server import Route
 
 WIB = ZoneInfo("Asia/Jakarta")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
