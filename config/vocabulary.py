@@ -223,3 +223,11 @@ def stored_reason(row: Mapping[str, Any]) -> Reason:
         return reason
     data = row.get("reason_data") or row.get("status_reason_data")
     return Reason.from_stored(data, reason if reason is not None else row.get("status_reason"))
+
+
+class ResponseKind(StrEnum):
+    """An office's answer to a dormant or close-recommended finding (INTERFACE.md `respond`)."""
+
+    WILL_REACTIVATE = "will_reactivate"  # will run the account again, by a date
+    CLOSED = "closed"  # says it closed the account; verified by the next check
+    EXCEPTION = "exception"  # keeps it idle on purpose, with a reason

@@ -234,3 +234,26 @@ def m003_structured_reasons(db: sqlite_utils.Database) -> None:
     # lets mails and reports say it in Indonesian without parsing English back.
     db["accounts"].add_column("status_reason_data", str)
     db["status_changes"].add_column("reason_data", str)
+
+
+@migrations()
+def m004_responses(db: sqlite_utils.Database) -> None:
+    # An office's answer to a finding is a record like an observation: who said what, when.
+    # `resolved_at`/`resolution` close it (a `closed` answer verified gone, a
+    # `will_reactivate` that expired or came true); the newest unresolved one is "the answer".
+    db["responses"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "kind": str,  # ResponseKind
+            "by_date": str,  # ISO date for will_reactivate, else null
+            "note": str,
+            "who": str,  # the signed link's recipient e-mail, or "cli:<user>"
+            "at": str,  # UTC ISO 8601
+            "resolved_at": str,
+            "resolution": str,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["responses"].create_index(["account_id", "at"])
