@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pantau.config.settings import Config, ConfigError, load_config
+from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLES = Path(str(files("pantau.config"))) / "examples"
@@ -56,14 +57,6 @@ def _db(cfg: Config) -> Any:
     from pantau.storage.db import open_db
 
     return open_db(cfg.db_path)
-
-
-def _local(iso: str | None, tz: str) -> str | None:
-    if not iso:
-        return None
-    from pantau.storage.timefmt import from_iso
-
-    return from_iso(iso).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")  # type: ignore[union-attr]
 
 
 def _progress(total: int, desc: str) -> tuple[Callable[[Any], None], Callable[[], None]]:
@@ -186,44 +179,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-STATUS_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "status",
-                  "last_activity_at", "last_activity_url", "evidence", "last_checked_at",
-                  "days_inactive", "reason")
-
-
-def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
-                regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Every account with its status as the policy sees it at ``now``."""
-    from pantau.monitor.evaluate import policy_inputs, verdict_for
-    from pantau.storage.accounts import select_accounts
-    from pantau.storage.timefmt import to_iso
-
-    recent, attest = policy_inputs(db, cfg)
-    out = []
-    for a in select_accounts(db, regions=regions, platforms=platforms):
-        v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now)
-        if statuses and v.status not in statuses:
-            continue
-        act = v.activity
-        out.append({
-            "id": a["id"],
-            "institution": a["institution"],
-            "region": a["region"] or None,
-            "platform": a["platform"],
-            "handle": a["handle"] or None,
-            "url": a["url"],
-            "status": v.status,
-            "last_activity_at": _local(to_iso(act.at), cfg.timezone) if act else None,
-            "last_activity_url": act.url if act else None,
-            "last_activity_title": act.title if act else None,
-            "evidence": act.evidence if act else None,
-            "last_checked_at": _local(a["last_checked_at"], cfg.timezone),
-            "days_inactive": v.days_inactive,
-            "reason": v.reason,
-        })
-    return out
-
-
 def _table(rows: list[dict[str, Any]]) -> str:
     cols = ("id", "status", "days", "platform", "institution", "evidence", "reason")
     cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
@@ -265,7 +220,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         beat = last_heartbeat(db)
         if beat:
             print(f"\ndaemon pid {beat['pid']} on {beat['host']}: {beat['state']}, "
-                  f"last heartbeat {_local(beat['heartbeat_at'], cfg.timezone)}")
+                  f"last heartbeat {local_iso(beat['heartbeat_at'], cfg.timezone)}")
     return EXIT_OK
 
 
