@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import Counter
@@ -12,12 +13,13 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
 
 from pantau.config.settings import Config
 from pantau.crawler import reactor
 from pantau.crawler.items import Observation
-from pantau.crawler.settings import scrapy_settings
-from pantau.spiders import spider_for
+from pantau.crawler.settings import SPIDER_MODULES, scrapy_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,25 @@ class _Collector:
 
 
 _active_runners: set[AsyncCrawlerRunner] = set()
+
+
+@functools.cache
+def _spiders_by_platform() -> dict[str, type]:
+    """platform -> spider class, from the spiders' own ``platforms`` (via Scrapy's loader)."""
+    loader = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": SPIDER_MODULES}))
+    table: dict[str, type] = {}
+    for name in loader.list():
+        cls = loader.load(name)
+        for platform in getattr(cls, "platforms", ()):
+            table[platform] = cls
+    table[""] = loader.load("unsupported")
+    return table
+
+
+def spider_for(platform: str) -> type:
+    """The spider that reads ``platform``; the honest `unsupported` one when none does."""
+    table = _spiders_by_platform()
+    return table.get(platform) or table[""]
 
 
 def _install_resolver(crawler: Any) -> None:

@@ -6,12 +6,16 @@ from typing import Any
 
 from pantau.config.settings import Config, parse_duration
 
+# Where Scrapy's spider loader finds one spider per source kind (the crawler never imports them).
+SPIDER_MODULES = ["pantau.spiders"]
+
 
 def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str, Any]:
     c = cfg.crawler
     total = concurrency or c["concurrency"]
     return {
         "BOT_NAME": "pantau",
+        "SPIDER_MODULES": SPIDER_MODULES,
         "USER_AGENT": c["user_agent"],
         "ROBOTSTXT_OBEY": c["obey_robots"],
         "ROBOTSTXT_USER_AGENT": c["user_agent"].split("/")[0],

@@ -35,15 +35,12 @@ class CliError(Exception):
 
 # --- helpers -------------------------------------------------------------------------
 def _now() -> datetime:
-    from pantau.storage.timefmt import utcnow
+    from pantau.config import clock
 
-    # PANTAU_NOW lets the demo and tests look at a fixed moment; operators never set it.
-    fixed = os.environ.get("PANTAU_NOW")
-    if fixed:
-        from pantau.storage.timefmt import from_iso
-
-        return from_iso(fixed)  # type: ignore[return-value]
-    return utcnow()
+    try:
+        return clock.now()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _config(args: argparse.Namespace) -> Config:

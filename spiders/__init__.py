@@ -1,25 +1,5 @@
-"""One spider per source kind. ``spider_for(platform)`` picks the class."""
+"""One spider per source kind, each declaring the ``platforms`` it reads.
 
-from __future__ import annotations
-
-import importlib
-
-# platform -> "module:Class"; a new source kind is one new module and one line here.
-REGISTRY = {
-    "website": "pantau.spiders.website:WebsiteSpider",
-    "feed": "pantau.spiders.feed:FeedSpider",
-    "youtube": "pantau.spiders.youtube:YouTubeSpider",
-    "telegram": "pantau.spiders.telegram:TelegramSpider",
-    "mastodon": "pantau.spiders.mastodon:MastodonSpider",
-    "instagram": "pantau.spiders.social:SocialSpider",
-    "facebook": "pantau.spiders.social:SocialSpider",
-    "x": "pantau.spiders.social:SocialSpider",
-    "tiktok": "pantau.spiders.social:SocialSpider",
-    "threads": "pantau.spiders.social:SocialSpider",
-}
-
-
-def spider_for(platform: str) -> type:
-    target = REGISTRY.get(platform, "pantau.spiders.unsupported:UnsupportedSpider")
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
+The crawler finds them through Scrapy's spider loader (``SPIDER_MODULES``), never by importing
+this package: a new source kind is one new module here with ``name`` and ``platforms``.
+"""

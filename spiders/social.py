@@ -91,6 +91,8 @@ def json_body(response: Response, label: str) -> Any:
 class PlatformSpider(AccountSpider):
     """Base of the platform readers: tokens never reach a stored error; ``feed_url`` wins."""
 
+    name = "platform"  # a base: Scrapy's spider loader lists it, no platform maps to it
+
     @functools.cached_property
     def secrets(self) -> tuple[str, ...]:
         """The token values this spider may send; :meth:`Check.observation` masks them (and

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pantau.config import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from pantau's one clock (``PANTAU_NOW`` when set; see pantau.config.clock)."""
+    return clock.now()
 
 
 def to_iso(dt: datetime | None) -> str | None:
