@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from babel.dates import format_date
 
 from pantau.storage.timefmt import from_iso
 
@@ -65,13 +66,6 @@ KIND_LABELS = {
 MINISTER = {
     "id": "Arahan Menteri Komunikasi dan Digital (Feb 2025): akun resmi yang tidak dikelola harus ditutup.",
     "en": "Minister of Communication and Digital (Feb 2025): an official account that is not run should be closed.",
-}
-
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -247,7 +241,8 @@ def local_time(value: Any, tz: str, language: str = "id", *, with_time: bool = T
         return ""
     local = dt.astimezone(ZoneInfo(tz))
     lang = language if language in LANGUAGES else "id"
-    text = f"{local.day} {MONTHS[lang][local.month - 1]} {local.year}"
+    # Babel's CLDR data names the months (Januari…Desember) as each language writes them.
+    text = format_date(local, "d MMMM y", locale=lang)
     if with_time:
         text += f" {local:%H:%M} {local.tzname()}"
     return text
