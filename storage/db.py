@@ -194,13 +194,18 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return len(migrations.applied(db))
 
 
+# Busy or locked, by SQLite's primary error code (the low byte of an extended one), not by the
+# message's wording.
+_LOCK_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def retry_locked(fn: Callable[[], T], attempts: int = 8, delay: float = 0.25) -> T:
     """Run ``fn``, retrying when another process holds the write lock past the busy timeout."""
     for i in range(attempts):
         try:
             return fn()
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or i == attempts - 1:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _LOCK_CODES or i == attempts - 1:
                 raise
             time.sleep(delay * (2**i))
     raise AssertionError("unreachable")
