@@ -25,6 +25,7 @@ from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLES = Path(str(files("pantau.config"))) / "examples"
+STARTER_REGISTRY = Path(str(files("pantau.config"))) / "data" / "starter-registry.csv"
 
 
 class CliError(Exception):
@@ -78,13 +79,17 @@ def _progress(total: int, desc: str) -> tuple[Callable[[Any], None], Callable[[]
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a commented pantau.toml and an example registry, and create the database.
 
-    Example: pantau init /srv/pantau
+    With --national the registry is the shipped starter registry: the official websites of the
+    provincial and regency/city governments (Wikidata via Govdirectory, CC0).
+
+    Example: pantau init /srv/pantau          pantau init /srv/pantau --national
     """
     target = Path(args.dir or ".")
     target.mkdir(parents=True, exist_ok=True)
     cfg_path = target / "pantau.toml"
     reg_path = target / "registry.csv"
-    for src, dst in ((EXAMPLES / "pantau.toml", cfg_path), (EXAMPLES / "registry.csv", reg_path)):
+    registry = STARTER_REGISTRY if args.national else EXAMPLES / "registry.csv"
+    for src, dst in ((EXAMPLES / "pantau.toml", cfg_path), (registry, reg_path)):
         if dst.exists():
             print(f"kept existing {dst}")
         else:
@@ -180,12 +185,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    cols = ("id", "status", "days", "platform", "institution", "evidence", "reason")
+    cols = ("id", "status", "days", "platform", "institution", "region", "evidence", "reason")
     cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
-              r["platform"], r["institution"], r["evidence"] or "-", r["reason"]] for r in rows]
+              r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
+              r["evidence"] or "-", r["reason"]] for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
+    widths[5] = min(widths[5], 32)
     lines = []
     for row in [list(cols)] + cells:
         parts = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(cols) - 1)]
@@ -371,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("init", cmd_init)
     sp.add_argument("dir", nargs="?", help="folder to write into (default: here)")
+    sp.add_argument("--national", action="store_true",
+                    help="write the starter registry of provincial and regency/city government websites")
 
     reg = sub.add_parser("registry", help="import or export the registry of accounts")
     rsub = reg.add_subparsers(dest="registry_command", metavar="ACTION")
