@@ -140,3 +140,12 @@ def unknown_region_message(value: str) -> str:
         if parent is not None:
             hint = f"{DECREE}; {parent.code} is {parent.name}, but it has no {value}"
     return f'region "{value}" is not in the Kemendagri table ({hint})'
+
+
+@functools.cache
+def candidate_accounts() -> dict[tuple[str, str], dict[str, str]]:
+    """Social accounts Wikidata records for regions and ministries (shipped, CC0), by
+    (platform, normalised url): candidates that ``pantau discover`` confirms when an official
+    website links them."""
+    text = (files("pantau.config") / "data" / "candidate-accounts.csv").read_text(encoding="utf-8")
+    return {(row["platform"], row["url"]): row for row in csv.DictReader(text.splitlines())}

@@ -348,6 +348,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(str(exc), EXIT_FAIL) from None
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Read the registered websites for links to their social accounts; report new and unlinked ones.
+
+    Prints `found N, registered N, new N, unlinked N`; unlinked accounts and dead links on stderr;
+    --out writes the new accounts as a registry file (.csv or .yaml) ready for `registry import`.
+
+    Example: pantau discover --out ditemukan.csv          pantau discover --account 12 --out akun.yaml
+    """
+    from pantau.monitor.discover import discover, write_rows
+
+    cfg = _config(args)
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".yaml", ".yml"):
+        raise CliError(f"{args.out}: unknown registry format; use .csv, .yaml or .yml", EXIT_USAGE)
+    try:
+        report = discover(cfg, _db(cfg), args.account or [])
+    except LookupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for line in report.messages():
+        print(line, file=sys.stderr)
+    if args.out:
+        write_rows(report.new, args.out)
+    print(report.line())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A self-contained offline demonstration: local sites, a local mail sink, real checks.
 
@@ -428,6 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--send", action="store_true", help="mail each recipient its report")
     sp.add_argument("--force", action="store_true", help="send again even if this week was sent")
 
+    sp = add("discover", cmd_discover)
+    sp.add_argument("--account", type=int, action="append", metavar="ID",
+                    help="only this website (or the websites of this account's institution)")
+    sp.add_argument("--out", metavar="FILE", help="write the new accounts here (.csv, .yaml or .yml)")
+
     add("run", cmd_run)
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
@@ -435,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
-            "alerts send", "report weekly", "run", "demo")
+            "alerts send", "report weekly", "run", "demo", "discover")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
