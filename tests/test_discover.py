@@ -197,3 +197,37 @@ def test_a_linked_account_wikidata_lists_is_written_as_confirmed(project, sites)
     # It should say the official site confirms the account Wikidata records for Kota Medan
     assert rows[0]["note"] == (f"discovered on {site.url}/; confirms the Wikidata candidate "
                                "(Q5972, Pemerintah Kota Medan)")
+
+
+def test_it_obeys_robots_txt_like_a_check(sites, new_project, tmp_path):
+    site = sites.serve({
+        "/": "discover_home.html",
+        "/kontak": "discover_kontak.html",
+        "/tentang-kami": Route("<html><body><h1>Tentang Kami</h1></body></html>"),
+        "/robots.txt": Route("User-agent: *\nDisallow: /kontak\n", content_type="text/plain"),
+    })
+    project = new_project(tmp_path / "p", "[crawler]\nallow_private_addresses = true\nobey_robots = true\n"
+                                          "timeout_s = 5\nretries = 0\n")
+    project.write("registry.csv", HEADER + f"{KOMINFO},16.06,website,,{site.url},,,,\n")
+    project.run("registry", "import", "registry.csv")
+
+    result = project.run("discover", "--out", "ditemukan.csv")
+
+    with open(project.root / "ditemukan.csv", encoding="utf-8", newline="") as fh:
+        urls = {r["url"] for r in csv.DictReader(fh)}
+    # It should not read the contact page robots.txt forbids, and say so
+    assert "https://instagram.com/humasmuba" not in urls and "https://instagram.com/kominfomuba" in urls
+    assert f"{site.url}/kontak: not read (robots.txt forbids pantau to read {site.url}/kontak)" in result.stderr
+
+
+def test_it_refuses_private_addresses_like_a_check(sites, new_project, tmp_path):
+    site = sites.serve({"/": "discover_home.html"})
+    project = new_project(tmp_path / "p", "[crawler]\ntimeout_s = 5\nretries = 0\nobey_robots = false\n")
+    project.write("registry.csv", HEADER + f"{KOMINFO},16.06,website,,{site.url},,,,\n")
+    project.run("registry", "import", "registry.csv")
+
+    result = project.run("discover")
+
+    # It should not read a loopback site unless allow_private_addresses is set
+    assert result.stdout.strip() == "found 0, registered 0, new 0, unlinked 0"
+    assert result.stderr.startswith(f"{site.url}/: not read (") and "private" in result.stderr
