@@ -70,8 +70,10 @@ _YOUTUBE_TABS = {"videos", "featured", "streams", "shorts", "about", "playlists"
 
 # Containers of embedded content: a timeline, a quoted post or a widget shows someone's
 # account, often not the institution's own (a "Tweets by BMKG" timeline on a regency portal).
-_EMBED_CLASSES = ("twitter-timeline", "twitter-tweet", "instagram-media", "tiktok-embed", "fb-page", "fb-post",
-                  "fb-video", "fb-xfbml", "embed", "timeline")
+# Whole class names, never substrings: WordPress puts "wp-embed-responsive" on every <body>.
+_EMBED_CLASSES = {"twitter-timeline", "twitter-tweet", "twitter-follow-button", "instagram-media", "tiktok-embed",
+                  "fb-page", "fb-post", "fb-video", "fb-xfbml-parse-ignore", "fb-comments", "embedly-card",
+                  "wp-block-embed", "wp-embedded-content"}
 _EMBED_TAGS = ("blockquote", "iframe", "object", "embed", "noscript", "template")
 
 # Hosts known to run Mastodon; elsewhere a "/@name" link counts only with rel="me" (the
@@ -94,8 +96,8 @@ MAX_CONTACT_PAGES = 4
 def _in_embed(anchor: Selector) -> bool:
     if anchor.xpath(" or ".join(f"ancestor::{t}" for t in _EMBED_TAGS)).get() == "1":
         return True
-    classes = " ".join(anchor.xpath("ancestor-or-self::*/@class").getall()).lower()
-    return any(c in classes for c in _EMBED_CLASSES)
+    classes = " ".join(anchor.xpath("ancestor-or-self::*/@class").getall()).lower().split()
+    return not _EMBED_CLASSES.isdisjoint(classes)
 
 
 def classify(href: str, rel: str = "") -> tuple[str, str, str] | None:

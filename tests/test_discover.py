@@ -231,3 +231,16 @@ def test_it_refuses_private_addresses_like_a_check(sites, new_project, tmp_path)
     # It should not read a loopback site unless allow_private_addresses is set
     assert result.stdout.strip() == "found 0, registered 0, new 0, unlinked 0"
     assert result.stderr.startswith(f"{site.url}/: not read (") and "private" in result.stderr
+
+
+def test_a_wordpress_page_keeps_its_social_icons_and_drops_its_embedded_posts():
+    html = """<body class="home wp-embed-responsive"><main>
+    <figure class="wp-block-embed is-type-rich wp-block-embed-twitter"><div class="wp-block-embed__wrapper">
+      <a href="https://twitter.com/infoBMKG">@infoBMKG</a></div></figure></main>
+    <footer><ul class="wp-block-social-links"><li class="wp-social-link wp-social-link-instagram">
+      <a href="https://www.instagram.com/kominfomuba/">Instagram</a></li></ul></footer></body>"""
+
+    links = social_links(html, "https://kominfo.mubakab.go.id/")
+
+    # It should read the icons of a page whose <body> says "wp-embed-responsive", not the embed
+    assert [link.url for link in links] == ["https://instagram.com/kominfomuba"]
