@@ -244,3 +244,11 @@ def test_a_wordpress_page_keeps_its_social_icons_and_drops_its_embedded_posts():
 
     # It should read the icons of a page whose <body> says "wp-embed-responsive", not the embed
     assert [link.url for link in links] == ["https://instagram.com/kominfomuba"]
+
+
+def test_an_out_file_of_another_format_is_bad_usage(project, regency):
+    result = project.run("discover", "--out", "ditemukan.txt")
+
+    # It should refuse before reading anything, naming the formats it writes
+    assert result.returncode == 2
+    assert "use .csv, .yaml or .yml" in result.stderr
