@@ -125,6 +125,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Aktif kembali",
         "sheet_unreachable_now": "Tidak dapat dijangkau",
         "sheet_unknown_now": "Tidak diketahui",
+        "region_name": "Nama wilayah",
+        "by_region": "Per wilayah (provinsi, kabupaten/kota)",
+        "no_region": "tanpa wilayah",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived",
@@ -181,6 +184,9 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Revived",
         "sheet_unreachable_now": "Unreachable",
         "sheet_unknown_now": "Unknown",
+        "region_name": "Region name",
+        "by_region": "By region (province, regency/city)",
+        "no_region": "no region",
     },
 }
 

@@ -32,6 +32,7 @@ from pantau.alerts.render import (
     translations,
     web_href,
 )
+from pantau.config.regions import province_of, regency_of, region_name
 from pantau.config.settings import Config, Recipient
 from pantau.config.vocabulary import stored_reason
 from pantau.monitor.policy import REVIVAL_FROM, STATUSES, effective_activity
@@ -144,10 +145,10 @@ def iso_week_bounds(week: str | None, tz: str, now: datetime) -> tuple[str, date
 
 # --- one recipient's report -------------------------------------------------------------
 
-ACCOUNT_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "status", "days_inactive",
+ACCOUNT_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status", "days_inactive",
                    "last_activity_at", "last_activity_url", "last_activity_title", "evidence", "reason",
                    "last_checked_at")
-CHANGE_COLUMNS = ("changed_at", "institution", "region", "platform", "handle", "url", "old_status",
+CHANGE_COLUMNS = ("changed_at", "institution", "region", "region_name", "platform", "handle", "url", "old_status",
                   "new_status", "days_inactive", "last_activity_url", "last_activity_title", "reason")
 
 
@@ -170,6 +171,7 @@ def _account_view(acc: dict[str, Any], attestation: dict[str, Any] | None, now: 
         "id": acc["id"],
         "institution": acc["institution"],
         "region": acc.get("region") or "",
+        "region_name": region_name(acc.get("region")) or "",
         "platform": acc["platform"],
         "handle": acc.get("handle") or "",
         "url": acc["url"],
@@ -232,7 +234,8 @@ def build_report(
     def changes(**kw: Any) -> list[dict[str, Any]]:
         out = []
         for c in outbox.changes_in_scope(db, recipient.regions, start, end, **kw):
-            out.append({k: c.get(k) for k in CHANGE_COLUMNS} | {"changed_at": _iso_local(c["changed_at"], tz)})
+            out.append({k: c.get(k) for k in CHANGE_COLUMNS} | {"changed_at": _iso_local(c["changed_at"], tz),
+                                                               "region_name": region_name(c.get("region")) or ""})
         return out
 
     sections = [
@@ -255,6 +258,35 @@ def build_report(
     return rep
 
 
+# The statuses a report counts per region, worst first.
+_REGION_STATUSES = ("close_recommended", "dormant", "unreachable", "warning", "active", "unknown")
+
+
+def region_groups(accounts: Iterable[dict[str, Any]], no_region: str) -> list[dict[str, Any]]:
+    """Accounts counted per province and, inside it, per regency/city, each by its Kemendagri
+    name and in name order: a head of office reads "Kabupaten Musi Banyuasin", not "16.06"."""
+    provinces: dict[str, dict[str, Any]] = {}
+    for a in accounts:
+        code = a.get("region") or ""
+        prov = province_of(code) or ""
+        p = provinces.setdefault(prov, {"code": prov, "name": region_name(prov) or no_region,
+                                        "counts": Counter(), "regencies": {}})
+        p["counts"][a["status"]] += 1
+        reg = regency_of(code)
+        if reg:
+            r = p["regencies"].setdefault(reg, {"code": reg, "name": region_name(reg) or reg, "counts": Counter()})
+            r["counts"][a["status"]] += 1
+
+    def row(g: dict[str, Any]) -> dict[str, Any]:
+        return {"code": g["code"], "name": g["name"], "total": sum(g["counts"].values()),
+                "counts": [g["counts"].get(s, 0) for s in _REGION_STATUSES]}
+
+    out = []
+    for p in sorted(provinces.values(), key=lambda g: (g["code"] == "", g["name"])):
+        out.append(row(p) | {"regencies": [row(r) for r in sorted(p["regencies"].values(), key=lambda g: g["name"])]})
+    return out
+
+
 def _scoped_counts(rows: Iterable[dict[str, Any]], recipient: Recipient) -> Counter:
     counts: Counter = Counter()
     for row in rows:
@@ -274,6 +306,7 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
         return {
             "institution": oneline(row["institution"]),
             "region": row.get("region") or "",
+            "region_name": row.get("region_name") or "",
             "platform": row["platform"],
             "handle": oneline(row.get("handle")),
             "url": oneline(row["url"]),
@@ -304,6 +337,8 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
         "totals": totals,
         "total": sum(rep.totals.values()),
         "sections": sections,
+        "by_region": region_groups(rep.accounts, t["no_region"]),
+        "region_statuses": [t["statuses"][s] for s in _REGION_STATUSES],
         "chart": chart(rep.trend, t),
         "trend": [{"week": wk, "counts": [c.get(s, 0) for s in STATUSES]} for wk, c in rep.trend],
         "statuses": [{"status": s, "label": t["statuses"][s], "colour": STATUS_COLOURS[s]} for s in STATUSES],
@@ -347,7 +382,7 @@ def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
              "old_status": t["old_status"], "new_status": t["new_status"], "days_inactive": t["days_inactive"],
              "last_activity_at": t["last_activity"], "last_activity_url": t["last_activity_url"],
              "last_activity_title": t["last_activity_title"], "evidence": t["evidence"], "reason": t["reason"],
-             "last_checked_at": t["last_checked_at"]}
+             "last_checked_at": t["last_checked_at"], "region_name": t["region_name"]}
     return [names.get(c, c) for c in columns]
 
 

@@ -42,6 +42,7 @@ from pantau.alerts.render import (
 )
 from pantau.alerts.report import table_csv
 from pantau.alerts.routing import language_of, routes_for
+from pantau.config.regions import region_name
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
 from pantau.storage import outbox
@@ -203,6 +204,7 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "href": web_href(row["url"]),
         "handle": oneline(row.get("handle")),
         "region": row.get("region") or "",
+        "region_name": region_name(row.get("region")) or "",
         "status": t["statuses"].get(status, status),
         "days_inactive": row.get("days_inactive"),
         "last_title": oneline(row.get("last_activity_title")),

@@ -170,6 +170,22 @@ def validate_rows(raw: list[tuple[int, dict[str, Any]]], name: str) -> ParseResu
     return result
 
 
+def region_problem(region: str) -> None:
+    """Raise when ``region`` is not a code of the shipped Kemendagri table.
+
+    A name typed instead of a code (``Musi Banyuasin``) gets the closest region's code.
+    """
+    from pantau.config.regions import closest, known, looks_like_name, unknown_region_message
+
+    if valid_region(region):
+        if not known(region):
+            raise ValueError(unknown_region_message(region))
+        return
+    if looks_like_name(region) and closest(region):
+        raise ValueError(unknown_region_message(region))
+    raise ValueError(f'region "{region}" is not a Kemendagri code like "16", "16.06" or "16.06.01"')
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -194,8 +210,8 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     except IdentityError as exc:
         raise ValueError(str(exc)) from None
     region = _text(data.get("region"))
-    if region and not valid_region(region):
-        raise ValueError(f'region "{region}" is not a Kemendagri code like "16", "16.06" or "16.06.01"')
+    if region:
+        region_problem(region)
     email = _text(data.get("owner_email"))
     if email and not _EMAIL.match(email):
         raise ValueError(f'owner_email "{email}" is not an email address')

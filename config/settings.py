@@ -319,6 +319,18 @@ def valid_region(code: str) -> bool:
     return bool(_REGION.match(code))
 
 
+def _unknown_region(code: str) -> str | None:
+    """Why a recipient's region is not in the shipped table (a well-formed code that does not
+    exist, or a name with a close match), else None."""
+    from pantau.config.regions import closest, known, looks_like_name, unknown_region_message
+
+    if valid_region(code):
+        return None if known(code) else unknown_region_message(code)
+    if looks_like_name(code) and closest(code):
+        return unknown_region_message(code)
+    return None
+
+
 def _recipients(items: Any, source: str) -> list[Recipient]:
     if not isinstance(items, list):
         raise ConfigError(f"{source}: recipients must be written as [[recipients]] tables")
@@ -333,6 +345,8 @@ def _recipients(items: Any, source: str) -> list[Recipient]:
         if not merged["regions"]:
             raise ConfigError(f'{source}: {where} ({merged["email"]}) needs regions, e.g. ["16.06"] or ["*"]')
         for code in merged["regions"]:
+            if isinstance(code, str) and code != "*" and _unknown_region(code):
+                raise ConfigError(f"{source}: {where} ({merged['email']}) {_unknown_region(code)}")
             if not isinstance(code, str) or not (code == "*" or valid_region(code)):
                 raise ConfigError(
                     f'{source}: {where} region {code!r} is not a Kemendagri code like "16" or "16.06", or "*"'

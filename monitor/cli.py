@@ -25,6 +25,7 @@ from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLES = Path(str(files("pantau.config"))) / "examples"
+STARTER_REGISTRY = Path(str(files("pantau.config"))) / "data" / "starter-registry.csv"
 
 
 class CliError(Exception):
@@ -75,13 +76,17 @@ def _progress(total: int, desc: str) -> tuple[Callable[[Any], None], Callable[[]
 def cmd_init(args: argparse.Namespace) -> int:
     """Write a commented pantau.toml and an example registry, and create the database.
 
-    Example: pantau init /srv/pantau
+    With --national the registry is the shipped starter registry: the official websites of the
+    provincial and regency/city governments (Wikidata via Govdirectory, CC0).
+
+    Example: pantau init /srv/pantau          pantau init /srv/pantau --national
     """
     target = Path(args.dir or ".")
     target.mkdir(parents=True, exist_ok=True)
     cfg_path = target / "pantau.toml"
     reg_path = target / "registry.csv"
-    for src, dst in ((EXAMPLES / "pantau.toml", cfg_path), (EXAMPLES / "registry.csv", reg_path)):
+    registry = STARTER_REGISTRY if args.national else EXAMPLES / "registry.csv"
+    for src, dst in ((EXAMPLES / "pantau.toml", cfg_path), (registry, reg_path)):
         if dst.exists():
             print(f"kept existing {dst}")
         else:
@@ -177,12 +182,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    cols = ("id", "status", "days", "platform", "institution", "evidence", "reason")
+    cols = ("id", "status", "days", "platform", "institution", "region", "evidence", "reason")
     cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
-              r["platform"], r["institution"], r["evidence"] or "-", r["reason"]] for r in rows]
+              r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
+              r["evidence"] or "-", r["reason"]] for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
+    widths[5] = min(widths[5], 32)
     lines = []
     for row in [list(cols)] + cells:
         parts = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(cols) - 1)]
@@ -338,6 +345,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(str(exc), EXIT_FAIL) from None
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Read the registered websites for links to their social accounts; report new and unlinked ones.
+
+    Prints `found N, registered N, new N, unlinked N`; unlinked accounts and dead links on stderr;
+    --out writes the new accounts as a registry file (.csv or .yaml) ready for `registry import`.
+
+    Example: pantau discover --out ditemukan.csv          pantau discover --account 12 --out akun.yaml
+    """
+    from pantau.monitor.discover import discover, write_rows
+
+    cfg = _config(args)
+    if args.out and Path(args.out).suffix.lower() not in (".csv", ".yaml", ".yml"):
+        raise CliError(f"{args.out}: unknown registry format; use .csv, .yaml or .yml", EXIT_USAGE)
+    try:
+        report = discover(cfg, _db(cfg), args.account or [])
+    except LookupError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    for line in report.messages():
+        print(line, file=sys.stderr)
+    if args.out:
+        write_rows(report.new, args.out)
+    print(report.line())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A self-contained offline demonstration: local sites, a local mail sink, real checks.
 
@@ -368,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("init", cmd_init)
     sp.add_argument("dir", nargs="?", help="folder to write into (default: here)")
+    sp.add_argument("--national", action="store_true",
+                    help="write the starter registry of provincial and regency/city government websites")
 
     reg = sub.add_parser("registry", help="import or export the registry of accounts")
     rsub = reg.add_subparsers(dest="registry_command", metavar="ACTION")
@@ -416,6 +450,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--send", action="store_true", help="mail each recipient its report")
     sp.add_argument("--force", action="store_true", help="send again even if this week was sent")
 
+    sp = add("discover", cmd_discover)
+    sp.add_argument("--account", type=int, action="append", metavar="ID",
+                    help="only this website (or the websites of this account's institution)")
+    sp.add_argument("--out", metavar="FILE", help="write the new accounts here (.csv, .yaml or .yml)")
+
     add("run", cmd_run)
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
@@ -423,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
-            "alerts send", "report weekly", "run", "demo")
+            "alerts send", "report weekly", "run", "demo", "discover")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

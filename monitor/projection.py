@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pantau.config.regions import region_name
 from pantau.config.settings import Config
 
 
@@ -24,7 +25,7 @@ def local_iso(iso: str | None, tz: str) -> str | None:
 
 
 
-STATUS_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "status",
+STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status",
                   "last_activity_at", "last_activity_url", "evidence", "last_checked_at",
                   "days_inactive", "reason")
 
@@ -47,6 +48,7 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
             "id": a["id"],
             "institution": a["institution"],
             "region": a["region"] or None,
+            "region_name": region_name(a["region"]),
             "platform": a["platform"],
             "handle": a["handle"] or None,
             "url": a["url"],

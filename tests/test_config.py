@@ -250,7 +250,7 @@ def test_recipients_are_read_with_their_regions_and_language(tmp_path):
     assert kadis.covers("16.06") and kadis.covers("16.06.01")
     assert not kadis.covers("16.02") and not kadis.covers("16") and not kadis.covers(None)
     assert nasional.language == "en"
-    assert nasional.covers("91.01") and nasional.covers(None)
+    assert nasional.covers("93.01") and nasional.covers(None)
 
 
 @pytest.mark.parametrize("text, expected", [
