@@ -8,7 +8,6 @@ without the observation pipeline, on accounts that are not (yet) in the registry
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ from pantau.crawler.items import Observation
 from pantau.crawler.settings import scrapy_settings
 from pantau.crawler.social_links import PageProblem, SocialLink
 
-DISCOVER_SPIDER = "pantau.spiders.discover:DiscoverSpider"
+DISCOVER_SPIDER = "discover"  # found by name through Scrapy's spider loader
 
 
 @dataclass
@@ -51,17 +50,12 @@ def _settings(cfg: Config) -> dict[str, Any]:
     return settings
 
 
-def _load(target: str) -> type:
-    module, _, cls = target.partition(":")
-    return getattr(importlib.import_module(module), cls)
-
-
 async def _run(settings_from: Config, spidercls: type, collector: _Items, **kwargs: Any) -> None:
-    from pantau.crawler.runner import _install_resolver
+    from pantau.crawler.runner import install_resolver
 
     runner = AsyncCrawlerRunner(_settings(settings_from))
     crawler = runner.create_crawler(spidercls)
-    _install_resolver(crawler)
+    install_resolver(crawler)
     crawler.signals.connect(collector.item_scraped, signal=signals.item_scraped)
     await runner.crawl(crawler, **kwargs)
 
@@ -69,7 +63,9 @@ async def _run(settings_from: Config, spidercls: type, collector: _Items, **kwar
 async def _discover(cfg: Config, websites: list[dict[str, Any]], check_links: bool) -> Discovered:
     out = Discovered()
     pages = _Items()
-    await _run(cfg, _load(DISCOVER_SPIDER), pages, websites=websites)
+    from pantau.crawler.runner import spider_named
+
+    await _run(cfg, spider_named(DISCOVER_SPIDER), pages, websites=websites)
     for item in pages.items:
         if isinstance(item, SocialLink):
             out.links.append(item)
@@ -77,7 +73,7 @@ async def _discover(cfg: Config, websites: list[dict[str, Any]], check_links: bo
             out.problems.append(item)
     if not check_links:
         return out
-    from pantau.spiders import spider_for
+    from pantau.crawler.runner import spider_for
 
     unique: dict[tuple[str, str], SocialLink] = {}
     for link in out.links:

@@ -68,9 +68,19 @@ _active_runners: set[AsyncCrawlerRunner] = set()
 
 
 @functools.cache
+def _loader() -> SpiderLoader:
+    return SpiderLoader.from_settings(Settings({"SPIDER_MODULES": SPIDER_MODULES}))
+
+
+def spider_named(name: str) -> type:
+    """A spider class by its ``name``, found by Scrapy's spider loader."""
+    return _loader().load(name)
+
+
+@functools.cache
 def _spiders_by_platform() -> dict[str, type]:
     """platform -> spider class, from the spiders' own ``platforms`` (via Scrapy's loader)."""
-    loader = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": SPIDER_MODULES}))
+    loader = _loader()
     table: dict[str, type] = {}
     for name in loader.list():
         cls = loader.load(name)
@@ -86,7 +96,7 @@ def spider_for(platform: str) -> type:
     return table.get(platform) or table[""]
 
 
-def _install_resolver(crawler: Any) -> None:
+def install_resolver(crawler: Any) -> None:
     """Put the address guard's resolver on the reactor, with this run's setting.
 
     Scrapy installs ``DNS_RESOLVER`` only from ``CrawlerProcess``; under our own reactor
@@ -121,7 +131,7 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
         runner = AsyncCrawlerRunner(scrapy_settings(cfg, concurrency=min(conc, share)))
         crawler = runner.create_crawler(spidercls)
         if not runners:
-            _install_resolver(crawler)
+            install_resolver(crawler)
         crawler.signals.connect(collector.item_scraped, signal=signals.item_scraped)
         runners.append(runner)
         tasks.append(runner.crawl(crawler, accounts=group, cfg=cfg))
