@@ -118,6 +118,14 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
     return "error", f"{name} reading {url}" + (f": {text}" if text else "")
 
 
+def robots_hint(message: str, account: dict[str, Any]) -> str:
+    """A refusal by robots.txt names the setting that decides it, so it is never a mystery."""
+    if not message.startswith("robots.txt forbids"):
+        return message
+    return (f"{message}; [platforms.{account.get('platform')}] obey_robots decides whether pantau obeys "
+            "robots.txt for this platform (see docs/platforms.md, robots.txt)")
+
+
 def _reason(exc: BaseException) -> str:
     """A Twisted failure reason in words (its first text argument, else its class name)."""
     first = exc.args[0] if exc.args else None
@@ -193,7 +201,7 @@ class Check:
         except Exception as exc:  # noqa: BLE001 - every failure becomes an observation
             self.requests += 1
             outcome, message = describe_failure(exc, url, self.spider.max_bytes)
-            raise CheckFailed(outcome, message) from None
+            raise CheckFailed(outcome, robots_hint(message, self.account)) from None
         self.count(response)
         unusable = unusable_response(response)
         if unusable is not None:
@@ -367,7 +375,7 @@ class AccountSpider(scrapy.Spider):
         check: Check = request.meta["check"]
         check.requests += 1
         outcome, message = describe_failure(failure.value, request.url, self.max_bytes)
-        yield check.observation(outcome, error=message)
+        yield check.observation(outcome, error=robots_hint(message, check.account))
 
     # --- helpers for subclasses --------------------------------------------------------
     @staticmethod

@@ -308,7 +308,7 @@ class XTimeline(Source):
         if response.status in (401, 403):
             detail = doc.get("detail") or doc.get("title") or f"HTTP {response.status}"
             raise CannotRead(f"the X API refused the token in [platforms.x] token_env ({detail}); "
-                             "reading posts needs the Basic tier or above")
+                             "reading posts needs pay-per-use credits or a legacy Basic/Pro plan")
         if response.status >= 400:
             raise CheckFailed("error", f"X API failed: HTTP {response.status} {doc.get('detail') or ''}".rstrip(),
                               response.status)
@@ -462,7 +462,7 @@ API_READERS: dict[str, type[Source]] = {
 TOKEN_KIND = {
     "facebook": "a Graph API token with Page Public Content Access",
     "instagram": "a Graph API token for a business account",
-    "x": "an X API v2 bearer token, Basic tier or above",
+    "x": "an X API v2 bearer token with pay-per-use credits (about $0.025 a check)",
     "threads": "a Threads API token of this account, or one with the threads_profile_discovery permission",
 }
 NO_API = {

@@ -39,6 +39,7 @@ def test_a_platform_that_obeys_robots_txt_reports_the_refusal_instead_of_reading
     account = w.account(acct)
     assert account["status"] == "unknown"
     assert "robots.txt forbids" in account["status_reason"]
+    assert "[platforms.youtube] obey_robots" in account["status_reason"]
 
 
 def test_a_platform_set_to_read_as_a_feed_reader_reads_its_known_feed(watch, sites):
