@@ -143,7 +143,7 @@ class YouTubeSpider(PlatformSpider):
         if response is None:
             response = await check.fetch(self.feed_url(cid), conditional=True, robots=True)
         if response.status in (404, 410) or response.status >= 500:
-            await self.confirm_gone(check, cid, response.status, api=bool(self.api_key()) and note is None)
+            await self.confirm_gone(check, cid, response.status, api=bool(self.api_key()))
         best = await read_feed(self, check, response, label="YouTube channel feed")
         return check.observation("ok", best, error=note)
 
@@ -176,10 +176,15 @@ class YouTubeSpider(PlatformSpider):
         YouTube's (``platform_fault``), which never counts towards `unreachable`.
         """
         if api:
-            answer = await check.fetch(self.conf["api_url"].rstrip("/") + f"/channels?part=id&id={cid}",
-                                       headers=self.api_headers(), robots=False)
-            doc = json_body(answer, "YouTube Data API") if answer.status < 500 else None
-            if isinstance(doc, dict) and "error" not in doc and answer.status < 400:
+            # The key's quota may be spent (that is often why the feed is being read): an
+            # API that cannot answer leaves the question to the channel page.
+            try:
+                answer = await check.fetch(self.conf["api_url"].rstrip("/") + f"/channels?part=id&id={cid}",
+                                           headers=self.api_headers(), robots=False)
+                doc = json_body(answer, "YouTube Data API") if answer.status < 400 else None
+            except CheckFailed:
+                doc = None
+            if isinstance(doc, dict) and "error" not in doc:
                 if not doc.get("items") and status in (404, 410):
                     raise account_not_found(f"YouTube channel {cid} does not exist (its feed answers "
                                             f"HTTP {status} and the Data API does not know it)", status)

@@ -210,3 +210,24 @@ def test_one_account_failing_among_working_ones_is_that_accounts_failure(watch, 
     assert health_of(w, "rsshub")["state"] == "ok"
     assert [w.account(a)["status"] for a in ids] == ["active", "unreachable", "active"]
     assert platform_alerts(w.db) == []
+
+
+def test_with_an_api_key_a_feed_outage_is_confirmed_on_the_data_api(watch, sites, monkeypatch):
+    monkeypatch.setenv("PANTAU_TEST_YT_KEY", "AIzaSyKominfoMubaRahasiaYouTube01")
+    missing = Route(b'{"error": {"code": 404, "message": "The playlist identified with the request\'s '
+                    b'playlistId parameter cannot be found."}}', status=404, content_type="application/json")
+    channel = Route(('{"items": [{"id": "%s"}]}' % MUBA_CHANNEL).encode(), content_type="application/json")
+    site = sites.serve({"/youtube/v3/playlistItems": missing, "/youtube/v3/channels": channel,
+                        "/feeds/videos.xml": OUTAGE})
+    conf = youtube_config(site)
+    conf["platforms"]["youtube"].update(api_key_env="PANTAU_TEST_YT_KEY", api_url=site.url + "/youtube/v3")
+    w = watch(**conf)
+    acct = w.add(f"https://www.youtube.com/channel/{MUBA_CHANNEL}", "youtube")
+
+    w.check()
+
+    # It should ask the Data API whether the channel exists (not its page) and blame YouTube
+    obs = w.last(acct)
+    assert (obs["outcome"], obs["platform_fault"]) == ("error", "youtube"), obs["error"]
+    assert "the Data API knows the channel" in obs["error"]
+    assert not any(h.startswith("/channel/") for h in site.hits)
