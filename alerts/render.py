@@ -135,6 +135,7 @@ TEXT: dict[str, dict[str, Any]] = {
                            "pada platform atau jembatan (bridge), bukan pada akun. Akun-akun tersebut tidak "
                            "ditandai tidak dapat dijangkau dan tetap memakai aktivitas terakhir yang diketahui."),
         "platform_back": "Pemeriksaan {platform} kembali berhasil.",
+        "platform_only_intro": "Keadaan platform atau jembatan (bridge) yang dipakai pantau untuk membaca akun resmi berubah.",
         "platform_state": "Keadaan",
         "platform_states": {"ok": "normal", "degraded": "terganggu (degraded)", "down": "mati (down)"},
         "since": "Sejak",
@@ -199,6 +200,7 @@ TEXT: dict[str, dict[str, Any]] = {
                            "is failing, not the accounts. They are not marked unreachable and keep their last "
                            "known activity."),
         "platform_back": "Checks of {platform} succeed again.",
+        "platform_only_intro": "The state of a platform or bridge pantau reads official accounts through has changed.",
         "platform_state": "State",
         "platform_states": {"ok": "ok", "degraded": "degraded", "down": "down"},
         "since": "Since",

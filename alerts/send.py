@@ -277,6 +277,8 @@ def build_digest(
     t = translations(language)
     tz = cfg.timezone
     kinds = Counter(r["kind"] for r in rows)
+    if set(kinds) <= set(PLATFORM_KINDS):
+        t["intro"] = t["platform_only_intro"]
     sections = []
     overflow: list[dict[str, Any]] = []
     for kind in KINDS + tuple(sorted(set(kinds) - set(KINDS))):

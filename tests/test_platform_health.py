@@ -6,6 +6,8 @@ tests/smtp_server.py receives the alerts.
 
 from __future__ import annotations
 
+import json
+
 from social_support import NOW, serve
 
 from pantau.alerts.send import send_pending
@@ -216,7 +218,7 @@ def test_with_an_api_key_a_feed_outage_is_confirmed_on_the_data_api(watch, sites
     monkeypatch.setenv("PANTAU_TEST_YT_KEY", "AIzaSyKominfoMubaRahasiaYouTube01")
     missing = Route(b'{"error": {"code": 404, "message": "The playlist identified with the request\'s '
                     b'playlistId parameter cannot be found."}}', status=404, content_type="application/json")
-    channel = Route(('{"items": [{"id": "%s"}]}' % MUBA_CHANNEL).encode(), content_type="application/json")
+    channel = Route(json.dumps({"items": [{"id": MUBA_CHANNEL}]}), content_type="application/json")
     site = sites.serve({"/youtube/v3/playlistItems": missing, "/youtube/v3/channels": channel,
                         "/feeds/videos.xml": OUTAGE})
     conf = youtube_config(site)
