@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
-from conftest import LOOPBACK_TOML
-
 from pantau.monitor.demo.server import Route
 
 HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_after_days,note\n"
+LOOPBACK_TOML = """
+[crawler]
+allow_private_addresses = true
+obey_robots = false
+timeout_s = 5
+retries = 0
+"""
 KEYS = ["platform", "accounts", "checked", "failed", "state", "since", "reason"]
 
 
