@@ -46,7 +46,9 @@ STATUS_LABELS = {
 }
 
 # The order sections appear in, in a digest and in its subject line.
-KINDS = ("dormant", "close_recommended", "unreachable", "revived")
+KINDS = ("dormant", "close_recommended", "unreachable", "revived", "platform_down", "platform_recovered")
+# Alerts about a whole platform or bridge, with no account: to the "*" recipients only.
+PLATFORM_KINDS = ("platform_down", "platform_recovered")
 
 KIND_LABELS = {
     "id": {
@@ -54,12 +56,16 @@ KIND_LABELS = {
         "close_recommended": "direkomendasikan ditutup",
         "unreachable": "tidak dapat dijangkau",
         "revived": "aktif kembali",
+        "platform_down": "platform bermasalah",
+        "platform_recovered": "platform pulih",
     },
     "en": {
         "dormant": "dormant",
         "close_recommended": "close recommended",
         "unreachable": "unreachable",
         "revived": "revived",
+        "platform_down": "platform down",
+        "platform_recovered": "platform recovered",
     },
 }
 
@@ -68,9 +74,10 @@ MINISTER = {
     "en": "Minister of Communication and Digital (Feb 2025): an official account that is not run should be closed.",
 }
 
-TEXT: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, Any]] = {
     "id": {
-        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali",
+        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
+                    "|Platform bermasalah|Platform pulih kembali",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
         "institution": "Instansi",
         "platform": "Platform",
@@ -118,6 +125,14 @@ TEXT: dict[str, dict[str, str]] = {
         "old_status": "Status lama",
         "new_status": "Status baru",
         "last_checked_at": "Terakhir diperiksa",
+        "platform_intro": ("Pemeriksaan {platform} gagal untuk sebagian besar akunnya sekaligus: masalahnya ada "
+                           "pada platform atau jembatan (bridge), bukan pada akun. Akun-akun tersebut tidak "
+                           "ditandai tidak dapat dijangkau dan tetap memakai aktivitas terakhir yang diketahui."),
+        "platform_back": "Pemeriksaan {platform} kembali berhasil.",
+        "platform_only_intro": "Keadaan platform atau jembatan (bridge) yang dipakai pantau untuk membaca akun resmi berubah.",
+        "platform_state": "Keadaan",
+        "platform_states": {"ok": "normal", "degraded": "terganggu (degraded)", "down": "mati (down)"},
+        "since": "Sejak",
         # Sheet names: at most 31 characters in XLSX.
         "sheet_new_dormant": "Baru dormant",
         "sheet_close_now": "Direkomendasikan ditutup",
@@ -130,7 +145,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_region": "tanpa wilayah",
     },
     "en": {
-        "sections": "Dormant|Close recommended|Unreachable|Revived",
+        "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered",
         "intro": "These official accounts in your area changed status according to pantau's monitoring.",
         "institution": "Institution",
         "platform": "Platform",
@@ -178,6 +193,14 @@ TEXT: dict[str, dict[str, str]] = {
         "old_status": "Old status",
         "new_status": "New status",
         "last_checked_at": "Last checked",
+        "platform_intro": ("Checks of {platform} failed for most of its accounts at once: the platform or bridge "
+                           "is failing, not the accounts. They are not marked unreachable and keep their last "
+                           "known activity."),
+        "platform_back": "Checks of {platform} succeed again.",
+        "platform_only_intro": "The state of a platform or bridge pantau reads official accounts through has changed.",
+        "platform_state": "State",
+        "platform_states": {"ok": "ok", "degraded": "degraded", "down": "down"},
+        "since": "Since",
         "sheet_new_dormant": "Newly dormant",
         "sheet_close_now": "Close recommended",
         "sheet_dormant_now": "Dormant",

@@ -32,6 +32,7 @@ import sqlite_utils
 from pantau.alerts.channels import Channel, ChannelError, EmailChannel
 from pantau.alerts.render import (
     KINDS,
+    PLATFORM_KINDS,
     local_time,
     new_message,
     oneline,
@@ -41,7 +42,7 @@ from pantau.alerts.render import (
     web_href,
 )
 from pantau.alerts.report import table_csv
-from pantau.alerts.routing import language_of, routes_for
+from pantau.alerts.routing import Route, language_of, routes_for
 from pantau.config.regions import region_name
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
@@ -97,6 +98,8 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
         for alert in page:
             # A retired account stops being alerted, even for an alert raised before.
             routes = [] if alert["retired_at"] else routes_for(cfg, alert["region"], alert["owner_email"])
+            if alert["kind"] in PLATFORM_KINDS:
+                routes = national_routes(cfg)
             plans.append((alert, routes))
             if dry_run:
                 virtual += [dict(alert, delivery_id=None, email=r.email, language=r.language) for r in routes]
@@ -130,7 +133,22 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
     return result
 
 
+def national_routes(cfg: Config) -> list[Route]:
+    """The ``"*"`` recipients: a platform's outage is national news, not a region's."""
+    seen: set[str] = set()
+    routes = []
+    for r in cfg.recipients:
+        if "*" in r.regions and r.email.lower() not in seen:
+            seen.add(r.email.lower())
+            routes.append(Route(r.email, r.language, r.name))
+    return routes
+
+
 def _warn_unrouted(alert: dict[str, Any]) -> None:
+    if alert["kind"] in PLATFORM_KINDS:
+        log.warning("no recipient with regions = [\"*\"] for the %s alert of %s; it is dropped",
+                    alert["kind"], alert["platform"])
+        return
     if alert["retired_at"]:
         log.info("alert %s for retired account %s not sent", alert["alert_id"], alert["account_id"])
         return
@@ -194,8 +212,24 @@ def _text_part(msg: EmailMessage) -> str:
     return part.get_content() if part is not None else ""
 
 
+def _platform_view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
+    """What the templates show of a platform alert (no account)."""
+    platform = oneline(row["platform"])
+    state = row.get("platform_state") or ""
+    return {
+        "platform": platform,
+        "state": t["platform_states"].get(state, state),
+        "since": local_time(row.get("changed_at"), tz, t["lang"]),
+        "intro": t["platform_back" if row["kind"] == "platform_recovered" else "platform_intro"].format(
+            platform=platform),
+        "reason": oneline(stored_reason(row).text(t["lang"])),
+    }
+
+
 def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
     """What the templates show of one alert; anything from the web stays data, never markup."""
+    if row["kind"] in PLATFORM_KINDS:
+        return _platform_view(row, t, tz)
     status = row.get("new_status") or ("active" if row["kind"] == "revived" else row["kind"])
     return {
         "institution": oneline(row["institution"]),
@@ -218,11 +252,15 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
 
 def digest_subject(language: str, kinds: Counter) -> str:
     t = translations(language)
+    platform = [f"{kinds[k]} {t['kinds'][k]}" for k in PLATFORM_KINDS if kinds.get(k)]
+    kinds = Counter({k: v for k, v in kinds.items() if k not in PLATFORM_KINDS})
     n = sum(kinds.values())
-    if set(kinds) == {"revived"}:
+    if not n:
+        return f"[pantau] {', '.join(platform)}"
+    if set(kinds) == {"revived"} and not platform:
         return "[pantau] " + t["revived_one" if n == 1 else "revived_many"].format(n=n)
     head = (t["attention_one"] if n == 1 else t["attention_many"]).format(n=n)
-    parts = [f"{kinds[k]} {t['kinds'][k]}" for k in KINDS if kinds.get(k)]
+    parts = platform + [f"{kinds[k]} {t['kinds'][k]}" for k in KINDS if kinds.get(k)]
     return f"[pantau] {head}: {', '.join(parts)}"
 
 
@@ -241,6 +279,8 @@ def build_digest(
     t = translations(language)
     tz = cfg.timezone
     kinds = Counter(r["kind"] for r in rows)
+    if set(kinds) <= set(PLATFORM_KINDS):
+        t["intro"] = t["platform_only_intro"]
     sections = []
     overflow: list[dict[str, Any]] = []
     for kind in KINDS + tuple(sorted(set(kinds) - set(KINDS))):

@@ -41,6 +41,9 @@ POLICY_KEYS: dict[str, Any] = {
     "unreachable_after_failures": 3,
 }
 
+# Graph API version: see docs/platforms.md (Meta's version table) before changing it.
+GRAPH_VERSION = "v25.0"
+
 DEFAULTS: dict[str, Any] = {
     "database": {"path": "pantau.db"},
     "crawler": {
@@ -63,15 +66,20 @@ DEFAULTS: dict[str, Any] = {
             "site_url": "https://www.youtube.com",
         },
         "telegram": {"preview_url": "https://t.me/s/{handle}"},
+        "website": {},
+        "feed": {},
         "mastodon": {"rss_suffix": ".rss"},
         "facebook": {
             "token_env": "",
-            "api_url": "https://graph.facebook.com/v19.0",
+            # The one Graph API version pantau calls, for Facebook and Instagram alike; Meta
+            # serves each version about two years (v19.0 expired on 2026-05-21).
+            "graph_version": GRAPH_VERSION,
+            "api_url": "https://graph.facebook.com/{graph_version}",
             "rsshub_route": "/facebook/page/{handle}",
         },
         "instagram": {
             "token_env": "",
-            "api_url": "https://graph.facebook.com/v19.0",
+            "api_url": "https://graph.facebook.com/{graph_version}",  # [platforms.facebook] graph_version
             "business_account_id": "",
             "rsshub_route": "/instagram/user/{handle}",
         },
@@ -105,6 +113,11 @@ DEFAULTS: dict[str, Any] = {
     },
     "report": {"format": "xlsx"},
 }
+
+# Every platform may say whether its fetches obey robots.txt (a feed reader for a registered
+# account, or a crawler); unset, it follows [crawler] obey_robots (see _platform_defaults).
+for _table in DEFAULTS["platforms"].values():
+    _table["obey_robots"] = True
 
 RECIPIENT_KEYS: dict[str, Any] = {"name": "", "email": "", "regions": [], "language": "id"}
 
@@ -264,9 +277,23 @@ def from_dict(raw: dict[str, Any], path: Path | None) -> Config:
         merged = _merge(POLICY_KEYS, table, f"policy.platform.{platform}", source)
         checked[platform] = {k: merged[k] for k in table}
     data["policy"]["platform"] = checked
+    _platform_defaults(data, raw.get("platforms") or {}, source)
     _check_values(data, source)
     recipients = _recipients(recipients_raw, source)
     return Config(path=path, data=data, recipients=recipients)
+
+
+def _platform_defaults(data: dict, given: dict, source: str) -> None:
+    """Fill what each platform inherits: ``obey_robots`` from ``[crawler]`` unless the
+    platform's table sets it, and the Graph API version into Meta's ``api_url``."""
+    version = data["platforms"]["facebook"]["graph_version"]
+    if not re.match(r"^v\d+\.\d+$", version):
+        raise ConfigError(f'{source}: platforms.facebook.graph_version must look like "v25.0", not "{version}"')
+    for name, table in data["platforms"].items():
+        if "obey_robots" not in (given.get(name) or {}):
+            table["obey_robots"] = data["crawler"]["obey_robots"]
+        if isinstance(table.get("api_url"), str) and "{graph_version}" in table["api_url"]:
+            table["api_url"] = table["api_url"].replace("{graph_version}", version)
 
 
 def _check_values(data: dict, source: str) -> None:

@@ -93,6 +93,8 @@ class ReasonCode(StrEnum):
     NO_DATED_POST = "no_dated_post"
     LAST_ACTIVITY = "last_activity"
     TEXT = "text"  # a sentence pantau did not compose (a spider's error, a stored legacy reason)
+    PLATFORM_DEGRADED = "platform_degraded"  # the latest check failed with its platform or bridge
+    PLATFORM_HEALTH = "platform_health"  # a platform's or bridge's state in `pantau health`
 
 
 def _days_en(n: int) -> str:
@@ -129,6 +131,31 @@ def _not_found(p: Mapping[str, Any], lang: str) -> str:
     return detail if detail.startswith("account not found") else f"account not found ({detail or 'gone'})"
 
 
+def _platform_degraded(p: Mapping[str, Any], lang: str) -> str:
+    """The latest check failed, but the platform or bridge failed, not the account."""
+    head = _last_activity(p, lang) if p.get("days") is not None else ""
+    source, latest = p.get("source") or "?", p.get("latest") or ""
+    if lang == "id":
+        tail = (f"pemeriksaan terakhir gagal karena {source} sedang bermasalah secara keseluruhan, "
+                f"bukan akunnya: {latest}")
+        return f"{head}; {tail}" if head else f"belum pernah berhasil dibaca; {tail}"
+    tail = f"the latest check failed because {source} as a whole is failing, not the account: {latest}"
+    return f"{head}; {tail}" if head else f"never read successfully; {tail}"
+
+
+def _platform_health(p: Mapping[str, Any], lang: str) -> str:
+    checked, failed, latest = p.get("checked") or 0, p.get("failed") or 0, p.get("latest")
+    if lang == "id":
+        if not checked:
+            return "belum ada pemeriksaan"
+        text = f"{failed} dari {checked} pemeriksaan pada putaran terakhir gagal"
+        return text + (f"; galat terakhir: {latest}" if failed and latest else "")
+    if not checked:
+        return "no checks yet"
+    text = f"{failed} of {checked} checks in the latest pass failed"
+    return text + (f"; latest error: {latest}" if failed and latest else "")
+
+
 # code -> language -> words. Parameters that are remote or free text (``detail``, ``latest``)
 # are shown as they are in both languages.
 _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
@@ -156,6 +183,10 @@ _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
     },
     ReasonCode.LAST_ACTIVITY: {"en": lambda p: _last_activity(p, "en"), "id": lambda p: _last_activity(p, "id")},
     ReasonCode.TEXT: {"en": lambda p: p.get("text") or "", "id": lambda p: p.get("text") or ""},
+    ReasonCode.PLATFORM_DEGRADED: {"en": lambda p: _platform_degraded(p, "en"),
+                                   "id": lambda p: _platform_degraded(p, "id")},
+    ReasonCode.PLATFORM_HEALTH: {"en": lambda p: _platform_health(p, "en"),
+                                 "id": lambda p: _platform_health(p, "id")},
 }
 
 
@@ -231,3 +262,11 @@ class ResponseKind(StrEnum):
     WILL_REACTIVATE = "will_reactivate"  # will run the account again, by a date
     CLOSED = "closed"  # says it closed the account; verified by the next check
     EXCEPTION = "exception"  # keeps it idle on purpose, with a reason
+
+
+class PlatformState(StrEnum):
+    """The health of a platform or bridge in its latest pass (``pantau health``)."""
+
+    OK = "ok"
+    DEGRADED = "degraded"  # more than half of its checks failed
+    DOWN = "down"  # every check failed (at least 2)

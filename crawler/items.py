@@ -24,6 +24,10 @@ class Observation:
     bytes: int = 0
     requests: int = 0
     not_modified: bool = False
+    # The bridge the check went through ("rsshub"), so its health is judged apart from the
+    # platform's; and the platform or bridge blamed for a failure (not the account).
+    via: str | None = None
+    platform_fault: str | None = None
     # Not stored as columns: HTTP validators to save, and ids resolved during the check.
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None

@@ -17,7 +17,10 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "BOT_NAME": "pantau",
         "SPIDER_MODULES": SPIDER_MODULES,
         "USER_AGENT": c["user_agent"],
-        "ROBOTSTXT_OBEY": c["obey_robots"],
+        # On when any platform obeys robots.txt; each request then says whether it does
+        # (`dont_obey_robotstxt`, from `[platforms.NAME] obey_robots`).
+        "ROBOTSTXT_OBEY": c["obey_robots"] or any(
+            bool(t.get("obey_robots")) for t in cfg.data["platforms"].values() if isinstance(t, dict)),
         "ROBOTSTXT_USER_AGENT": c["user_agent"].split("/")[0],
         "CONCURRENT_REQUESTS": total,
         # Per host name: Scrapy 2.19 deprecates the per-IP limit, so OPD sites that share

@@ -370,6 +370,22 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Show each platform's and bridge's state in its latest pass of checks: ok, degraded or down.
+
+    Example: pantau health --format json
+    """
+    from pantau.monitor.health import HEALTH_KEYS, health_rows, health_table
+
+    cfg = _config(args)
+    rows = health_rows(_db(cfg), cfg)
+    if args.format == "json":
+        print(json.dumps([{k: r[k] for k in HEALTH_KEYS} for r in rows], ensure_ascii=False, indent=2))
+    else:
+        print(health_table(rows) if rows else "no accounts (import a registry with `pantau registry import FILE`)")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A self-contained offline demonstration: local sites, a local mail sink, real checks.
 
@@ -456,13 +472,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", metavar="FILE", help="write the new accounts here (.csv, .yaml or .yml)")
 
     add("run", cmd_run)
+    sp = add("health", cmd_health)
+    sp.add_argument("--format", choices=("table", "json"), default="table")
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
     return p
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
-            "alerts send", "report weekly", "run", "demo", "discover")
+            "alerts send", "report weekly", "run", "demo", "discover", "health")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

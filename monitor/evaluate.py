@@ -42,7 +42,16 @@ def evaluate_all(
 
     Returns a count of the transitions by new status. A failure on one account is logged
     and skipped so one bad row cannot stop the pass.
+
+    The platforms and bridges are judged first (``monitor.health``): a failed check of a
+    platform that failed as a whole is blamed on it before any account is judged by it.
     """
+    from pantau.monitor.health import judge_all
+
+    try:
+        judge_all(db, cfg, now)
+    except Exception:  # noqa: BLE001 - health is advice; the accounts must still be evaluated
+        log.exception("could not judge platform health")
     recent, attest = policy_inputs(db, cfg)
     wanted = set(ids) if ids is not None else None
     changes: Counter = Counter()

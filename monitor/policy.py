@@ -16,6 +16,7 @@ from pantau.config.vocabulary import (
     AlertKind,
     Evidence,
     Outcome,
+    PlatformState,
     Reason,
     ReasonCode,
     Status,
@@ -89,7 +90,9 @@ def evaluate(
                        activity, days)
 
     need = max(1, int(policy["unreachable_after_failures"]))
-    failures = [o for o in recent[:need] if o.get("outcome") in FAILED]
+    # A check that failed with its whole platform or bridge (``platform_fault``) is not the
+    # account's failure: it does not count towards `unreachable`, and breaks a run of them.
+    failures = [o for o in recent[:need] if o.get("outcome") in FAILED and not o.get("platform_fault")]
     if len(recent) >= need and len(failures) == need:
         latest = failures[0]
         if latest.get("outcome") == Outcome.NOT_FOUND:
@@ -100,9 +103,14 @@ def evaluate(
                        activity, days)
 
     latest = recent[0] if recent else None
+    excused = latest is not None and latest.get("outcome") in FAILED and bool(latest.get("platform_fault"))
     if activity is None:
         if latest is None:
             return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NOT_CHECKED), None, None)
+        if excused:
+            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.PLATFORM_DEGRADED, source=latest["platform_fault"],
+                                                     latest=latest.get("error") or latest.get("outcome")),
+                           None, None)
         outcome = latest.get("outcome")
         if outcome in (Outcome.UNSUPPORTED, Outcome.BLOCKED):
             return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.CANNOT_READ, detail=latest.get("error") or None),
@@ -116,16 +124,58 @@ def evaluate(
     close_after = max(policy["close_after_days"], dormant_after)
     warning_after = min(policy["warning_after_days"], dormant_after)
     seen = {"days": days, "evidence": activity.evidence}
-    if latest is not None and latest.get("outcome") in FAILED:
+    code = ReasonCode.LAST_ACTIVITY
+    if excused:
+        # The account keeps its last known activity; the reason says whose failure it was.
+        code = ReasonCode.PLATFORM_DEGRADED
+        seen.update(source=latest["platform_fault"], latest=latest.get("error") or latest.get("outcome"))
+    elif latest is not None and latest.get("outcome") in (*FAILED, Outcome.BLOCKED):
+        # A check refused by robots.txt says so: pantau never skips robots silently.
         seen["failed"] = latest.get("error") or latest.get("outcome")
     if days > close_after:
-        return Verdict(Status.CLOSE_RECOMMENDED,
-                       Reason.of(ReasonCode.LAST_ACTIVITY, over=close_after, close=True, **seen), activity, days)
+        return Verdict(Status.CLOSE_RECOMMENDED, Reason.of(code, over=close_after, close=True, **seen), activity, days)
     if days > dormant_after:
-        return Verdict(Status.DORMANT, Reason.of(ReasonCode.LAST_ACTIVITY, over=dormant_after, **seen), activity, days)
+        return Verdict(Status.DORMANT, Reason.of(code, over=dormant_after, **seen), activity, days)
     if days > warning_after:
-        return Verdict(Status.WARNING, Reason.of(ReasonCode.LAST_ACTIVITY, over=warning_after, **seen), activity, days)
-    return Verdict(Status.ACTIVE, Reason.of(ReasonCode.LAST_ACTIVITY, **seen), activity, days)
+        return Verdict(Status.WARNING, Reason.of(code, over=warning_after, **seen), activity, days)
+    return Verdict(Status.ACTIVE, Reason.of(code, **seen), activity, days)
+
+
+def platform_degraded(recent: Sequence[Mapping[str, Any]]) -> bool:
+    """True when the latest check failed because its platform or bridge failed, not the account."""
+    latest = recent[0] if recent else None
+    return bool(latest and latest.get("outcome") in FAILED and latest.get("platform_fault"))
+
+
+# A platform needs this many checks in a pass before its failures say anything about the
+# platform rather than about a few accounts: one gone account is not an outage.
+MIN_CHECKS_FOR_OUTAGE = 2
+
+
+def platform_state(checked: int, failed: int) -> PlatformState:
+    """A platform's or bridge's state from its latest pass (INTERFACE.md, `health`).
+
+    ``down``: every check failed, with at least two checked; ``degraded``: more than half
+    failed (at least two); else ``ok``.
+    """
+    if checked >= MIN_CHECKS_FOR_OUTAGE and failed == checked:
+        return PlatformState.DOWN
+    if failed >= MIN_CHECKS_FOR_OUTAGE and failed * 2 > checked:
+        return PlatformState.DEGRADED
+    return PlatformState.OK
+
+
+def platform_alert_kind(old: str, new: str) -> str | None:
+    """One alert per episode of trouble: ``platform_down`` when a platform leaves ``ok`` (for
+    ``degraded`` or ``down``), ``platform_recovered`` when it is ``ok`` again; a move between
+    ``degraded`` and ``down`` within one episode is recorded but not alerted again."""
+    if old == new:
+        return None
+    if old == PlatformState.OK:
+        return AlertKind.PLATFORM_DOWN
+    if new == PlatformState.OK:
+        return AlertKind.PLATFORM_RECOVERED
+    return None
 
 
 def alert_kind(old: str, new: str) -> str | None:

@@ -27,13 +27,14 @@ def local_iso(iso: str | None, tz: str) -> str | None:
 
 STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status",
                   "last_activity_at", "last_activity_url", "evidence", "last_checked_at",
-                  "days_inactive", "reason")
+                  "days_inactive", "reason", "platform_degraded")
 
 
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
                 regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Every account with its status as the policy sees it at ``now``."""
     from pantau.monitor.evaluate import policy_inputs, verdict_for
+    from pantau.monitor.policy import platform_degraded
     from pantau.storage.accounts import select_accounts
     from pantau.storage.timefmt import to_iso
 
@@ -60,6 +61,8 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
             "last_checked_at": local_iso(a["last_checked_at"], cfg.timezone),
             "days_inactive": v.days_inactive,
             "reason": v.reason,
+            # The latest check failed because the platform or bridge failed (`pantau health`).
+            "platform_degraded": platform_degraded(recent.get(a["id"], [])),
         })
     return out
 

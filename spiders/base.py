@@ -119,6 +119,14 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
     return "error", f"{name} reading {url}" + (f": {text}" if text else "")
 
 
+def robots_hint(message: str, account: dict[str, Any]) -> str:
+    """A refusal by robots.txt names the setting that decides it, so it is never a mystery."""
+    if not message.startswith("robots.txt forbids"):
+        return message
+    return (f"{message}; [platforms.{account.get('platform')}] obey_robots decides whether pantau obeys "
+            "robots.txt for this platform (see docs/platforms.md, robots.txt)")
+
+
 def _reason(exc: BaseException) -> str:
     """A Twisted failure reason in words (its first text argument, else its class name)."""
     first = exc.args[0] if exc.args else None
@@ -163,6 +171,8 @@ class Check:
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    via: str | None = None  # the bridge this check went through, if any
+    platform_fault: str | None = None  # set when the platform failed but the account is alive
 
     @property
     def now(self) -> datetime:
@@ -183,7 +193,8 @@ class Check:
         Raises :class:`CheckFailed` for a network failure; HTTP statuses are returned,
         the caller decides what a 404 means.
         """
-        meta: dict[str, Any] = {"conditional": conditional, "dont_obey_robotstxt": not robots}
+        meta: dict[str, Any] = {"conditional": conditional,
+                                "dont_obey_robotstxt": not (robots and self.spider.obeys_robots(self.account))}
         req = Request(url, method=method, headers=headers, meta=meta, dont_filter=True)
         engine = self.spider.crawler.engine
         try:
@@ -191,7 +202,7 @@ class Check:
         except Exception as exc:  # noqa: BLE001 - every failure becomes an observation
             self.requests += 1
             outcome, message = describe_failure(exc, url, self.spider.max_bytes)
-            raise CheckFailed(outcome, message) from None
+            raise CheckFailed(outcome, robots_hint(message, self.account)) from None
         self.count(response)
         unusable = unusable_response(response)
         if unusable is not None:
@@ -244,6 +255,8 @@ class Check:
             bytes=self.bytes,
             requests=self.requests,
             not_modified=bool(self.not_modified and not self.fetched),
+            via=self.via,
+            platform_fault=self.platform_fault if outcome in ("error", "not_found") else None,
             validators=self.validators,
             resolved_id=self.resolved_id,
         )
@@ -298,6 +311,20 @@ class AccountSpider(scrapy.Spider):
     def unsupported_reason(self, account: dict[str, Any]) -> str:
         return f"{account['platform']} cannot be read with this configuration"
 
+    def first_via(self, account: dict[str, Any]) -> str | None:
+        """The bridge the first request goes through, if any (so a failed connection to the
+        bridge is counted against the bridge's health, not the platform's)."""
+        return None
+
+    def obeys_robots(self, account: dict[str, Any]) -> bool:
+        """``[platforms.NAME] obey_robots`` (default: ``[crawler] obey_robots``). A request
+        asked with ``robots=True`` obeys robots.txt only when this is true; APIs and the
+        operator's own bridge are asked with ``robots=False``."""
+        if self.cfg is None:
+            return True
+        conf = self.cfg.platform(account.get("platform") or "")
+        return bool(conf.get("obey_robots", self.cfg.crawler["obey_robots"]))
+
     async def observe(self, check: Check, response: Response) -> Observation:
         raise NotImplementedError
 
@@ -314,6 +341,8 @@ class AccountSpider(scrapy.Spider):
                 yield check.observation("unsupported", error=self.unsupported_reason(account))
                 continue
             opts = self.first_request_options(account)
+            check.via = self.first_via(account)
+            robots = opts.get("robots", True) and self.obeys_robots(account)
             yield Request(
                 url,
                 headers=opts.get("headers"),
@@ -321,7 +350,7 @@ class AccountSpider(scrapy.Spider):
                 errback=self._failed,
                 dont_filter=True,
                 meta={"check": check, "conditional": opts.get("conditional", False),
-                      "dont_obey_robotstxt": not opts.get("robots", True)},
+                      "dont_obey_robotstxt": not robots},
             )
 
     async def _observe(self, response: Response) -> AsyncIterator[Observation]:
@@ -347,7 +376,7 @@ class AccountSpider(scrapy.Spider):
         check: Check = request.meta["check"]
         check.requests += 1
         outcome, message = describe_failure(failure.value, request.url, self.max_bytes)
-        yield check.observation(outcome, error=message)
+        yield check.observation(outcome, error=robots_hint(message, check.account))
 
     # --- helpers for subclasses --------------------------------------------------------
     @staticmethod

@@ -239,13 +239,19 @@ class InstagramDiscovery(GraphSource):
         return self.spider.newest(cands, check.now)
 
 
-class ThreadsOwn(GraphSource):
-    """The Threads API reads only the posts of the user who granted the token."""
+class ThreadsPosts(GraphSource):
+    """The Threads API: the token owner's own posts, or another public profile's posts through
+    profile discovery (``GET /profile_posts?username=``, which needs the token to hold the
+    ``threads_profile_discovery`` permission)."""
 
     label = "Threads API"
+    FIELDS = "id,timestamp,permalink,text,username"
 
     def url(self, account: dict[str, Any]) -> str:
-        return self.api("/me/threads?fields=id,timestamp,permalink,text,username&limit=5")
+        return self.api(f"/me/threads?fields={self.FIELDS}&limit=5")
+
+    def discovery_url(self, handle: str) -> str:
+        return self.api(f"/profile_posts?username={quote(handle, safe='')}&fields={self.FIELDS}&limit=5")
 
     async def read(self, check: Check, response: Response) -> Candidate | None:
         handle = handle_of(check.account)
@@ -256,12 +262,27 @@ class ThreadsOwn(GraphSource):
             me = self.check_answer(await self.fetch(check, self.api("/me?fields=username")), handle)
             owner = me.get("username")
         if not owner or owner.lower() != handle.lower():
-            # Posts of the token's owner are not evidence for another account.
-            raise CannotRead(f"the Threads token in [platforms.threads] token_env belongs to "
-                             f"@{owner or '?'}, and the Threads API reads only its owner's posts")
+            # Posts of the token's owner are not evidence for another account: ask profile discovery.
+            posts = await self.discover(check, handle, owner)
         cands = [Candidate(at, p.get("permalink"), post_title(p.get("text")), "api", "threads")
                  for p in posts if (at := when(p.get("timestamp"), check.now))]
         return self.spider.newest(cands, check.now)
+
+    async def discover(self, check: Check, handle: str, owner: str | None) -> list[dict[str, Any]]:
+        why = (f"the Threads token in [platforms.threads] token_env belongs to @{owner or '?'}; reading "
+               f"@{handle} needs profile discovery (the threads_profile_discovery permission)")
+        try:
+            doc = self.check_answer(await self.fetch(check, self.discovery_url(handle)), handle)
+        except CannotRead as exc:
+            raise CannotRead(f"{why}: {exc}") from None
+        except CheckFailed as exc:
+            status = exc.http_status or 0
+            if exc.outcome == "not_found" or status == 429 or status >= 500 or not status:
+                raise
+            raise CannotRead(f"{why}: {exc}") from None
+        posts = [p for p in doc.get("data") or [] if isinstance(p, dict)]
+        # Discovery answers for the name asked; a post of someone else would not be evidence.
+        return [p for p in posts if (p.get("username") or handle).lower() == handle.lower()]
 
 
 class XTimeline(Source):
@@ -289,7 +310,7 @@ class XTimeline(Source):
         if response.status in (401, 403):
             detail = doc.get("detail") or doc.get("title") or f"HTTP {response.status}"
             raise CannotRead(f"the X API refused the token in [platforms.x] token_env ({detail}); "
-                             "reading posts needs the Basic tier or above")
+                             "reading posts needs pay-per-use credits or a legacy Basic/Pro plan")
         if response.status >= 400:
             raise CheckFailed("error", f"X API failed: HTTP {response.status} {doc.get('detail') or ''}".rstrip(),
                               response.status)
@@ -350,12 +371,22 @@ class RSSHubFeed(Source):
         return self.base + self.route(account)
 
     async def fetch(self, check: Check, url: str) -> Response:
+        check.via = "rsshub"
         return await check.fetch(url, conditional=True, robots=False)
 
     async def read(self, check: Check, response: Response) -> Candidate | None:
-        if response.status in (200, 304):
-            return await read_feed(self.spider, check, response, label="RSSHub feed")
+        check.via = "rsshub"
         route = self.route(check.account)
+        if response.status in (200, 304):
+            best = await read_feed(self.spider, check, response, label="RSSHub feed")
+            if best is None and check.account.get("last_activity_at"):
+                # RSSHub answers a well-formed feed without items when its upstream fails
+                # (expired cookies or tokens, a blocked IP): for an account that has posted,
+                # that is a failed read, never a clean "ok" with nothing new.
+                raise CheckFailed("error", f"RSSHub answered an empty feed for {route}, but this account has "
+                                  "posts (RSSHub does that when its upstream fails; check its logs and "
+                                  "credentials)", response.status)
+            return best
         message = rsshub_message(response)
         # RSSHub appends this sentence to every NotFoundError, also those a route throws for a
         # missing user; what is left tells a missing account from a missing route.
@@ -428,13 +459,13 @@ API_READERS: dict[str, type[Source]] = {
     "facebook": FacebookPosts,
     "instagram": InstagramDiscovery,
     "x": XTimeline,
-    "threads": ThreadsOwn,
+    "threads": ThreadsPosts,
 }
 TOKEN_KIND = {
     "facebook": "a Graph API token with Page Public Content Access",
     "instagram": "a Graph API token for a business account",
-    "x": "an X API v2 bearer token, Basic tier or above",
-    "threads": "a Threads API token of this account",
+    "x": "an X API v2 bearer token with pay-per-use credits (about $0.025 a check)",
+    "threads": "a Threads API token of this account, or one with the threads_profile_discovery permission",
 }
 NO_API = {
     "tiktok": "TikTok has no public API that reads another account's videos (the Display API reads "
@@ -481,6 +512,12 @@ class SocialSpider(PlatformSpider):
                               "give its handle in the registry")
         sources = self.plan(account).sources
         return sources[0].url(account) if sources else None
+
+    def first_via(self, account: dict[str, Any]) -> str | None:
+        if self.own_feed(account):
+            return None
+        sources = self.plan(account).sources
+        return "rsshub" if sources and isinstance(sources[0], RSSHubFeed) else None
 
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
         if self.own_feed(account):

@@ -109,8 +109,13 @@ class YouTubeSpider(PlatformSpider):
 
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
         cid = known_channel_id(account)
-        if self.own_feed(account) or (cid and not self.api_key()):
+        if self.own_feed(account):
             return {"conditional": True, "robots": False, "headers": None}
+        if cid and not self.api_key():
+            # YouTube's robots.txt disallows /feeds/videos.xml for every agent: whether pantau
+            # reads it as a feed reader for a registered channel is the operator's documented
+            # choice, [platforms.youtube] obey_robots (docs/platforms.md), never a silent one.
+            return {"conditional": True, "robots": True, "headers": None}
         if cid:
             return {"conditional": False, "robots": False, "headers": self.api_headers()}
         # The channel page is a web page: it obeys robots.txt like any other.
@@ -136,9 +141,9 @@ class YouTubeSpider(PlatformSpider):
                 note = f"YouTube Data API failed ({exc}); read the channel feed instead"
             response = None
         if response is None:
-            response = await check.fetch(self.feed_url(cid), conditional=True, robots=False)
-        if response.status in (404, 410):
-            await self.confirm_gone(check, cid, response.status)
+            response = await check.fetch(self.feed_url(cid), conditional=True, robots=True)
+        if response.status in (404, 410) or response.status >= 500:
+            await self.confirm_gone(check, cid, response.status, api=bool(self.api_key()))
         best = await read_feed(self, check, response, label="YouTube channel feed")
         return check.observation("ok", best, error=note)
 
@@ -161,18 +166,44 @@ class YouTubeSpider(PlatformSpider):
         raise CheckFailed("error", f"no channel id found on {response.url}{why}; put the channel's "
                           "https://www.youtube.com/channel/UC… address in the registry instead", response.status)
 
-    async def confirm_gone(self, check: Check, cid: str, status: int) -> None:
-        """A missing feed is only a missing channel if the channel page is missing too.
+    async def confirm_gone(self, check: Check, cid: str, status: int, *, api: bool = False) -> None:
+        """A failing feed is only a missing channel if the channel itself is missing too.
 
-        YouTube's feed endpoint has answered 404 for live channels for days at a time; three
-        such answers in a row would otherwise report a running channel as gone.
+        YouTube's feed endpoint has answered 404 and 500 for live channels for hours or days at
+        a time; three such answers in a row would otherwise report a running channel as gone.
+        The channel is asked for on the Data API when a key is set (1 quota unit), else on its
+        page at ``[platforms.youtube] site_url``. A channel seen alive makes the failure
+        YouTube's (``platform_fault``), which never counts towards `unreachable`.
         """
-        page = await check.fetch(self.conf["site_url"].rstrip("/") + f"/channel/{cid}", robots=False)
+        if api:
+            # The key's quota may be spent (that is often why the feed is being read): an
+            # API that cannot answer leaves the question to the channel page.
+            try:
+                answer = await check.fetch(self.conf["api_url"].rstrip("/") + f"/channels?part=id&id={cid}",
+                                           headers=self.api_headers(), robots=False)
+                doc = json_body(answer, "YouTube Data API") if answer.status < 400 else None
+            except CheckFailed:
+                doc = None
+            if isinstance(doc, dict) and "error" not in doc:
+                if not doc.get("items") and status in (404, 410):
+                    raise account_not_found(f"YouTube channel {cid} does not exist (its feed answers "
+                                            f"HTTP {status} and the Data API does not know it)", status)
+                if doc.get("items"):
+                    self.blame_youtube(check, cid, status, "the Data API knows the channel")
+        page = await check.fetch(self.conf["site_url"].rstrip("/") + f"/channel/{cid}", robots=True)
         if page.status in (404, 410):
             raise account_not_found(f"YouTube channel {cid} does not exist (its feed and its page "
                                     f"answer HTTP {page.status})", status)
-        raise CheckFailed("error", f"YouTube's feed for channel {cid} answered HTTP {status} although the "
-                          "channel page is there (a fault of YouTube's feeds); the next check will try again",
+        if page.status < 400 and not _GONE_RE.search(page.body.decode("utf-8", "replace")):
+            self.blame_youtube(check, cid, status, "the channel page is there")
+        raise CheckFailed("error", f"YouTube's feed for channel {cid} answered HTTP {status} and its channel "
+                          f"page HTTP {page.status}", status)
+
+    @staticmethod
+    def blame_youtube(check: Check, cid: str, status: int, seen: str) -> None:
+        check.platform_fault = "youtube"
+        raise CheckFailed("error", f"YouTube's feed for channel {cid} answered HTTP {status} although {seen} "
+                          "(a fault of YouTube's feeds, not of the channel); the next check will try again",
                           status)
 
     def read_api(self, check: Check, response: Response) -> Candidate | None:

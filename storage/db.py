@@ -262,3 +262,54 @@ def m004_responses(db: sqlite_utils.Database) -> None:
         foreign_keys=[("account_id", "accounts", "id")],
     )
     db["responses"].create_index(["account_id", "at"])
+
+
+@migrations()
+def m007_platform_health(db: sqlite_utils.Database) -> None:
+    # A platform's failure is not an account's (issue 8). Each check records the bridge it
+    # went through (`via`, e.g. "rsshub") so a pass can be judged per platform and per bridge,
+    # and `platform_fault` names the platform or bridge whose failure excuses a failed check
+    # from counting towards `unreachable` (set by the health judgement, or by a spider that
+    # saw the account alive on its page while the platform's endpoint failed).
+    db["observations"].add_column("via", str)
+    db["observations"].add_column("platform_fault", str)
+    # The judged state of each platform and bridge, and its history: a state change is a row,
+    # like an account's status change, and the platform alerts hang on it.
+    db["platform_health"].create(
+        {
+            "platform": str,  # a platform name, or a bridge name ("rsshub")
+            "state": str,  # ok | degraded | down
+            "since": str,
+            "reason": str,
+            "reason_data": str,
+            "accounts": int,
+            "checked": int,
+            "failed": int,
+            "judged_at": str,
+        },
+        pk="platform",
+    )
+    db["platform_changes"].create(
+        {
+            "id": int,
+            "platform": str,
+            "old_state": str,
+            "new_state": str,
+            "reason": str,
+            "reason_data": str,
+            "checked": int,
+            "failed": int,
+            "changed_at": str,
+        },
+        pk="id",
+    )
+    db["platform_changes"].create_index(["platform", "changed_at"])
+    # A platform alert has no account: `account_id` stays null and `platform` names it. The
+    # unique (account_id, kind, episode) index cannot deduplicate rows whose account_id is
+    # null (NULLs are distinct in SQLite), so platform alerts get their own unique index.
+    db["alerts"].add_column("platform", str)
+    db["alerts"].add_column("platform_change_id", int)
+    db.execute(
+        "create unique index alerts_platform_episode on alerts (platform, kind, episode) "
+        "where account_id is null"
+    )

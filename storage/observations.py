@@ -90,7 +90,7 @@ def recent_outcomes_by_account(db: sqlite_utils.Database, n: int) -> dict[int, l
     out: dict[int, list[dict[str, Any]]] = {}
     sql = """
     select * from (
-      select o.account_id, o.outcome, o.error, o.http_status, o.checked_at,
+      select o.account_id, o.outcome, o.error, o.http_status, o.checked_at, o.platform_fault,
              row_number() over (partition by o.account_id order by o.checked_at desc, o.id desc) as rn
       from observations o
     ) where rn <= ? order by account_id, rn

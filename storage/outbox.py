@@ -26,17 +26,23 @@ from pantau.storage.timefmt import to_iso
 
 # What a digest needs to say about one alert: the account as registered, the status
 # change that raised the alert (its reason and evidence at that moment), the alert itself.
+# A platform alert (platform_down, platform_recovered) has no account: its platform, reason
+# and time come from its platform change (``storage.health``), and ``platform_state`` is set
+# only on such rows.
 _ALERT_COLUMNS = """
     al.id as alert_id, al.kind, al.episode, al.created_at as alert_created_at,
-    a.id as account_id, a.platform, a.url, a.handle, a.region, a.owner_email,
-    a.retired_at, a.evidence, a.status as current_status, i.name as institution,
-    c.old_status, c.new_status, c.reason, c.reason_data, c.changed_at, c.days_inactive,
-    c.last_activity_at, c.last_activity_url, c.last_activity_title
+    a.id as account_id, coalesce(a.platform, al.platform) as platform, a.url, a.handle, a.region,
+    a.owner_email, a.retired_at, a.evidence, a.status as current_status, i.name as institution,
+    c.old_status, c.new_status, coalesce(c.reason, pc.reason) as reason,
+    coalesce(c.reason_data, pc.reason_data) as reason_data, coalesce(c.changed_at, pc.changed_at) as changed_at,
+    c.days_inactive, c.last_activity_at, c.last_activity_url, c.last_activity_title,
+    pc.new_state as platform_state, pc.old_state as platform_old_state
 """
 _ALERT_JOINS = """
-    join accounts a on a.id = al.account_id
-    join institutions i on i.id = a.institution_id
+    left join accounts a on a.id = al.account_id
+    left join institutions i on i.id = a.institution_id
     left join status_changes c on c.id = al.status_change_id
+    left join platform_changes pc on pc.id = al.platform_change_id
 """
 _DELIVERY_SELECT = f"""
 select d.id as delivery_id, d.email, d.language, d.attempts, d.last_error, {_ALERT_COLUMNS}
