@@ -45,7 +45,18 @@ STATUS_LABELS = {
 }
 
 # The order sections appear in, in a digest and in its subject line.
-KINDS = ("dormant", "close_recommended", "unreachable", "revived")
+KINDS = ("dormant", "close_recommended", "unreachable", "revived", "escalated", "will_reactivate_expired")
+
+# How each alert kind is named in the X-Pantau-Kinds header (INTERFACE.md): the outbox calls a
+# return to active `revived`, the header says `active`. Listed in INTERFACE.md's order.
+HEADER_KINDS = ("dormant", "close_recommended", "unreachable", "active", "compromised", "recovered", "escalated",
+                "platform_down", "platform_recovered", "will_reactivate_expired")
+
+
+def kinds_header(kinds: Any) -> str:
+    """The ``X-Pantau-Kinds`` value for a mail holding alerts of ``kinds``."""
+    named = {"active" if k == "revived" else str(k) for k in kinds}
+    return ", ".join([k for k in HEADER_KINDS if k in named] + sorted(named - set(HEADER_KINDS)))
 
 KIND_LABELS = {
     "id": {
@@ -53,12 +64,16 @@ KIND_LABELS = {
         "close_recommended": "direkomendasikan ditutup",
         "unreachable": "tidak dapat dijangkau",
         "revived": "aktif kembali",
+        "escalated": "diteruskan (belum dijawab)",
+        "will_reactivate_expired": "janji aktif kembali terlewat",
     },
     "en": {
         "dormant": "dormant",
         "close_recommended": "close recommended",
         "unreachable": "unreachable",
         "revived": "revived",
+        "escalated": "escalated (no answer)",
+        "will_reactivate_expired": "promise to reactivate lapsed",
     },
 }
 
@@ -76,7 +91,15 @@ MONTHS = {
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
-        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali",
+        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
+                    "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat",
+        "escalated_note": "Belum ada jawaban instansi sejak {since} ({days} hari); diteruskan kepada Anda "
+                          "sebagai {level}.",
+        "level_region": "pimpinan wilayah di atasnya",
+        "level_national": "tingkat nasional",
+        "expired_note": "Instansi ({who}, {answered}) berjanji mengaktifkan kembali paling lambat {by}; "
+                        "belum ada aktivitas baru.",
+        "board": "Papan pantau",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
         "institution": "Instansi",
         "platform": "Platform",
@@ -133,7 +156,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_unknown_now": "Tidak diketahui",
     },
     "en": {
-        "sections": "Dormant|Close recommended|Unreachable|Revived",
+        "sections": "Dormant|Close recommended|Unreachable|Revived|Escalated to you: no answer"
+                    "|Promise to reactivate lapsed",
+        "escalated_note": "No answer from the office since {since} ({days} days); escalated to you as {level}.",
+        "level_region": "the region above",
+        "level_national": "the national view",
+        "expired_note": "The office ({who}, {answered}) promised to run it again by {by}; no new activity since.",
+        "board": "pantau board",
         "intro": "These official accounts in your area changed status according to pantau's monitoring.",
         "institution": "Institution",
         "platform": "Platform",

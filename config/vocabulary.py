@@ -93,6 +93,8 @@ class ReasonCode(StrEnum):
     NO_DATED_POST = "no_dated_post"
     LAST_ACTIVITY = "last_activity"
     TEXT = "text"  # a sentence pantau did not compose (a spider's error, a stored legacy reason)
+    CLOSED_CONFIRMED = "closed_confirmed"  # the office answered `closed` and a check found it gone
+    CLOSED_STILL_ONLINE = "closed_still_online"  # answered `closed`, but a later check still reads it
 
 
 def _days_en(n: int) -> str:
@@ -129,6 +131,18 @@ def _not_found(p: Mapping[str, Any], lang: str) -> str:
     return detail if detail.startswith("account not found") else f"account not found ({detail or 'gone'})"
 
 
+def _answer(p: Mapping[str, Any], lang: str) -> str:
+    """Who answered and when, with the office's own note (shown as written)."""
+    text = f"{p.get('who') or '?'}, {p.get('answered') or '?'}"
+    return f"{text}: {p['note']}" if p.get("note") else text
+
+
+def _base(p: Mapping[str, Any], lang: str) -> str:
+    """The reason the status would have had without the answer, in the reader's language."""
+    base = p.get("base") or {}
+    return Reason(base.get("code", ReasonCode.TEXT), base.get("params") or {}).text(lang)
+
+
 # code -> language -> words. Parameters that are remote or free text (``detail``, ``latest``)
 # are shown as they are in both languages.
 _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
@@ -156,6 +170,18 @@ _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
     },
     ReasonCode.LAST_ACTIVITY: {"en": lambda p: _last_activity(p, "en"), "id": lambda p: _last_activity(p, "id")},
     ReasonCode.TEXT: {"en": lambda p: p.get("text") or "", "id": lambda p: p.get("text") or ""},
+    ReasonCode.CLOSED_CONFIRMED: {
+        "en": lambda p: f"retired: the office answered it was closed ({_answer(p, 'en')}), "
+                        f"and the check of {p['checked']} found it gone",
+        "id": lambda p: f"dinonaktifkan: instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), "
+                        f"dan pemeriksaan {p['checked']} memastikan akun sudah tidak ada",
+    },
+    ReasonCode.CLOSED_STILL_ONLINE: {
+        "en": lambda p: f"the office answered it was closed ({_answer(p, 'en')}), but the check of "
+                        f"{p['checked']} found it still online; {_base(p, 'en')}",
+        "id": lambda p: f"instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), tetapi pemeriksaan "
+                        f"{p['checked']} masih menemukannya daring; {_base(p, 'id')}",
+    },
 }
 
 
