@@ -16,7 +16,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from pantau.crawler.dates import Candidate, newest_credible
 from pantau.crawler.items import Observation
 from pantau.spiders.secrets import redact
+from pantau.storage.timefmt import clock_now
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ class Check:
     spider: AccountSpider
     account: dict[str, Any]
     started: float = field(default_factory=time.monotonic)
-    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    checked_at: datetime = field(default_factory=clock_now)
     requests: int = 0
     bytes: int = 0
     http_status: int | None = None

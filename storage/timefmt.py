@@ -9,6 +9,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_now() -> datetime:
+    """Now, or ``PANTAU_NOW`` when set (INTERFACE.md: it replaces the clock for every command,
+    the checks included, so a demonstration or a test can check at a simulated time)."""
+    import os
+
+    fixed = os.environ.get("PANTAU_NOW")
+    return from_iso(fixed) if fixed else utcnow()  # type: ignore[return-value]
+
+
 def to_iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
