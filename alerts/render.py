@@ -154,6 +154,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Aktif kembali",
         "sheet_unreachable_now": "Tidak dapat dijangkau",
         "sheet_unknown_now": "Tidak diketahui",
+        "answers": "Jawaban instansi minggu ini",
+        "escalated": "Diteruskan karena belum dijawab, minggu ini",
+        "sheet_answers": "Jawaban",
+        "sheet_escalated": "Diteruskan",
+        "detail": "Keterangan",
+        "escalation_detail": "langkah {step}: diteruskan ke {to} setelah {days} hari tanpa jawaban",
+        "answer_kinds": "aktif kembali paling lambat|sudah ditutup|dikecualikan",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived|Escalated to you: no answer"
@@ -216,6 +223,13 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Revived",
         "sheet_unreachable_now": "Unreachable",
         "sheet_unknown_now": "Unknown",
+        "answers": "Answers this week",
+        "escalated": "Escalated this week (no answer)",
+        "sheet_answers": "Answers",
+        "sheet_escalated": "Escalated",
+        "detail": "Detail",
+        "escalation_detail": "step {step}: escalated to {to} after {days} days without an answer",
+        "answer_kinds": "will run it again by|closed|exception",
     },
 }
 
@@ -238,6 +252,8 @@ def translations(language: str) -> dict[str, Any]:
     t["kinds"] = KIND_LABELS[lang]
     t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
+    t["answer_kinds"] = dict(zip(("will_reactivate", "closed", "exception"), TEXT[lang]["answer_kinds"].split("|"),
+                                 strict=True))
     t["lang"] = lang
     return t
 
