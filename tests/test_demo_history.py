@@ -9,10 +9,9 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import pantau_command
-
 from pantau.storage.db import open_db
 from pantau.storage.timefmt import from_iso
+from tests.conftest import pantau_command
 
 
 def test_the_demo_reports_on_weeks_of_history_offline_and_quickly():
