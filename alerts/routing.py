@@ -88,18 +88,20 @@ def routes_for_alert(cfg: Config, alert: dict) -> list[Route]:
     return routes_for(cfg, alert["region"], alert["owner_email"])
 
 
-def channel_targets(cfg: Config, email: str) -> list[tuple[str, str]]:
-    """``(target, url)`` of the Apprise URLs of the configured recipient ``email``.
+def channel_targets(cfg: Config) -> dict[str, list[tuple[str, str]]]:
+    """Each configured recipient's Apprise URLs as ``(target, url)``, by lower-case e-mail.
 
     ``target`` is a short hash of the URL: what the database keeps to tell targets apart
     (and find the URL again in the environment), never the URL itself, which holds a token.
+    Read once per run: the environment is the operator's, and a run sees one state of it.
     """
     import hashlib
 
     from apprise.utils.parse import parse_urls
 
+    out: dict[str, list[tuple[str, str]]] = {}
     for r in cfg.recipients:
-        if r.email.lower() == email.lower() and r.apprise_env:
+        if r.apprise_env and r.email.lower() not in out:
             urls = parse_urls(cfg.secret(r.apprise_env) or "")
-            return [(hashlib.sha256(u.encode()).hexdigest()[:16], u) for u in urls]
-    return []
+            out[r.email.lower()] = [(hashlib.sha256(u.encode()).hexdigest()[:16], u) for u in urls]
+    return out

@@ -90,6 +90,7 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
     deliveries still waiting afterwards (for a dry run: those that would be sent).
     """
     result = SendResult()
+    chats = channel_targets(cfg)
     virtual: list[dict[str, Any]] = []
     after = 0
     while True:
@@ -112,7 +113,7 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
                     _warn_unrouted(alert)
             continue
         extra = {a["alert_id"]: [("apprise", r.email, target, r.language)
-                                 for r in routes for target, _url in channel_targets(cfg, r.email)]
+                                 for r in routes for target, _url in chats.get(r.email.lower(), ())]
                  for a, routes in plans}
         claimed = set(outbox.claim_alerts(
             db, [(a["alert_id"], [(r.email, r.language) for r in routes]) for a, routes in plans], now,
@@ -134,13 +135,13 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
         return result
 
     _send_all(db, cfg, now, EmailChannel.from_config(cfg), result)
-    _send_chats(db, cfg, now, AppriseChannel(), result)
+    _send_chats(db, cfg, now, AppriseChannel(), chats, result)
     result.pending = outbox.count_pending(db) + channel_store.count_pending(db)
     return result
 
 
 def _send_chats(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: AppriseChannel,
-                result: SendResult) -> None:
+                chats: dict[str, list[tuple[str, str]]], result: SendResult) -> None:
     """The digest as a short text to each recipient's Apprise targets; mail stays the record.
 
     Same lease as mail; the send is marked started before it leaves, so a crash between the
@@ -154,7 +155,7 @@ def _send_chats(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: 
             if not items:
                 continue
             ids = [i["delivery_id"] for i in items]
-            url = dict(channel_targets(cfg, email)).get(target)
+            url = dict(chats.get(email.lower(), ())).get(target)
             if url is None:
                 channel_store.mark_failed(db, ids, "this Apprise URL is no longer in the recipient's apprise_env",
                                           now, permanent=True)

@@ -247,6 +247,8 @@ def cmd_attest(args: argparse.Namespace) -> int:
     from pantau.monitor.evaluate import evaluate_all
     from pantau.storage.accounts import add_attestation
 
+    if not args.date and not args.url:
+        args.subparser.error("give --date, or --url with the link of the account's latest post")
     cfg = _config(args)
     db = _db(cfg)
     account = _account_or_fail(db, args.account_id)
@@ -261,8 +263,6 @@ def cmd_attest(args: argparse.Namespace) -> int:
             when = post_of_account(args.url, account).at
         except PostLinkError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
-    else:
-        raise CliError("give --date, or --url with the link of the account's latest post", EXIT_USAGE)
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(cfg.timezone))
     now = _now()
@@ -454,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("attest", cmd_attest)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
+    sp.set_defaults(subparser=sp)  # attest needs --date or --url: a usage error otherwise
     sp.add_argument("--date", help="ISO 8601; without an offset, the configured time zone (default: read "
                                    "from the --url of an X, TikTok, Instagram or Threads post)")
     sp.add_argument("--url")
