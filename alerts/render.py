@@ -100,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "expired_note": "Instansi ({who}, {answered}) berjanji mengaktifkan kembali paling lambat {by}; "
                         "belum ada aktivitas baru.",
         "board": "Papan pantau",
+        "chat_more": "dan {n} akun lainnya — daftar lengkap ada di surel pantau.",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
         "institution": "Instansi",
         "platform": "Platform",
@@ -170,6 +171,7 @@ TEXT: dict[str, dict[str, str]] = {
         "level_national": "the national view",
         "expired_note": "The office ({who}, {answered}) promised to run it again by {by}; no new activity since.",
         "board": "pantau board",
+        "chat_more": "and {n} more accounts — the full list is in pantau's mail.",
         "intro": "These official accounts in your area changed status according to pantau's monitoring.",
         "institution": "Institution",
         "platform": "Platform",

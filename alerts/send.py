@@ -201,7 +201,7 @@ def chat_digest(cfg: Config, language: str, rows: list[dict[str, Any]], now: dat
             days = f", {v['days_inactive']} {t['days']}" if v["days_inactive"] is not None else ""
             lines.append(f"- {v['institution']} ({v['platform']}) {v['url']}: {v['status']}{days}")
         if len(of_kind) > CHAT_LISTED:
-            lines.append("  " + t["more"].format(n=len(of_kind) - CHAT_LISTED))
+            lines.append("  " + t["chat_more"].format(n=len(of_kind) - CHAT_LISTED))
     link = board_link(cfg)
     if link:
         lines.append(f"{t['board']}: {link}")

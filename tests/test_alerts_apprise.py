@@ -26,6 +26,7 @@ pytest_plugins = ["tests.smtp_server"]
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 KADIS = "kadis@kominfo.mubakab.go.id"
+TOKEN = "t0ken-rahasia-4242"  # webhook URLs carry secrets like this one
 
 
 class ChatServer:
@@ -52,7 +53,7 @@ class ChatServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"json://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        self.url = f"json://127.0.0.1:{self.httpd.server_address[1]}/hook/{TOKEN}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -108,6 +109,8 @@ def test_it_retries_a_channel_that_was_down_and_then_delivers_once(tmp_path, smt
     down = send_pending(db, cfg, NOW)
     row = next(iter(db["channel_deliveries"].rows))
     assert down.chats == 0 and down.pending == 1 and row["last_error"] and row["started_at"] is None
+    # It should keep the URL's token out of the stored error and the run's report
+    assert TOKEN not in row["last_error"] and TOKEN not in " ".join(down.errors)
 
     back = ChatServer(port=chat.httpd.server_address[1])
     try:
