@@ -24,9 +24,9 @@ from pantau.config.settings import Config
 from pantau.config.vocabulary import AlertKind, ResponseKind
 from pantau.monitor.policy import closed_answer_check, effective_activity
 from pantau.storage import followups
-from pantau.storage.accounts import attestations_by_account, get_account, retire_account
+from pantau.storage.accounts import attestations_by_account, get_account
 from pantau.storage.responses import record_response, resolve_response
-from pantau.storage.timefmt import from_iso
+from pantau.storage.timefmt import from_iso, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +79,11 @@ def confirm_closed(
         return account, answer
     if closed_answer_check(answer, recent, cfg.policy_for(account["platform"])) != "gone":
         return account, answer
-    if not resolve_response(db, answer["id"], followups.CONFIRMED_CLOSED, now):
+    if not followups.retire_confirmed_closed(db, answer["id"], account["id"],
+                                             answer.get("note") or f"closed ({answer.get('who')})", now):
         return account, answer
-    retire_account(db, account["id"], answer.get("note") or f"closed ({answer.get('who')})", now)
     log.info("account %s retired: its closed answer was confirmed by a check", account["id"])
-    stamp = now.isoformat()
+    stamp = to_iso(now)
     return (dict(account, retired_at=stamp, retired_reason=answer.get("note")),
             dict(answer, resolved_at=stamp, resolution=followups.CONFIRMED_CLOSED))
 

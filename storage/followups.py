@@ -161,3 +161,26 @@ def escalations_between(db: sqlite_utils.Database, regions_sql: str, params: lis
         "order by al.created_at, al.id",
         [*params, to_iso(start), to_iso(end)],
     ))
+
+
+def retire_confirmed_closed(db: sqlite_utils.Database, response_id: int, account_id: int, reason: str,
+                            now: datetime) -> bool:
+    """Resolve a ``closed`` answer as confirmed and retire its account, in one transaction,
+    claimed by row count (a crash leaves both done or neither)."""
+    stamp = to_iso(now)
+
+    def write() -> bool:
+        with db.atomic():
+            cur = db.execute(
+                "update responses set resolved_at = ?, resolution = ? where id = ? and resolved_at is null",
+                [stamp, CONFIRMED_CLOSED, response_id],
+            )
+            if cur.rowcount != 1:
+                return False
+            db.execute(
+                "update accounts set retired_at = ?, retired_reason = ? where id = ? and retired_at is null",
+                [stamp, reason, account_id],
+            )
+            return True
+
+    return retry_locked(write)
