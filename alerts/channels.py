@@ -209,3 +209,41 @@ class EmailChannel(Channel):
                 conn.quit()
             except (OSError, smtplib.SMTPException):
                 conn.close()
+
+
+class AppriseChannel(Channel):
+    """Chat and push services through Apprise (Telegram, WhatsApp, Slack, ntfy, …).
+
+    The URLs come from the environment variable a recipient's ``apprise_env`` names: they
+    carry tokens. Apprise answers only "sent" or "not sent"; not sent is temporary (the
+    delivery is tried again next run), an URL Apprise cannot read is permanent.
+    """
+
+    kind = "apprise"
+
+    def notify_text(self, url: str, title: str, body: str) -> None:
+        import logging
+
+        import apprise
+
+        self.last_error = None
+        app = apprise.Apprise()
+        if not app.add(url):
+            self.last_error = "not an Apprise URL Apprise can use; check the recipient's apprise_env"
+            raise PermanentError(self.last_error, per_recipient=True)
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as logs:
+            ok = app.notify(title=title, body=body)
+        if not ok:
+            said = _without_url_secrets(" ".join(logs.getvalue().split()), url)[-300:]
+            self.last_error = f"{app[0].service_name} refused or unreachable{': ' + said if said else ''}"
+            raise TemporaryError(self.last_error, per_recipient=True)
+
+
+def _without_url_secrets(text: str, url: str) -> str:
+    """``text`` without the URL's tokens (every long piece of it): the error is stored and shown."""
+    import re
+
+    for piece in sorted(set(re.split(r"[/:@?&=,#]+", url)), key=len, reverse=True):
+        if len(piece) >= 8:
+            text = text.replace(piece, "[redacted]")
+    return text

@@ -46,9 +46,21 @@ STATUS_LABELS = {
 }
 
 # The order sections appear in, in a digest and in its subject line.
-KINDS = ("dormant", "close_recommended", "unreachable", "revived", "platform_down", "platform_recovered")
+KINDS = ("dormant", "close_recommended", "unreachable", "revived", "platform_down", "platform_recovered",
+         "escalated", "will_reactivate_expired")
 # Alerts about a whole platform or bridge, with no account: to the "*" recipients only.
 PLATFORM_KINDS = ("platform_down", "platform_recovered")
+
+# How each alert kind is named in the X-Pantau-Kinds header (INTERFACE.md): the outbox calls a
+# return to active `revived`, the header says `active`. Listed in INTERFACE.md's order.
+HEADER_KINDS = ("dormant", "close_recommended", "unreachable", "active", "compromised", "recovered", "escalated",
+                "platform_down", "platform_recovered", "will_reactivate_expired")
+
+
+def kinds_header(kinds: Any) -> str:
+    """The ``X-Pantau-Kinds`` value for a mail holding alerts of ``kinds``."""
+    named = {"active" if k == "revived" else str(k) for k in kinds}
+    return ", ".join([k for k in HEADER_KINDS if k in named] + sorted(named - set(HEADER_KINDS)))
 
 KIND_LABELS = {
     "id": {
@@ -58,6 +70,8 @@ KIND_LABELS = {
         "revived": "aktif kembali",
         "platform_down": "platform bermasalah",
         "platform_recovered": "platform pulih",
+        "escalated": "diteruskan (belum dijawab)",
+        "will_reactivate_expired": "janji aktif kembali terlewat",
     },
     "en": {
         "dormant": "dormant",
@@ -66,6 +80,8 @@ KIND_LABELS = {
         "revived": "revived",
         "platform_down": "platform down",
         "platform_recovered": "platform recovered",
+        "escalated": "escalated (no answer)",
+        "will_reactivate_expired": "promise to reactivate lapsed",
     },
 }
 
@@ -77,7 +93,16 @@ MINISTER = {
 TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
-                    "|Platform bermasalah|Platform pulih kembali",
+                    "|Platform bermasalah|Platform pulih kembali"
+                    "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat",
+        "escalated_note": "Belum ada jawaban instansi sejak {since} ({days} hari); diteruskan kepada Anda "
+                          "sebagai {level}.",
+        "level_region": "pimpinan wilayah di atasnya",
+        "level_national": "tingkat nasional",
+        "expired_note": "Instansi ({who}, {answered}) berjanji mengaktifkan kembali paling lambat {by}; "
+                        "belum ada aktivitas baru.",
+        "board": "Papan pantau",
+        "chat_more": "dan {n} akun lainnya — daftar lengkap ada di surel pantau.",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
         "institution": "Instansi",
         "platform": "Platform",
@@ -143,9 +168,23 @@ TEXT: dict[str, dict[str, Any]] = {
         "region_name": "Nama wilayah",
         "by_region": "Per wilayah (provinsi, kabupaten/kota)",
         "no_region": "tanpa wilayah",
+        "answers": "Jawaban instansi minggu ini",
+        "escalated": "Diteruskan karena belum dijawab, minggu ini",
+        "sheet_answers": "Jawaban",
+        "sheet_escalated": "Diteruskan",
+        "detail": "Keterangan",
+        "escalation_detail": "langkah {step}: diteruskan ke {to} setelah {days} hari tanpa jawaban",
+        "answer_kinds": "aktif kembali paling lambat|sudah ditutup|dikecualikan",
     },
     "en": {
-        "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered",
+        "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered"
+                    "|Escalated to you: no answer|Promise to reactivate lapsed",
+        "escalated_note": "No answer from the office since {since} ({days} days); escalated to you as {level}.",
+        "level_region": "the region above",
+        "level_national": "the national view",
+        "expired_note": "The office ({who}, {answered}) promised to run it again by {by}; no new activity since.",
+        "board": "pantau board",
+        "chat_more": "and {n} more accounts — the full list is in pantau's mail.",
         "intro": "These official accounts in your area changed status according to pantau's monitoring.",
         "institution": "Institution",
         "platform": "Platform",
@@ -210,6 +249,13 @@ TEXT: dict[str, dict[str, Any]] = {
         "region_name": "Region name",
         "by_region": "By region (province, regency/city)",
         "no_region": "no region",
+        "answers": "Answers this week",
+        "escalated": "Escalated this week (no answer)",
+        "sheet_answers": "Answers",
+        "sheet_escalated": "Escalated",
+        "detail": "Detail",
+        "escalation_detail": "step {step}: escalated to {to} after {days} days without an answer",
+        "answer_kinds": "will run it again by|closed|exception",
     },
 }
 
@@ -232,6 +278,8 @@ def translations(language: str) -> dict[str, Any]:
     t["kinds"] = KIND_LABELS[lang]
     t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
+    t["answer_kinds"] = dict(zip(("will_reactivate", "closed", "exception"), TEXT[lang]["answer_kinds"].split("|"),
+                                 strict=True))
     t["lang"] = lang
     return t
 

@@ -150,6 +150,8 @@ ACCOUNT_COLUMNS = ("id", "institution", "region", "region_name", "platform", "ha
                    "last_checked_at")
 CHANGE_COLUMNS = ("changed_at", "institution", "region", "region_name", "platform", "handle", "url", "old_status",
                   "new_status", "days_inactive", "last_activity_url", "last_activity_title", "reason")
+# The answer loop's sections: answers given this week, escalations made this week.
+LOOP_COLUMNS = ("changed_at", "institution", "region", "platform", "handle", "url", "status", "detail")
 
 
 def slug(text: str) -> str:
@@ -247,6 +249,7 @@ def build_report(
         {"key": "unknown_now", "kind": "account",
          "rows": sorted(now_in("unknown"), key=lambda r: (r["reason"], r["institution"], r["id"]))},
     ]
+    sections += _loop_sections(db, recipient, start, end, tz, t)
     for s in sections:
         s["title"] = t[s["key"]]
         s["sheet"] = t["sheet_" + s["key"]]
@@ -287,6 +290,38 @@ def region_groups(accounts: Iterable[dict[str, Any]], no_region: str) -> list[di
     return out
 
 
+def _loop_sections(db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime, tz: str,
+                   t: dict[str, Any]) -> list[dict[str, Any]]:
+    """"Answers this week" and "escalated" (the answer loop, docs/answers.md)."""
+    import json
+
+    from pantau.storage import followups
+
+    where, params = outbox._scope(recipient.regions)
+    answers = []
+    for r in followups.answers_between(db, where, params, start, end):
+        detail = t["answer_kinds"].get(r["kind"], r["kind"])
+        if r.get("by_date"):
+            detail += f" {r['by_date']}"
+        if r.get("note"):
+            detail += f": {r['note']}"
+        answers.append(_loop_row(r, r["at"], f"{detail} ({r['who']})", tz))
+    escalated = []
+    for r in followups.escalations_between(db, where, params, start, end):
+        data = json.loads(r.get("data") or "{}")
+        to = t["level_national"] if data.get("to") == "*" else data.get("to")
+        escalated.append(_loop_row(r, r["created_at"], t["escalation_detail"].format(
+            step=data.get("step"), to=to, days=data.get("days")), tz))
+    return [{"key": "answers", "kind": "loop", "rows": answers},
+            {"key": "escalated", "kind": "loop", "rows": escalated}]
+
+
+def _loop_row(r: dict[str, Any], at: str, detail: str, tz: str) -> dict[str, Any]:
+    return {"changed_at": _iso_local(at, tz), "institution": r["institution"], "region": r.get("region") or "",
+            "platform": r["platform"], "handle": r.get("handle") or "", "url": r["url"],
+            "status": r.get("current_status"), "detail": detail}
+
+
 def _scoped_counts(rows: Iterable[dict[str, Any]], recipient: Recipient) -> Counter:
     counts: Counter = Counter()
     for row in rows:
@@ -319,6 +354,7 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
             "last_at": local_time(row.get("last_activity_at"), tz, t["lang"], with_time=False),
             "changed_at": local_time(row.get("changed_at"), tz, t["lang"]),
             "reason": oneline(stored_reason(row).text(t["lang"])),
+            "detail": oneline(row.get("detail")),
         }
 
     sections = [
@@ -340,6 +376,7 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
         "by_region": region_groups(rep.accounts, t["no_region"]),
         "region_statuses": [t["statuses"][s] for s in _REGION_STATUSES],
         "chart": chart(rep.trend, t),
+        "bars": table_chart(rep.trend, t),
         "trend": [{"week": wk, "counts": [c.get(s, 0) for s in STATUSES]} for wk, c in rep.trend],
         "statuses": [{"status": s, "label": t["statuses"][s], "colour": STATUS_COLOURS[s]} for s in STATUSES],
         "minister": t["minister"],
@@ -374,6 +411,27 @@ def chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str,
             "top": top, "bars": bars, "label": t["trend"].format(n=len(series))}
 
 
+def table_chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str, Any]:
+    """The weekly chart as plain HTML tables: one stacked bar per week, cells as long as the
+    counts. Gmail, Outlook and Zimbra drop inline SVG (the board keeps it, see ``chart``);
+    every mail client draws a table cell with a width and a background colour."""
+    biggest = max([sum(c.values()) for _, c in series] + [1])
+    rows = []
+    for wk, counts in series:
+        total = sum(counts.values())
+        parts = [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0)]
+        segments = []
+        used = 0
+        for i, (s, n) in enumerate(parts):
+            # Whole percentages that add up to exactly 100, the last segment taking the rest.
+            pct = 100 - used if i == len(parts) - 1 else max(1, round(100 * n / total))
+            used += pct
+            segments.append({"pct": pct, "colour": STATUS_COLOURS[s], "label": f"{t['statuses'][s]} {n}"})
+        rows.append({"week": wk, "total": total, "segments": segments,
+                     "width": max(1, round(100 * total / biggest)) if total else 0})
+    return {"label": t["trend"].format(n=len(series)), "rows": rows}
+
+
 # --- files and mail ---------------------------------------------------------------------
 
 def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
@@ -382,7 +440,8 @@ def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
              "old_status": t["old_status"], "new_status": t["new_status"], "days_inactive": t["days_inactive"],
              "last_activity_at": t["last_activity"], "last_activity_url": t["last_activity_url"],
              "last_activity_title": t["last_activity_title"], "evidence": t["evidence"], "reason": t["reason"],
-             "last_checked_at": t["last_checked_at"], "region_name": t["region_name"]}
+             "last_checked_at": t["last_checked_at"], "region_name": t["region_name"],
+             "detail": t["detail"]}
     return [names.get(c, c) for c in columns]
 
 
@@ -405,7 +464,7 @@ def report_xlsx(rep: RecipientReport) -> bytes:
         (t["summary"], [t["status"], t["count"]], summary)
     ]
     for s in rep.sections:
-        cols = CHANGE_COLUMNS if s["kind"] == "change" else ACCOUNT_COLUMNS
+        cols = {"change": CHANGE_COLUMNS, "loop": LOOP_COLUMNS}.get(s["kind"], ACCOUNT_COLUMNS)
         sheets.append((s["sheet"], _header(cols, t), [[label(r, c) for c in cols] for r in s["rows"]]))
     sheets.append((t["all_accounts"], _header(ACCOUNT_COLUMNS, t),
                    [[label(a, c) for c in ACCOUNT_COLUMNS] for a in rep.accounts]))

@@ -16,6 +16,7 @@ next run sends it again, with the same Message-ID so the receiving side can tell
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections import Counter
@@ -29,10 +30,11 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from pantau.alerts.channels import Channel, ChannelError, EmailChannel
+from pantau.alerts.channels import AppriseChannel, Channel, ChannelError, EmailChannel
 from pantau.alerts.render import (
     KINDS,
     PLATFORM_KINDS,
+    kinds_header,
     local_time,
     new_message,
     oneline,
@@ -42,10 +44,11 @@ from pantau.alerts.render import (
     web_href,
 )
 from pantau.alerts.report import table_csv
-from pantau.alerts.routing import Route, language_of, routes_for
+from pantau.alerts.routing import channel_targets, language_of, routes_for_alert
 from pantau.config.regions import region_name
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
+from pantau.storage import channels as channel_store
 from pantau.storage import outbox
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,8 @@ class SendResult:
     pending: int = 0
     errors: list[str] = field(default_factory=list)
     previews: list[Preview] = field(default_factory=list)
+    # Chat messages (Apprise) the services accepted.
+    chats: int = 0
     # Alerts processed with nobody to tell (no recipient covers the region, no owner).
     unrouted: int = 0
 
@@ -87,6 +92,7 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
     deliveries still waiting afterwards (for a dry run: those that would be sent).
     """
     result = SendResult()
+    chats = channel_targets(cfg)
     virtual: list[dict[str, Any]] = []
     after = 0
     while True:
@@ -97,9 +103,7 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
         plans = []
         for alert in page:
             # A retired account stops being alerted, even for an alert raised before.
-            routes = [] if alert["retired_at"] else routes_for(cfg, alert["region"], alert["owner_email"])
-            if alert["kind"] in PLATFORM_KINDS:
-                routes = national_routes(cfg)
+            routes = [] if alert["retired_at"] else routes_for_alert(cfg, alert)
             plans.append((alert, routes))
             if dry_run:
                 virtual += [dict(alert, delivery_id=None, email=r.email, language=r.language) for r in routes]
@@ -110,8 +114,12 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
                     result.unrouted += 1
                     _warn_unrouted(alert)
             continue
+        extra = {a["alert_id"]: [("apprise", r.email, target, r.language)
+                                 for r in routes for target, _url in chats.get(r.email.lower(), ())]
+                 for a, routes in plans}
         claimed = set(outbox.claim_alerts(
-            db, [(a["alert_id"], [(r.email, r.language) for r in routes]) for a, routes in plans], now
+            db, [(a["alert_id"], [(r.email, r.language) for r in routes]) for a, routes in plans], now,
+            channels=extra,
         ))
         result.alerts += len(claimed)
         for alert, routes in plans:
@@ -129,19 +137,97 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
         return result
 
     _send_all(db, cfg, now, EmailChannel.from_config(cfg), result)
-    result.pending = outbox.count_pending(db)
+    _send_chats(db, cfg, now, AppriseChannel(), chats, result)
+    result.pending = outbox.count_pending(db) + channel_store.count_pending(db)
     return result
 
 
-def national_routes(cfg: Config) -> list[Route]:
-    """The ``"*"`` recipients: a platform's outage is national news, not a region's."""
-    seen: set[str] = set()
-    routes = []
-    for r in cfg.recipients:
-        if "*" in r.regions and r.email.lower() not in seen:
-            seen.add(r.email.lower())
-            routes.append(Route(r.email, r.language, r.name))
-    return routes
+def _send_chats(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: AppriseChannel,
+                chats: dict[str, list[tuple[str, str]]], result: SendResult) -> None:
+    """The digest as a short text to each recipient's Apprise targets; mail stays the record.
+
+    Same lease as mail; the send is marked started before it leaves, so a crash between the
+    send and its record leaves the delivery in doubt, never repeated (``storage.channels``).
+    """
+    channel_store.settle_in_doubt(db, now)
+    token = uuid.uuid4().hex
+    try:
+        for email, target in channel_store.pending_targets(db, "apprise", now):
+            items = channel_store.claim(db, "apprise", email, target, token, now, now + LEASE)
+            if not items:
+                continue
+            ids = [i["delivery_id"] for i in items]
+            url = dict(chats.get(email.lower(), ())).get(target)
+            if url is None:
+                channel_store.mark_failed(db, ids, "this Apprise URL is no longer in the recipient's apprise_env",
+                                          now, permanent=True)
+                continue
+            language = language_of(cfg, email, items[0]["language"])
+            title, body = chat_digest(cfg, language, items, now)
+            if channel_store.mark_started(db, ids, token, now) != len(ids):
+                continue  # the lease was lost; whoever holds it sends
+            try:
+                channel.notify_text(url, title, body)
+            except ChannelError as exc:
+                channel_store.mark_failed(db, ids, str(exc), now, permanent=exc.permanent)
+                result.errors.append(f"{email} (apprise {target}): {exc}")
+                continue
+            except Exception as exc:
+                log.exception("could not send the chat digest to %s", email)
+                channel_store.mark_failed(db, ids, f"{type(exc).__name__}: {exc}", now)
+                result.errors.append(f"{email} (apprise {target}): {type(exc).__name__}: {exc}")
+                continue
+            channel_store.mark_sent(db, ids, now)
+            result.chats += 1
+    finally:
+        channel_store.release(db, token)
+
+
+# A chat message lists this many accounts; the mail has the rest.
+CHAT_LISTED = 10
+
+
+def chat_digest(cfg: Config, language: str, rows: list[dict[str, Any]], now: datetime) -> tuple[str, str]:
+    """The digest as a chat message: its subject, then one line per account and the board link."""
+    t = translations(language)
+    rows = [expand(r) for r in rows]
+    kinds = Counter(r["kind"] for r in rows)
+    lines = []
+    for kind in KINDS + tuple(sorted(set(kinds) - set(KINDS))):
+        of_kind = [r for r in rows if r["kind"] == kind]
+        if not of_kind:
+            continue
+        lines.append(f"{t['section_titles'].get(kind, kind)} ({len(of_kind)}):")
+        for r in of_kind[:CHAT_LISTED]:
+            v = _view(r, t, cfg.timezone)
+            days = f", {v['days_inactive']} {t['days']}" if v["days_inactive"] is not None else ""
+            lines.append(f"- {v['institution']} ({v['platform']}) {v['url']}: {v['status']}{days}")
+        if len(of_kind) > CHAT_LISTED:
+            lines.append("  " + t["chat_more"].format(n=len(of_kind) - CHAT_LISTED))
+    link = board_link(cfg)
+    if link:
+        lines.append(f"{t['board']}: {link}")
+    return digest_subject(language, kinds), "\n".join(lines)
+
+
+def board_link(cfg: Config) -> str:
+    """Where the board is: ``[web] base_url`` (the board's signed, scoped links replace this
+    plain link once the board is there)."""
+    return str(cfg.data.get("web", {}).get("base_url") or "").strip()
+
+
+def expand(row: dict[str, Any]) -> dict[str, Any]:
+    """An alert row with what its follow-up data says: the account as it stood when the alert
+    was made (escalations and lapsed promises are not status changes) and a note."""
+    raw = row.get("alert_data")
+    if not raw:
+        return row
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return row
+    out = dict(row, **{k: v for k, v in (data.get("snapshot") or {}).items()}, followup=data)
+    return out
 
 
 def _warn_unrouted(alert: dict[str, Any]) -> None:
@@ -247,7 +333,22 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "last_at": local_time(row.get("last_activity_at"), tz, t["lang"]),
         "evidence": row.get("evidence") or "",
         "reason": oneline(stored_reason(row).text(t["lang"])),
+        "note": _followup_note(row, t, tz),
     }
+
+
+def _followup_note(row: dict[str, Any], t: dict[str, Any], tz: str) -> str:
+    data = row.get("followup")
+    if not data:
+        return ""
+    if row["kind"] == "escalated":
+        level = t["level_national"] if data.get("to") == "*" else t["level_region"]
+        return t["escalated_note"].format(since=local_time(data.get("since"), tz, t["lang"], with_time=False),
+                                          days=data.get("days"), level=level)
+    if row["kind"] == "will_reactivate_expired":
+        return t["expired_note"].format(who=oneline(data.get("who")), answered=data.get("answered"),
+                                        by=data.get("by"))
+    return ""
 
 
 def digest_subject(language: str, kinds: Counter) -> str:
@@ -278,6 +379,7 @@ def build_digest(
     """One multipart/alternative mail (plain text + HTML) listing ``rows`` grouped by kind."""
     t = translations(language)
     tz = cfg.timezone
+    rows = [expand(r) for r in rows]
     kinds = Counter(r["kind"] for r in rows)
     if set(kinds) <= set(PLATFORM_KINDS):
         t["intro"] = t["platform_only_intro"]
@@ -304,6 +406,7 @@ def build_digest(
     msg["Message-ID"] = _message_id(cfg.smtp["sender"], email,
                                     [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows])
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the robot
+    msg["X-Pantau-Kinds"] = kinds_header(kinds)  # for the recipients' filters and scripts
     msg.set_content(render("digest.txt", **context))
     msg.add_alternative(render("digest.html", **context), subtype="html")
     if overflow:

@@ -42,15 +42,18 @@ _clock: Clock | None = None
 
 
 def now() -> datetime:
-    """The current instant, aware, in UTC."""
-    global _clock
-    if _clock is None:
-        _clock = from_environment()
-    return _clock()
+    """The current instant, aware, in UTC: the injected clock, else ``PANTAU_NOW``, else the system's.
+
+    The environment is read at each call (a dictionary look-up), so a process that sets
+    ``PANTAU_NOW`` for a step (the demo's simulated weeks) moves every reader of the clock at once.
+    """
+    if _clock is not None:
+        return _clock()
+    return from_environment()()
 
 
 def use(clock: Clock | None) -> None:
-    """Replace the process clock (None: read the environment again at the next call)."""
+    """Replace the process clock (None: back to ``PANTAU_NOW`` or the system clock)."""
     global _clock
     _clock = clock
 

@@ -56,7 +56,9 @@ DEFAULTS: dict[str, Any] = {
         "max_bytes": 5_000_000,
         "retries": 1,
     },
-    "policy": dict(POLICY_KEYS),
+    # escalate_after_days is not a per-platform threshold (POLICY_KEYS): it times the answer
+    # loop, and 0 is allowed (escalate at the next alerts run).
+    "policy": dict(POLICY_KEYS, escalate_after_days=14),
     "platforms": {
         "youtube": {
             "feed_url": "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}",
@@ -112,6 +114,14 @@ DEFAULTS: dict[str, Any] = {
         "weekly_report": "mon 07:00",
     },
     "report": {"format": "xlsx"},
+    "web": {
+        "base_url": "",
+        "host": "127.0.0.1",
+        "port": 8080,
+        "secret_env": "PANTAU_WEB_SECRET",
+        "admin_password_env": "PANTAU_WEB_ADMIN_PASSWORD",
+        "link_days": 30,
+    },
 }
 
 # Every platform may say whether its fetches obey robots.txt (a feed reader for a registered
@@ -119,7 +129,7 @@ DEFAULTS: dict[str, Any] = {
 for _table in DEFAULTS["platforms"].values():
     _table["obey_robots"] = True
 
-RECIPIENT_KEYS: dict[str, Any] = {"name": "", "email": "", "regions": [], "language": "id"}
+RECIPIENT_KEYS: dict[str, Any] = {"name": "", "email": "", "regions": [], "language": "id", "apprise_env": ""}
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -135,6 +145,9 @@ class Recipient:
     email: str
     regions: tuple[str, ...]
     language: str = "id"
+    # Names the environment variable holding this recipient's Apprise URLs (Telegram,
+    # WhatsApp, …); the URLs carry tokens, so they never sit in the config file.
+    apprise_env: str = ""
 
     def covers(self, region: str | None) -> bool:
         """``"16"`` covers ``16`` and ``16.06``; ``"*"`` covers everything, even no region."""
@@ -306,6 +319,9 @@ def _check_values(data: dict, source: str) -> None:
         for key, value in table.items():
             if key in POLICY_KEYS and value < 1:
                 raise ConfigError(f"{source}: policy {key} must be at least 1, not {value}")
+    if data["policy"]["escalate_after_days"] < 0:
+        raise ConfigError(f"{source}: policy escalate_after_days must be 0 or more, "
+                          f"not {data['policy']['escalate_after_days']}")
     sec = data["smtp"]["security"]
     if sec not in ("none", "starttls", "ssl"):
         raise ConfigError(f'{source}: smtp.security must be "none", "starttls" or "ssl", not "{sec}"')
@@ -380,5 +396,9 @@ def _recipients(items: Any, source: str) -> list[Recipient]:
                 )
         if merged["language"] not in ("id", "en"):
             raise ConfigError(f'{source}: {where} language must be "id" or "en"')
-        out.append(Recipient(merged["name"], merged["email"], tuple(merged["regions"]), merged["language"]))
+        env = merged["apprise_env"]
+        if env and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", env):
+            raise ConfigError(f"{source}: {where} apprise_env must name an environment variable "
+                              f'(e.g. "PANTAU_APPRISE_KADIS"), not {env!r}')
+        out.append(Recipient(merged["name"], merged["email"], tuple(merged["regions"]), merged["language"], env))
     return out

@@ -95,6 +95,8 @@ class ReasonCode(StrEnum):
     TEXT = "text"  # a sentence pantau did not compose (a spider's error, a stored legacy reason)
     PLATFORM_DEGRADED = "platform_degraded"  # the latest check failed with its platform or bridge
     PLATFORM_HEALTH = "platform_health"  # a platform's or bridge's state in `pantau health`
+    CLOSED_CONFIRMED = "closed_confirmed"  # the office answered `closed` and a check found it gone
+    CLOSED_STILL_ONLINE = "closed_still_online"  # answered `closed`, but a later check still reads it
 
 
 def _days_en(n: int) -> str:
@@ -156,6 +158,18 @@ def _platform_health(p: Mapping[str, Any], lang: str) -> str:
     return text + (f"; latest error: {latest}" if failed and latest else "")
 
 
+def _answer(p: Mapping[str, Any], lang: str) -> str:
+    """Who answered and when, with the office's own note (shown as written)."""
+    text = f"{p.get('who') or '?'}, {p.get('answered') or '?'}"
+    return f"{text}: {p['note']}" if p.get("note") else text
+
+
+def _base(p: Mapping[str, Any], lang: str) -> str:
+    """The reason the status would have had without the answer, in the reader's language."""
+    base = p.get("base") or {}
+    return Reason(base.get("code", ReasonCode.TEXT), base.get("params") or {}).text(lang)
+
+
 # code -> language -> words. Parameters that are remote or free text (``detail``, ``latest``)
 # are shown as they are in both languages.
 _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
@@ -187,6 +201,18 @@ _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
                                    "id": lambda p: _platform_degraded(p, "id")},
     ReasonCode.PLATFORM_HEALTH: {"en": lambda p: _platform_health(p, "en"),
                                  "id": lambda p: _platform_health(p, "id")},
+    ReasonCode.CLOSED_CONFIRMED: {
+        "en": lambda p: f"retired: the office answered it was closed ({_answer(p, 'en')}), "
+                        f"and the check of {p['checked']} found it gone",
+        "id": lambda p: f"dinonaktifkan: instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), "
+                        f"dan pemeriksaan {p['checked']} memastikan akun sudah tidak ada",
+    },
+    ReasonCode.CLOSED_STILL_ONLINE: {
+        "en": lambda p: f"the office answered it was closed ({_answer(p, 'en')}), but the check of "
+                        f"{p['checked']} found it still online; {_base(p, 'en')}",
+        "id": lambda p: f"instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), tetapi pemeriksaan "
+                        f"{p['checked']} masih menemukannya daring; {_base(p, 'id')}",
+    },
 }
 
 

@@ -215,7 +215,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         buf = io.StringIO()
         # CRLF rows (RFC 4180): the writer then quotes any cell holding a lone CR from the web,
         # which "\n" rows would let split a row in two.
-        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n")
+        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n",
+                           extrasaction="ignore")  # nested JSON keys (response, …) are not CSV cells
         w.writeheader()
         w.writerows(rows)
         sys.stdout.write(buf.getvalue())
@@ -240,19 +241,32 @@ def _account_or_fail(db: Any, account_id: int) -> dict[str, Any]:
 def cmd_attest(args: argparse.Namespace) -> int:
     """Record a last activity seen by a person, for platforms pantau cannot read.
 
+    Without --date, an X, TikTok, Instagram or Threads post link dates itself: the time is read
+    from the post's id, and the link must be a post of the registered account.
+
     Example: pantau attest 12 --date 2024-11-20T09:00+07:00 --url https://instagram.com/p/xyz --note "dicek manual"
+             pantau attest 14 --url https://x.com/kominfomuba/status/1859123456789012345
     """
+    from pantau.crawler.postids import PostLinkError, post_of_account
     from pantau.monitor.evaluate import evaluate_all
     from pantau.storage.accounts import add_attestation
 
+    if not args.date and not args.url:
+        args.subparser.error("give --date, or --url with the link of the account's latest post")
     cfg = _config(args)
     db = _db(cfg)
-    _account_or_fail(db, args.account_id)
-    try:
-        when = datetime.fromisoformat(args.date)
-    except ValueError:
-        raise CliError(f'--date "{args.date}" is not ISO 8601, e.g. 2024-11-20 or 2024-11-20T09:00+07:00',
-                       EXIT_USAGE) from None
+    account = _account_or_fail(db, args.account_id)
+    if args.date:
+        try:
+            when = datetime.fromisoformat(args.date)
+        except ValueError:
+            raise CliError(f'--date "{args.date}" is not ISO 8601, e.g. 2024-11-20 or 2024-11-20T09:00+07:00',
+                           EXIT_USAGE) from None
+    elif args.url:
+        try:
+            when = post_of_account(args.url, account).at
+        except PostLinkError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(cfg.timezone))
     now = _now()
@@ -262,6 +276,50 @@ def cmd_attest(args: argparse.Namespace) -> int:
     add_attestation(db, args.account_id, when, args.url, args.note, who, now)
     evaluate_all(db, cfg, now, ids=[args.account_id])
     print(f"attested account {args.account_id}: last activity {when.isoformat()} (by {who})")
+    return EXIT_OK
+
+
+def cmd_respond(args: argparse.Namespace) -> int:
+    """Record an office's answer to a finding: it will run the account again, closed it, or keeps it.
+
+    `closed` is verified by the next check: gone -> retired with the answer as reason; still
+    online -> the answer stays and the reason says so.
+
+    Example: pantau respond 12 --will-reactivate-by 2025-03-31 --note "admin baru sudah ditunjuk"
+             pantau respond 13 --closed --note "akun dihapus 3 Maret"
+             pantau respond 14 --exception "akun arsip Pilkada 2024, dibiarkan sesuai SK"
+    """
+    import getpass
+    from datetime import date
+
+    from pantau.monitor.answers import AnswerError, respond
+    from pantau.monitor.evaluate import evaluate_all
+
+    cfg = _config(args)
+    db = _db(cfg)
+    now = _now()
+    by = None
+    note = args.note
+    if args.will_reactivate_by:
+        kind = "will_reactivate"
+        try:
+            by = date.fromisoformat(args.will_reactivate_by)
+        except ValueError:
+            raise CliError(f'--will-reactivate-by "{args.will_reactivate_by}" is not a date like 2025-03-31',
+                           EXIT_USAGE) from None
+    elif args.closed:
+        kind = "closed"
+    else:
+        kind = "exception"
+        note = args.exception if not args.note else f"{args.exception}; {args.note}"
+    who = f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
+    try:
+        respond(db, cfg, args.account_id, kind, who=who, now=now, by=by, note=note)
+    except AnswerError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    evaluate_all(db, cfg, now, ids=[args.account_id])
+    print(f"recorded answer {kind}{f' by {by.isoformat()}' if by else ''} for account {args.account_id} "
+          f"(by {who})")
     return EXIT_OK
 
 
@@ -443,8 +501,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("attest", cmd_attest)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
-    sp.add_argument("--date", required=True, help="ISO 8601; without an offset, the configured time zone")
+    sp.set_defaults(subparser=sp)  # attest needs --date or --url: a usage error otherwise
+    sp.add_argument("--date", help="ISO 8601; without an offset, the configured time zone (default: read "
+                                   "from the --url of an X, TikTok, Instagram or Threads post)")
     sp.add_argument("--url")
+    sp.add_argument("--note")
+
+    sp = add("respond", cmd_respond)
+    sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
+    answer = sp.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--will-reactivate-by", metavar="DATE", help="the account runs again by this date")
+    answer.add_argument("--closed", action="store_true", help="the account was closed (verified by the next check)")
+    answer.add_argument("--exception", metavar="TEXT", help="kept idle on purpose, for this reason")
     sp.add_argument("--note")
 
     sp = add("retire", cmd_retire)
@@ -479,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
+COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "respond", "retire",
             "alerts send", "report weekly", "run", "demo", "discover", "health")
 
 

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def verdict_for(cfg: Config, account: dict[str, Any], recent: list[dict[str, Any]],
-                attestation: dict[str, Any] | None, now: datetime) -> Verdict:
-    return evaluate(account, recent, cfg.policy_for(account["platform"]), now, attestation)
+                attestation: dict[str, Any] | None, now: datetime,
+                response: dict[str, Any] | None = None) -> Verdict:
+    return evaluate(account, recent, cfg.policy_for(account["platform"]), now, attestation, response)
 
 
 def policy_inputs(db: sqlite_utils.Database, cfg: Config) -> tuple[dict[int, list[dict[str, Any]]],
@@ -41,25 +42,31 @@ def evaluate_all(
     """Evaluate accounts (all, or ``ids``), store their status and record transitions.
 
     Returns a count of the transitions by new status. A failure on one account is logged
-    and skipped so one bad row cannot stop the pass.
+    and skipped so one bad row cannot stop the pass. A full pass (no ``ids``: the alerts
+    run) also follows up the offices' answers (``monitor.answers.follow_up``).
 
     The platforms and bridges are judged first (``monitor.health``): a failed check of a
     platform that failed as a whole is blamed on it before any account is judged by it.
     """
+    from pantau.monitor.answers import confirm_closed, follow_up
     from pantau.monitor.health import judge_all
+    from pantau.storage.followups import answers_by_account
 
     try:
         judge_all(db, cfg, now)
     except Exception:  # noqa: BLE001 - health is advice; the accounts must still be evaluated
         log.exception("could not judge platform health")
     recent, attest = policy_inputs(db, cfg)
+    answers = answers_by_account(db)
     wanted = set(ids) if ids is not None else None
     changes: Counter = Counter()
     for account in acc_store.iter_accounts(db):
         if wanted is not None and account["id"] not in wanted:
             continue
         try:
-            verdict = verdict_for(cfg, account, recent.get(account["id"], []), attest.get(account["id"]), now)
+            checks = recent.get(account["id"], [])
+            account, answer = confirm_closed(db, cfg, account, checks, answers.get(account["id"]), now)
+            verdict = verdict_for(cfg, account, checks, attest.get(account["id"]), now, answer)
             old = account.get("status") or "unknown"
             changed = status_store.apply_status(
                 db, account, verdict.status, verdict.reason, now,
@@ -69,4 +76,6 @@ def evaluate_all(
                 changes[verdict.status] += 1
         except Exception:  # noqa: BLE001 - one bad account must not stop the pass
             log.exception("could not evaluate account %s", account.get("id"))
+    if ids is None:
+        follow_up(db, cfg, now)
     return changes

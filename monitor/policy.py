@@ -19,6 +19,7 @@ from pantau.config.vocabulary import (
     PlatformState,
     Reason,
     ReasonCode,
+    ResponseKind,
     Status,
 )
 from pantau.storage.timefmt import from_iso
@@ -71,13 +72,69 @@ def evaluate(
     policy: Mapping[str, int],
     now: datetime,
     attestation: Mapping[str, Any] | None = None,
+    response: Mapping[str, Any] | None = None,
 ) -> Verdict:
     """Decide an account's status.
 
     ``recent`` are its latest observations, newest first; ``policy`` has the four
     thresholds already merged for the platform; an account's own ``dormant_after_days``
-    overrides the policy's.
+    overrides the policy's. ``response`` is the office's answer, if any: a ``closed``
+    answer that a later check contradicts says so in the reason; one a check confirmed
+    (the account was then retired) is the retired account's reason.
     """
+    verdict = _evaluate(account, recent, policy, now, attestation)
+    if not response or response.get("kind") != ResponseKind.CLOSED:
+        return verdict
+    if verdict.status == Status.RETIRED and response.get("resolution") == "confirmed_closed":
+        return Verdict(Status.RETIRED, Reason.of(
+            ReasonCode.CLOSED_CONFIRMED, checked=_day(response.get("resolved_at")), **_answer_params(response),
+        ), verdict.activity, verdict.days_inactive)
+    if verdict.status != Status.RETIRED and closed_answer_check(response, recent, policy) == "online":
+        reason = Reason.of(ReasonCode.CLOSED_STILL_ONLINE, checked=_day(recent[0].get("checked_at")),
+                           base={"code": verdict.reason.code, "params": verdict.reason.params},
+                           **_answer_params(response))
+        return Verdict(verdict.status, reason, verdict.activity, verdict.days_inactive)
+    return verdict
+
+
+def _day(iso: str | None) -> str:
+    return iso[:10] if iso else "?"
+
+
+def _answer_params(response: Mapping[str, Any]) -> dict[str, Any]:
+    return {"who": response.get("who"), "answered": _day(response.get("at")), "note": response.get("note")}
+
+
+def closed_answer_check(response: Mapping[str, Any], recent: Sequence[Mapping[str, Any]],
+                        policy: Mapping[str, int]) -> str | None:
+    """What the checks since a ``closed`` answer say: ``"gone"``, ``"online"`` or None (not yet).
+
+    Gone is a check after the answer that found the account missing (``not_found``), or
+    the account failing every one of its last ``unreachable_after_failures`` checks, the
+    latest after the answer (a site switched off answers nothing). One timeout proves nothing.
+    """
+    answered = from_iso(response.get("at"))
+    after = [o for o in recent if answered is None or (from_iso(o.get("checked_at")) or answered) > answered]
+    if not after:
+        return None
+    latest = after[0].get("outcome")
+    if latest == Outcome.NOT_FOUND:
+        return "gone"
+    need = max(1, int(policy["unreachable_after_failures"]))
+    if latest in FAILED and len(recent) >= need and all(o.get("outcome") in FAILED for o in recent[:need]):
+        return "gone"
+    if latest in (Outcome.OK, "not_modified"):
+        return "online"
+    return None
+
+
+def _evaluate(
+    account: Mapping[str, Any],
+    recent: Sequence[Mapping[str, Any]],
+    policy: Mapping[str, int],
+    now: datetime,
+    attestation: Mapping[str, Any] | None,
+) -> Verdict:
     activity = effective_activity(account, attestation)
     days = None
     if activity:

@@ -25,6 +25,14 @@ def local_iso(iso: str | None, tz: str) -> str | None:
 
 
 
+def response_view(answer: dict[str, Any] | None, tz: str) -> dict[str, Any] | None:
+    """The office's answer as INTERFACE.md's status JSON shows it."""
+    if not answer:
+        return None
+    return {"kind": answer["kind"], "by": answer.get("by_date"), "note": answer.get("note"),
+            "at": local_iso(answer["at"], tz)}
+
+
 STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status",
                   "last_activity_at", "last_activity_url", "evidence", "last_checked_at",
                   "days_inactive", "reason", "platform_degraded")
@@ -36,12 +44,15 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
     from pantau.monitor.evaluate import policy_inputs, verdict_for
     from pantau.monitor.policy import platform_degraded
     from pantau.storage.accounts import select_accounts
+    from pantau.storage.followups import answers_by_account
     from pantau.storage.timefmt import to_iso
 
     recent, attest = policy_inputs(db, cfg)
+    answers = answers_by_account(db)
     out = []
     for a in select_accounts(db, regions=regions, platforms=platforms):
-        v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now)
+        answer = answers.get(a["id"])
+        v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now, answer)
         if statuses and v.status not in statuses:
             continue
         act = v.activity
@@ -63,6 +74,7 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
             "reason": v.reason,
             # The latest check failed because the platform or bridge failed (`pantau health`).
             "platform_degraded": platform_degraded(recent.get(a["id"], [])),
+            "response": response_view(answer, cfg.timezone),
         })
     return out
 

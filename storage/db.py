@@ -313,3 +313,42 @@ def m007_platform_health(db: sqlite_utils.Database) -> None:
         "create unique index alerts_platform_episode on alerts (platform, kind, episode) "
         "where account_id is null"
     )
+
+
+@migrations()
+def m009_answer_loop_and_channels(db: sqlite_utils.Database) -> None:
+    # The answer loop raises alerts that are not status changes (an escalation step, a
+    # `will_reactivate` promise that lapsed); `data` keeps what their digest must say (the
+    # step, the promised date) and a snapshot of the account as it stood then.
+    db["alerts"].add_column("data", str)
+    # Deliveries beyond e-mail (Apprise: Telegram, WhatsApp, …): one row per alert, recipient
+    # and channel target (`target` is a hash of the Apprise URL, never the URL: it holds a
+    # token). Leased like mail deliveries; `started_at` marks a send in progress, so a sender
+    # that died between the send and its record is not repeated (chat has no Message-ID
+    # a receiver could drop a duplicate by).
+    db["channel_deliveries"].create(
+        {
+            "id": int,
+            "alert_id": int,
+            "channel": str,  # "apprise"
+            "email": str,  # the configured recipient this channel belongs to
+            "target": str,
+            "language": str,
+            "created_at": str,
+            "claimed_by": str,
+            "claimed_until": str,
+            "started_at": str,
+            "sent_at": str,
+            "failed_at": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="id",
+        foreign_keys=[("alert_id", "alerts", "id")],
+        defaults={"attempts": 0},
+    )
+    db["channel_deliveries"].create_index(["alert_id", "channel", "email", "target"], unique=True)
+    db.execute(
+        "create index channel_deliveries_pending on channel_deliveries (email, target) "
+        "where sent_at is null and failed_at is null"
+    )

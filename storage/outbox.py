@@ -15,7 +15,7 @@ delivery becomes pending again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from pantau.storage.timefmt import to_iso
 # and time come from its platform change (``storage.health``), and ``platform_state`` is set
 # only on such rows.
 _ALERT_COLUMNS = """
-    al.id as alert_id, al.kind, al.episode, al.created_at as alert_created_at,
+    al.id as alert_id, al.kind, al.episode, al.created_at as alert_created_at, al.data as alert_data,
     a.id as account_id, coalesce(a.platform, al.platform) as platform, a.url, a.handle, a.region,
     a.owner_email, a.retired_at, a.evidence, a.status as current_status, i.name as institution,
     c.old_status, c.new_status, coalesce(c.reason, pc.reason) as reason,
@@ -72,10 +72,14 @@ def claim_alerts(
     db: sqlite_utils.Database,
     plans: Sequence[tuple[int, Sequence[tuple[str, str]]]],
     now: datetime,
+    *,
+    channels: Mapping[int, Sequence[tuple[str, str, str, str]]] | None = None,
 ) -> list[int]:
     """Mark alerts processed and create their deliveries, all in one transaction.
 
-    ``plans`` pairs an alert id with its ``(email, language)`` addresses (possibly none).
+    ``plans`` pairs an alert id with its ``(email, language)`` addresses (possibly none);
+    ``channels`` gives an alert's deliveries beyond mail as ``(channel, email, target,
+    language)`` (see ``storage.channels``), made in the same transaction.
     Each alert is claimed with ``UPDATE … WHERE processed_at IS NULL``; when another
     sender got there first the row count is 0 and that alert's deliveries are left to
     it. Returns the ids this call claimed.
@@ -98,6 +102,12 @@ def claim_alerts(
                         "insert or ignore into deliveries (alert_id, email, language, created_at, attempts) "
                         "values (?, ?, ?, ?, 0)",
                         [alert_id, email, language, stamp],
+                    )
+                for channel, email, target, language in (channels or {}).get(alert_id, ()):
+                    db.execute(
+                        "insert or ignore into channel_deliveries (alert_id, channel, email, target, language, "
+                        "created_at, attempts) values (?, ?, ?, ?, ?, ?, 0)",
+                        [alert_id, channel, email, target, language, stamp],
                     )
         return claimed
 

@@ -194,7 +194,8 @@ def test_the_xlsx_has_a_sheet_per_section(db, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.xlsx")
 
     assert wb.sheetnames == ["Ringkasan", "Baru dormant", "Direkomendasikan ditutup", "Dormant",
-                             "Aktif kembali", "Tidak dapat dijangkau", "Tidak diketahui", "Semua akun"]
+                             "Aktif kembali", "Tidak dapat dijangkau", "Tidak diketahui", "Jawaban", "Diteruskan",
+                             "Semua akun"]
     summary = {row[0]: row[1] for row in wb["Ringkasan"].iter_rows(min_row=2, values_only=True)}
     assert summary["tidak aktif (dormant)"] == 1 and summary["direkomendasikan ditutup"] == 1
     assert summary["aktif"] == 2 and summary["Total"] == 6
@@ -267,8 +268,8 @@ def test_it_mails_each_recipient_with_a_chart_and_attachments(db, smtp_server):
     [msg] = [r.message for r in smtp_server.received if r.rcpt_tos == [KADIS]]
     assert msg["Subject"] == "[pantau] Laporan mingguan 2024-W47: 1 dormant, 1 direkomendasikan ditutup"
     html = msg.get_body(preferencelist=("html",)).get_content()
-    # It should draw the chart inline and fetch nothing from elsewhere.
-    assert "<svg" in html and "src=" not in html and "url(" not in html
+    # It should draw the chart with tables every mail client shows (no SVG) and fetch nothing.
+    assert "<svg" not in html and 'bgcolor="#' in html and "src=" not in html and "url(" not in html
     assert "Arahan Menteri Komunikasi dan Digital (Feb 2025)" in html
     assert {a.get_filename() for a in msg.iter_attachments()} == {
         "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.xlsx",
@@ -325,3 +326,47 @@ def test_an_smtp_outage_sends_nothing_and_records_nothing(db, smtp_server):
     assert result.sent == [] and len(result.errors) == 2
     # It should record nothing, so the next run sends the week.
     assert outbox.reports_of_week(db, "2024-W47") == []
+
+
+# --- the chart every mail client shows, and the answer loop's sections -------------------
+
+def test_the_mail_chart_is_a_table_of_bars_as_long_as_the_counts(db, smtp_server):
+    import re
+
+    weekly_report(db, config(smtp_server), NOW, send=True)
+    [msg] = [r.message for r in smtp_server.received if r.rcpt_tos == [KADIS]]
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    chart = html.split('role="img"', 1)[1].split("</table>\n", 1)[0]
+    rows = re.findall(r'<td width="70"[^>]*>(\S+)</td>\s*<td width="440"[^>]*>(.*?)</td>\s*<td width="50"[^>]*>'
+                      r'<strong>(\d+)</strong>', chart, re.S)
+    by_week = {wk: (cells, int(total)) for wk, cells, total in rows}
+
+    assert len(rows) == 8
+    cells, total = by_week["2024-W47"]
+    widths = [int(w) for w in re.findall(r'<td width="(\d+)%" height="14" bgcolor', cells)]
+    # It should give each status its share of the week's bar, the shares adding up to the whole
+    assert total == 6 and sum(widths) == 100 and widths[0] == 33 and len(widths) == 5
+    assert 'bgcolor="#b71c1c"' in cells  # close_recommended's colour
+    assert 'title="direkomendasikan ditutup 1"' in cells
+
+
+def test_the_report_lists_the_answers_and_escalations_of_the_week(db):
+    from pantau.storage.followups import add_followup_alert
+    from pantau.storage.responses import record_response
+
+    cfg = config()
+    record_response(db, account_id(db, DISDIK), "will_reactivate", who="kadis@kominfo.mubakab.go.id",
+                    at=wib(2024, 11, 19, 10), by=datetime(2024, 12, 31).date(), note="admin baru")
+    record_response(db, account_id(db, DINKES), "closed", who="cli:budi", at=wib(2024, 11, 12, 10))  # W46
+    add_followup_alert(db, account_id(db, DISDIK), "escalated", "change-1:1", None,
+                       {"step": 1, "to": "16", "days": 14}, wib(2024, 11, 18, 8))
+    bounds = iso_week_bounds("2024-W47", cfg.timezone, NOW)
+
+    rep = build_report(db, cfg, cfg.recipients[0], bounds, NOW, trend=[], attestations={})
+
+    # It should list this week's answers with who gave them, and this week's escalations
+    assert [r["detail"] for r in rep.section("answers")] == [
+        "aktif kembali paling lambat 2024-12-31: admin baru (kadis@kominfo.mubakab.go.id)"]
+    assert [r["detail"] for r in rep.section("escalated")] == [
+        "langkah 1: diteruskan ke 16 setelah 14 hari tanpa jawaban"]
+    assert "Jawaban instansi minggu ini (1)" in rep.text and "Diteruskan karena belum dijawab, minggu ini (1)" in rep.html

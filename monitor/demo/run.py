@@ -13,6 +13,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
+from pantau.monitor.demo.history import build_history, import_at, simulated
 from pantau.monitor.demo.server import Site, free_port
 from pantau.monitor.demo.sites import SITE_NAMES, site_routes
 from pantau.storage.timefmt import utcnow
@@ -120,11 +121,14 @@ def run_demo(keep: bool = False) -> int:
         print(f"folder: {folder}")
         cfg = str(_write_config(folder, sites, sink.port))
         reg = str(_write_registry(folder, sites, dead_url))
-        _say("pantau registry import registry.csv")
-        main(["--config", cfg, "registry", "import", reg])
-        for round_ in (1, 2, 3):
-            _say(f"pantau check --all    # check {round_} of 3: a dead site is unreachable after 3 failed checks")
-            main(["--config", cfg, "check", "--all"])
+        _say(f"PANTAU_NOW={import_at(now):%Y-%m-%dT%H:%M}Z pantau registry import registry.csv")
+        with simulated(import_at(now)):
+            main(["--config", cfg, "registry", "import", reg])
+        # Weeks of real checks at earlier moments: the report's chart and "newly dormant" then
+        # show something; the dead site is unreachable after its 3rd failed check.
+        build_history(cfg, sites, now, _say)
+        _say("pantau check --all    # today")
+        main(["--config", cfg, "check", "--all"])
         _say("pantau status")
         main(["--config", cfg, "status"])
         _say("pantau alerts send")
@@ -135,11 +139,9 @@ def run_demo(keep: bool = False) -> int:
             print(f"  to {', '.join(rcpts)}: {subject}")
         _say("pantau alerts send    # again: nothing new to send")
         main(["--config", cfg, "alerts", "send"])
-        year, week, _ = now.isocalendar()
-        label = f"{year}-W{week:02d}"
         before = len(sink.messages)
-        _say(f"pantau report weekly --week {label} --out reports --send")
-        main(["--config", cfg, "report", "weekly", "--week", label, "--out", str(folder / "reports"), "--send"])
+        _say("pantau report weekly --out reports --send    # the week that just ended")
+        main(["--config", cfg, "report", "weekly", "--out", str(folder / "reports"), "--send"])
         print(f"the local mail server received {len(sink.messages) - before} weekly report(s)")
         return 0
     finally:

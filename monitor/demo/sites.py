@@ -121,44 +121,72 @@ def telegram_preview(handle: str, title: str, now: datetime, ages_days: list[int
 </section></body></html>"""
 
 
-def site_routes(name: str, now: datetime, base: str) -> dict[str, Route]:
-    """The route table of one demo site (each site has its own loopback server)."""
-    return _routes(now, base)[name]
+def site_routes(name: str, now: datetime, base: str, at: datetime | None = None) -> dict[str, Route]:
+    """The route table of one demo site (each site has its own loopback server).
+
+    Posts are dated relative to ``now``; ``at`` (an earlier moment, for the demo's history)
+    serves the site as it stood then: only the posts made by ``at``, and ``at`` as today.
+    """
+    shift = max(0, (now - at).days) if at is not None else 0
+    return _routes(at or now, base, shift)[name]
 
 
 SITE_NAMES = ("portal", "wp_active", "wp_dormant", "wp_close", "telegram")
 
 
-def _routes(now: datetime, base: str) -> dict[str, dict[str, Route]]:
+def _seen(posts: list[tuple[str, int]], shift: int, keep: int | None = None) -> list[tuple[str, int]]:
+    """The posts already made ``shift`` days ago, aged as they were then, newest first."""
+    seen = sorted(((title, age - shift) for title, age in posts if age >= shift), key=lambda p: p[1])
+    return seen[:keep] if keep else seen
+
+
+def _routes(now: datetime, base: str, shift: int = 0) -> dict[str, dict[str, Route]]:
     return {
         "portal": {
-            "/": Route(portal("Pemerintah Kabupaten Musi Banyuasin", now, [
+            "/": Route(portal("Pemerintah Kabupaten Musi Banyuasin", now, _seen([
                 ("Bupati Resmikan Mal Pelayanan Publik", 2),
                 ("Vaksinasi Gratis di Puskesmas Sekayu", 5),
                 ("Pelatihan UMKM Digital Bersama Diskominfo", 9),
-            ], base)),
+                ("Musrenbang Kecamatan Babat Toman", 16),
+                ("Gotong Royong Bersihkan Sungai Musi", 23),
+                ("Pasar Murah Jelang Hari Besar", 30),
+                ("Lomba Desa Tingkat Kabupaten", 37),
+                ("Sosialisasi Pajak Kendaraan Bermotor", 44),
+                ("Penyaluran Bantuan Bibit Karet", 51),
+                ("Rapat Koordinasi Camat se-Kabupaten", 58),
+            ], shift, keep=3), base)),
         },
         "wp_active": {
             "/": Route(wordpress_home("Dinas Komunikasi dan Informatika Kab. Musi Banyuasin", base)),
-            "/feed/": Route(wordpress_feed("Diskominfo Muba", base, now, [
+            "/feed/": Route(wordpress_feed("Diskominfo Muba", base, now, _seen([
                 ("Diskominfo Gelar Sosialisasi Keterbukaan Informasi", 3),
                 ("Rapat Koordinasi Humas Pemerintah Daerah", 11),
-            ]), content_type="application/rss+xml; charset=UTF-8"),
+                ("Pelatihan Jurnalistik untuk Humas OPD", 18),
+                ("Peluncuran Aplikasi Layanan Aduan", 26),
+                ("Bimtek Pengelolaan Website OPD", 33),
+                ("Diskominfo Pantau Jaringan Internet Desa", 40),
+                ("Sosialisasi Satu Data Indonesia", 47),
+                ("Forum Komunikasi Media Daerah", 54),
+            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
         },
         "wp_dormant": {
+            # Active seven weeks ago, dormant (over 30 days) since a week ago: the weekly
+            # report's "newly dormant".
             "/": Route(wordpress_home("Dinas Pariwisata Kab. Ogan Komering Ilir", base)),
-            "/feed/": Route(wordpress_feed("Dispar OKI", base, now, [
-                ("Festival Bidar Kayuagung Meriah", 47),
+            "/feed/": Route(wordpress_feed("Dispar OKI", base, now, _seen([
+                ("Festival Bidar Kayuagung Meriah", 38),
                 ("Pesona Wisata Danau Teluk Gelam", 61),
-            ]), content_type="application/rss+xml; charset=UTF-8"),
+            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
         },
         "wp_close": {
             "/": Route(wordpress_home("Dinas Perpustakaan Kab. Ogan Komering Ilir", base)),
-            "/feed/": Route(wordpress_feed("Dispusip OKI", base, now, [
+            "/feed/": Route(wordpress_feed("Dispusip OKI", base, now, _seen([
                 ("Gerakan Gemar Membaca di Sekolah", 212),
-            ]), content_type="application/rss+xml; charset=UTF-8"),
+            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
         },
         "telegram": {
-            "/s/kominfomuba": Route(telegram_preview("kominfomuba", "Diskominfo Muba", now, [1, 4, 8], base)),
+            "/s/kominfomuba": Route(telegram_preview("kominfomuba", "Diskominfo Muba", now, [
+                age for _, age in _seen([("", a) for a in (1, 4, 8, 15, 22, 29, 36, 43, 50, 57)], shift, keep=8)
+            ], base)),
         },
     }
