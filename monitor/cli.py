@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pantau.config.settings import Config, ConfigError, load_config
+from pantau.config.vocabulary import Status
 from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -494,8 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("status", cmd_status)
     sp.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    sp.add_argument("--status", action="append", metavar="S",
-                    choices=("active", "warning", "dormant", "close_recommended", "unreachable", "unknown", "retired"))
+    sp.add_argument("--status", action="append", metavar="S", choices=[s.value for s in Status])
     sp.add_argument("--region", action="append", metavar="CODE")
     sp.add_argument("--platform", action="append", metavar="P")
 
