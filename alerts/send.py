@@ -42,6 +42,7 @@ from pantau.alerts.render import (
 )
 from pantau.alerts.report import table_csv
 from pantau.alerts.routing import language_of, routes_for
+from pantau.config.addresses import AddressError, wire_address
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
 from pantau.storage import outbox
@@ -157,6 +158,16 @@ def _send_all(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: Ch
                 left += 1
                 continue
             try:
+                wire_address(email)
+            except AddressError as exc:
+                # A stored address that is none (an older registry check let it in) is that
+                # address's problem: give it up, and go on with the others.
+                error = f"not a mail address: {exc}"
+                outbox.mark_failed(db, ids, error, now, permanent=True)
+                result.errors.append(f"{email}: {error}")
+                log.warning("digest to %r not sent: %s", email, error)
+                continue
+            try:
                 msg = build_digest(cfg, email, language_of(cfg, email, items[0]["language"]), items, now)
                 channel.notify(msg)
             except ChannelError as exc:
@@ -232,6 +243,14 @@ def _message_id(sender: str, email: str, ids: Iterable[Any]) -> str:
     return f"<pantau-digest-{digest}@{domain}>"
 
 
+def _to_header(email: str) -> str:
+    try:
+        # The domain in IDNA: a header with a raw non-ASCII domain is not valid without SMTPUTF8.
+        return wire_address(email)
+    except AddressError:
+        return oneline(email)  # only ever shown (a dry run); the sender refuses such an address
+
+
 def build_digest(
     cfg: Config, email: str, language: str, rows: list[dict[str, Any]], now: datetime
 ) -> EmailMessage:
@@ -257,7 +276,7 @@ def build_digest(
     msg = new_message()
     msg["Subject"] = digest_subject(t["lang"], kinds)
     msg["From"] = cfg.smtp["sender"]
-    msg["To"] = email
+    msg["To"] = _to_header(email)
     msg["Date"] = format_datetime(now.astimezone(ZoneInfo(tz)))
     msg["Message-ID"] = _message_id(cfg.smtp["sender"], email,
                                     [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows])

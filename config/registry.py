@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pantau.config.addresses import AddressError, check_email
 from pantau.config.platforms import IdentityError, canonical_platform, normalise_account
 from pantau.config.settings import valid_region
 
@@ -31,7 +31,6 @@ FIELDS = (
 )
 REQUIRED = ("institution", "platform", "url")
 MAX_DORMANT_DAYS = 36500
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 class RegistryError(ValueError):
@@ -197,8 +196,11 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     if region and not valid_region(region):
         raise ValueError(f'region "{region}" is not a Kemendagri code like "16", "16.06" or "16.06.01"')
     email = _text(data.get("owner_email"))
-    if email and not _EMAIL.match(email):
-        raise ValueError(f'owner_email "{email}" is not an email address')
+    if email:
+        try:
+            check_email(email)
+        except AddressError as exc:
+            raise ValueError(f'owner_email "{email}" is not an email address: {exc}') from None
     feed_url = _text(data.get("feed_url"))
     if feed_url:
         try:
