@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from pantau.config.addresses import AddressError, check_email
+from pantau.config.cells import escape, unescape
 from pantau.config.platforms import IdentityError, canonical_platform, normalise_account
 from pantau.config.settings import valid_region
 
@@ -99,7 +100,9 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if len(record) > len(header):
             out.append((line, {"__error__": f"{len(record)} cells but the header has {len(header)}"}))
             continue
-        out.append((line, dict(zip(header, record, strict=False))))
+        # A cell a spreadsheet could take for a formula was exported with one ' in front
+        # (pantau.config.cells.escape); take exactly that one off again.
+        out.append((line, dict(zip(header, map(unescape, record), strict=False))))
     return out
 
 
@@ -241,7 +244,11 @@ def _csv_cell(value: Any) -> Any:
         return ""
     # csv quotes a cell holding its line terminator ("\n") but not a lone "\r", which every
     # reader takes for a line break: the exported row would come back split in two.
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    # Opened in a spreadsheet, "=HYPERLINK(…)" from an office's registry row must stay text;
+    # the import takes the ' off again, so the round trip stays exact.
+    return escape(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def dump_rows(records: list[dict[str, Any]], fmt: str) -> str:

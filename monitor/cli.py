@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pantau.config.cells import neutralise
 from pantau.config.settings import Config, ConfigError, load_config
 from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
@@ -213,7 +214,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         # which "\n" rows would let split a row in two.
         w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n")
         w.writeheader()
-        w.writerows(rows)
+        # Opened in a spreadsheet, a title or name starting with = + - @ must stay text.
+        w.writerows({k: neutralise(v) for k, v in r.items()} for r in rows)
         sys.stdout.write(buf.getvalue())
     else:
         print(_table(rows) if rows else "no accounts (import a registry with `pantau registry import FILE`)")
