@@ -892,14 +892,17 @@ def parse_sitemap(
 
     if kind == "sitemapindex":
         children: list[tuple[datetime | None, int, str]] = []
+        # A set, not a scan of the list: an index may legally name 50,000 children.
+        seen: set[str] = set()
         for index, entry in enumerate(root):
             if not isinstance(entry.tag, str) or etree.QName(entry).localname != "sitemap":
                 continue
             fields = _sitemap_fields(entry)
             loc = fields.get("loc")
             link = _absolute(url, loc) if loc else None
-            if link is None or any(link == c[2] for c in children):
+            if link is None or link in seen:
                 continue
+            seen.add(link)
             raw = fields.get("lastmod")
             at = parse_date(raw, now, default_tz=UTC) if raw else None
             children.append((at, index, link))
