@@ -69,6 +69,12 @@ def canonical_platform(name: str) -> str:
     raise IdentityError(f'unknown platform "{name}"{hint}')
 
 
+# Scrapy's URLLENGTH_LIMIT default, set explicitly in the crawler settings from here: a
+# longer address would be dropped by its UrlLengthMiddleware without an answer, so the
+# registry refuses it at import instead.
+MAX_URL_LENGTH = 2083
+
+
 def normalise_web_url(url: str) -> str:
     """Scheme and host in lower case, no default port, no fragment, no bare ``/`` path.
 

@@ -16,7 +16,7 @@ import yaml
 
 from pantau.config.addresses import AddressError, check_email
 from pantau.config.cells import escape, unescape
-from pantau.config.platforms import IdentityError, canonical_platform, normalise_account
+from pantau.config.platforms import MAX_URL_LENGTH, IdentityError, canonical_platform, normalise_account
 from pantau.config.settings import valid_region
 
 FIELDS = (
@@ -190,6 +190,11 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
             if f == "url" and _text(data.get("handle")):
                 continue
             raise ValueError(f"{f} is required")
+    for key in ("url", "feed_url"):
+        size = len(_text(data.get(key)))
+        if size > MAX_URL_LENGTH:
+            raise ValueError(f"{key} is {size:,} characters long; pantau reads addresses of at most "
+                             f"{MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)")
     try:
         platform = canonical_platform(_text(data.get("platform")))
         url, handle = normalise_account(platform, _text(data.get("url")), _text(data.get("handle")))
@@ -204,6 +209,9 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
             check_email(email)
         except AddressError as exc:
             raise ValueError(f'owner_email "{email}" is not an email address: {exc}') from None
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"url is {len(url):,} characters long once written in full; pantau reads addresses of "
+                         f"at most {MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)")
     feed_url = _text(data.get("feed_url"))
     if feed_url:
         try:
