@@ -106,8 +106,35 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
+# A registry is a list of flat mappings: four levels deep at most. Deeper is not a registry,
+# and PyYAML's composer recurses once per level (20,000 levels: a RecursionError).
+MAX_YAML_DEPTH = 16
+
+
 class _TextLoader(yaml.SafeLoader):
-    """Reads numbers as the text written: region ``16.10`` (Ogan Ilir) is a code, not 16.1."""
+    """Reads numbers as the text written: region ``16.10`` (Ogan Ilir) is a code, not 16.1.
+
+    Anchors and aliases are refused (a 650-byte "billion laughs" file expands to gigabytes
+    once its values are read as text), and so is nesting deeper than :data:`MAX_YAML_DEPTH`.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in a registry; "
+                "write each value out", event.start_mark)
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels; a registry is a list of "
+                "field: value mappings", event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _TextLoader.yaml_implicit_resolvers = {
