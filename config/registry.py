@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ def parse_registry(path: str | Path) -> ParseResult:
     p = Path(path)
     if not p.exists():
         raise RegistryError(f"{p}: file not found")
+    if not p.is_file():
+        # A directory, a device (/dev/zero never ends), a pipe: not a registry file.
+        raise RegistryError(f"{p}: not a regular file; give the path of a .csv or .yaml registry")
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -80,21 +84,86 @@ def parse_registry(path: str | Path) -> ParseResult:
     return validate_rows(raw, str(p))
 
 
+class _Lines:
+    """A file's lines for ``csv.reader``, able to give back the lines of a row that failed.
+
+    ``csv`` gives up on a row whose cell outgrows its field limit (131,072 characters: one
+    stray ``"`` opens a quoted cell that runs on through the following rows) or holds a NUL.
+    The row is rejected at its first line and reading starts again on the line after it, so
+    the rows that follow are read as what they are.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._back: list[str] = []
+        self._taken: list[str] = []
+        self.count = 0  # lines handed out so far
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.pop() if self._back else next(self._lines)
+        self.count += 1
+        self._taken.append(line)
+        return line
+
+    def start_row(self) -> int:
+        """Forget the previous row's lines; return the line number the next row starts on."""
+        self._taken = []
+        return self.count + 1
+
+    def resume_after_first(self) -> None:
+        """Give back every line of the failed row but its first, to be read again."""
+        rest = self._taken[1:]
+        self.count -= len(rest)
+        self._back.extend(reversed(rest))
+        self._taken = []
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (f"a cell is longer than {csv.field_size_limit():,} characters (a stray \" opens a quoted cell "
+                "that runs on until the next one; close or remove it)")
+    if "NUL" in text:
+        return "the row holds a NUL character; save the file as plain UTF-8 text"
+    if "unexpected end of data" in text:
+        return 'a quote (") opened on this row is never closed; close or remove it'
+    if "expected after" in text:
+        return 'a quoted cell goes on after its closing quote; put the whole cell in quotes and write "" for a quote'
+
+    return f"cannot read the row as CSV: {text}"
+
+
 def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    lines = _Lines(iter(io.StringIO(text, newline="")))
+    # strict: a quote left open, or text after a closing quote, is an error on its row; the
+    # lenient reader would fold the rest of the file into one cell, or rewrite the cell.
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise RegistryError(f"{name}: empty file; the first line must be a header") from None
+    except csv.Error as exc:
+        raise RegistryError(f"{name}:1: {_csv_problem(exc)}") from None
     header = [h.strip().lower() for h in header]
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         raise RegistryError(f"{name}:1: header lacks required column(s) {', '.join(missing)}")
     out = []
-    end = reader.line_num
-    for record in reader:
+    while True:
         # A quoted cell may span lines: report the line where the row starts.
-        line, end = end + 1, reader.line_num
+        line = lines.start_row()
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.append((line, {"__error__": _csv_problem(exc)}))
+            lines.resume_after_first()
+            reader = csv.reader(lines, strict=True)
+            continue
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(header):
