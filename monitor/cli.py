@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pantau.config.cells import neutralise
 from pantau.config.settings import Config, ConfigError, load_config
+from pantau.config.text import printable
 from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -116,7 +117,7 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
     counts = import_accounts(db, records, _now())
     counts.rejected = len(parsed.errors)
     for err in parsed.errors:
-        print(err, file=sys.stderr)
+        print(printable(err), file=sys.stderr)
     print(counts.line())
     return EXIT_USAGE if parsed.errors else EXIT_OK
 
@@ -182,8 +183,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _table(rows: list[dict[str, Any]]) -> str:
     cols = ("id", "status", "days", "platform", "institution", "evidence", "reason")
-    cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
-              r["platform"], r["institution"], r["evidence"] or "-", r["reason"]] for r in rows]
+    # Names come from registry files and reasons may quote the web: no escape sequence
+    # may reach the operator's terminal.
+    cells = [[printable(str(c)) for c in (r["id"], r["status"], "" if r["days_inactive"] is None else r["days_inactive"],
+                                          r["platform"], r["institution"], r["evidence"] or "-", r["reason"])]
+             for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
@@ -296,11 +300,11 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     result = send_pending(db, cfg, now, dry_run=args.dry_run)
     if args.dry_run:
         for p in result.previews:
-            print(f"--- to {p.email}: {p.subject}\n{p.text}\n")
+            print(printable(f"--- to {p.email}: {p.subject}\n{p.text}\n", keep_newlines=True))
     print(f"{'would send' if args.dry_run else 'sent'} {result.digests} digest(s) covering "
           f"{result.alerts} alert(s); {result.pending} delivery(ies) pending")
     for err in result.errors:
-        print(err, file=sys.stderr)
+        print(printable(err), file=sys.stderr)
     return EXIT_FAIL if result.errors and not args.dry_run else EXIT_OK
 
 
@@ -456,6 +460,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `pantau status | head`: the reader left; that is not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        from pantau.storage.errors import is_disk_full, is_disk_io_error
+
+        if is_disk_io_error(exc):
+            print(f"pantau: the database could not be written ({exc}): is the disk full or failing? "
+                  "Nothing was saved", file=sys.stderr)
+            return EXIT_FAIL
+        if not is_disk_full(exc):
+            raise
+        # One line, exit 1, and nothing printed as done: the work was not saved.
+        where = getattr(exc, "filename", None)
+        print(f"pantau: disk full{f' writing {where}' if where else ''}: nothing was saved; "
+              "free some space and run the command again", file=sys.stderr)
+        return EXIT_FAIL
 
 
 if __name__ == "__main__":
