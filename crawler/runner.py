@@ -19,6 +19,7 @@ from pantau.crawler import reactor
 from pantau.crawler.items import Observation
 from pantau.crawler.settings import scrapy_settings
 from pantau.spiders import spider_for
+from pantau.storage.errors import DiskFull, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,17 @@ class _Collector:
         self.progress = progress
         self.observed: set[int] = set()
         self.close_reasons: dict[int, str] = {}
+        self.disk_full: BaseException | None = None
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         self.close_reasons[id(spider)] = reason
+
+    def item_error(self, item: Any, response: Any = None, spider: Any = None, failure: Any = None) -> None:
+        exc = getattr(failure, "value", None)
+        if isinstance(item, Observation) and is_disk_full(exc) and self.disk_full is None:
+            # Every later observation would be lost too: stop checking, and fail the run.
+            self.disk_full = exc
+            asyncio.ensure_future(stop_all())
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if not isinstance(item, Observation):
@@ -111,6 +120,7 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
             _install_resolver(crawler)
         crawler.signals.connect(collector.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(collector.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(collector.item_error, signal=signals.item_error)
         runners.append(runner)
         crawlers.append((crawler, group))
         tasks.append(runner.crawl(crawler, accounts=group, cfg=cfg))
@@ -120,6 +130,9 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
             await asyncio.gather(*tasks)
     finally:
         _active_runners.difference_update(runners)
+    if collector.disk_full is not None:
+        raise DiskFull(f"observations could not be stored in {cfg.db_path}: {collector.disk_full}") \
+            from collector.disk_full
     for crawler, group in crawlers:
         _observe_dropped(cfg, crawler, group, collector)
     summary.seconds = time.monotonic() - started
