@@ -336,6 +336,9 @@ class AccountSpider(scrapy.Spider):
             if exc.http_status:
                 check.http_status = exc.http_status
             obs = check.observation(exc.outcome, error=str(exc))
+        except RecursionError:
+            # A hostile body nested 100,000 deep (JSON, XML): a failed read, not a bug to trace.
+            obs = check.observation("error", error=f"the answer from {response.url} is nested too deeply to read")
         except Exception as exc:  # noqa: BLE001 - a parser bug on one page is that account's error
             log.exception("check of account %s failed", check.account.get("id"))
             obs = check.observation("error", error=f"internal error while reading {response.url}: {type(exc).__name__}: {exc}")
