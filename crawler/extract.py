@@ -23,6 +23,7 @@ import feedparser
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from pantau.crawler.datecheck import consistent
 from pantau.crawler.dates import JAKARTA, Candidate, find_dates, is_credible, parse_date
 
 __all__ = [
@@ -748,9 +749,12 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
         parsed = entry.get(key + "_parsed")
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC)
+                at = datetime(*parsed[:6], tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
+            # feedparser rolls 2024-02-30 over to 1 March: an invalid date is no date.
+            if not isinstance(raw, str) or consistent(raw, at):
+                return at
     return None
 
 
