@@ -148,6 +148,10 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     except csv.Error as exc:
         raise RegistryError(f"{name}:1: {_csv_problem(exc)}") from None
     header = [h.strip().lower() for h in header]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        # Otherwise the last of the two columns would win, silently.
+        raise RegistryError(f"{name}:1: column {twice[0]} appears twice in the header; keep one")
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         raise RegistryError(f"{name}:1: header lacks required column(s) {', '.join(missing)}")
@@ -206,9 +210,12 @@ class _TextLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+# Plain values stay the text written: no numbers (16.10), no YAML 1.1 booleans ("yes", "off"
+# would become "True"/"False") and no timestamps (rewritten as "2024-01-01 10:00:00").
 _TextLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                           "tag:yaml.org,2002:timestamp")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -281,6 +288,11 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     unknown = [k for k in data if k not in FIELDS and k != "id" and k]
     if unknown:
         raise ValueError(f"unknown field {unknown[0]!r}; fields are {', '.join(FIELDS)}")
+    for key, value in data.items():
+        # A YAML list, mapping or !!binary would be stored as its Python repr.
+        if value is not None and not isinstance(value, (str, int, float)):
+            kind = {dict: "a mapping", list: "a list", bytes: "binary data"}.get(type(value), type(value).__name__)
+            raise ValueError(f"{key} must be text, not {kind}")
     for f in REQUIRED:
         if not _text(data.get(f)):
             if f == "url" and _text(data.get("handle")):
