@@ -85,7 +85,10 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
         return "error", f"timed out reading {url}"
     if isinstance(exc, terr.ConnectionRefusedError) or "ConnectionRefused" in name:
         return "error", f"connection refused by {url}"
-    if isinstance(exc, CancelledError) or "maxsize" in text.lower() or "larger than" in text.lower():
+    # Scrapy cancels a download only when its body outgrows DOWNLOAD_MAXSIZE; an endless
+    # chunked stream arrives as its DownloadCancelledError with no text at all.
+    if (isinstance(exc, CancelledError) or name == "DownloadCancelledError" or "maxsize" in text.lower()
+            or "larger than" in text.lower()):
         cap = f" {max_bytes:,} bytes" if max_bytes else ""
         return "error", f"response from {url} is larger than the{cap} cap"
     if isinstance(exc, ResponseFailed):
