@@ -226,7 +226,13 @@ def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise RegistryError(f"{name}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", None)
+        if isinstance(exc, yaml.reader.ReaderError):
+            # A character YAML does not allow (a control character): say where, on one line.
+            where = f":{text.count(chr(10), 0, exc.position) + 1}"
+            problem = f"character U+{ord(exc.character):04X} is not allowed in YAML" if isinstance(
+                exc.character, str) else exc.reason
+        raise RegistryError(f"{name}{where}: not valid YAML: {problem or str(exc).splitlines()[0]}") from None
     if node is None:
         return []
     # Accept both a bare list and {accounts: [...]}.
