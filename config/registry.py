@@ -6,9 +6,10 @@ A bad row never stops the good ones: each problem comes back as ``FILE:LINE: rea
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,24 +65,69 @@ class ParseResult:
 
 
 def parse_registry(path: str | Path) -> ParseResult:
+    """Every row of a registry file, validated; see :func:`iter_registry`."""
+    result = ParseResult()
+    for item in iter_registry(path):
+        if isinstance(item, str):
+            result.errors.append(item)
+        else:
+            result.rows.append(item)
+    return result
+
+
+def iter_registry(path: str | Path) -> Iterator[RegistryRow | str]:
+    """The rows of a registry file as they are read: a :class:`RegistryRow`, or ``FILE:LINE: reason``.
+
+    A CSV file is read line by line, so a 100 MB registry never sits in memory whole (YAML
+    is composed whole: keep national registries in CSV). A problem of the file itself is a
+    :class:`RegistryError`, raised here for what can be seen before reading (missing, not a
+    regular file, not UTF-8, unknown format) and at the first row for a bad header.
+    """
     p = Path(path)
     if not p.exists():
         raise RegistryError(f"{p}: file not found")
     if not p.is_file():
         # A directory, a device (/dev/zero never ends), a pipe: not a registry file.
         raise RegistryError(f"{p}: not a regular file; give the path of a .csv or .yaml registry")
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RegistryError(f"{p}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     suffix = p.suffix.lower()
-    if suffix == ".csv":
-        raw = _csv_rows(text, str(p))
-    elif suffix in (".yaml", ".yml"):
-        raw = _yaml_rows(text, str(p))
-    else:
+    if suffix not in (".csv", ".yaml", ".yml"):
         raise RegistryError(f"{p}: unknown registry format {suffix!r}; use .csv, .yaml or .yml")
-    return validate_rows(raw, str(p))
+    _check_utf8(p)
+    if suffix == ".csv":
+        return _validated(_csv_file_rows(p), str(p))
+    text = p.read_bytes().decode("utf-8-sig")
+    return _validated(iter(_yaml_rows(text, str(p))), str(p))
+
+
+def _check_utf8(p: Path) -> None:
+    """Refuse a file that is not UTF-8 before any row is read, naming the first bad byte."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with p.open("rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                byte = max(0, offset + exc.start - len(decoder.getstate()[0]))
+                raise RegistryError(f"{p}: not UTF-8 text (byte {byte}); save it as UTF-8") from None
+            if not chunk:
+                return
+            offset += len(chunk)
+
+
+def _csv_file_rows(p: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    # newline="": line breaks are read as written, as csv wants (a quoted cell may hold one).
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        yield from _csv_rows(fh, str(p))
+
+
+def _validated(raw: Iterator[tuple[int, dict[str, Any]]], name: str) -> Iterator[RegistryRow | str]:
+    for line, data in raw:
+        try:
+            yield validate_row(line, data)
+        except ValueError as exc:
+            yield f"{name}:{line}: {exc}"
 
 
 class _Lines:
@@ -136,8 +182,8 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"cannot read the row as CSV: {text}"
 
 
-def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
-    lines = _Lines(iter(io.StringIO(text, newline="")))
+def _csv_rows(source: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    lines = _Lines(iter(source))
     # strict: a quote left open, or text after a closing quote, is an error on its row; the
     # lenient reader would fold the rest of the file into one cell, or rewrite the cell.
     reader = csv.reader(lines, strict=True)
@@ -155,7 +201,6 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         raise RegistryError(f"{name}:1: header lacks required column(s) {', '.join(missing)}")
-    out = []
     while True:
         # A quoted cell may span lines: report the line where the row starts.
         line = lines.start_row()
@@ -164,19 +209,18 @@ def _csv_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            out.append((line, {"__error__": _csv_problem(exc)}))
+            yield line, {"__error__": _csv_problem(exc)}
             lines.resume_after_first()
             reader = csv.reader(lines, strict=True)
             continue
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > len(header):
-            out.append((line, {"__error__": f"{len(record)} cells but the header has {len(header)}"}))
+            yield line, {"__error__": f"{len(record)} cells but the header has {len(header)}"}
             continue
         # A cell a spreadsheet could take for a formula was exported with one ' in front
         # (pantau.config.cells.escape); take exactly that one off again.
-        out.append((line, dict(zip(header, map(unescape, record), strict=False))))
-    return out
+        yield line, dict(zip(header, map(unescape, record), strict=False))
 
 
 # A registry is a list of flat mappings: four levels deep at most. Deeper is not a registry,

@@ -104,22 +104,30 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
     Example: pantau registry import registry.csv
     """
-    from pantau.config.registry import RegistryError, parse_registry
+    from pantau.config.registry import RegistryError, iter_registry
     from pantau.storage.accounts import import_accounts
 
     cfg = _config(args)
+    rejected: list[str] = []
+
+    def records(items: Any) -> Any:
+        # Streamed: a national registry is imported row by row, never held whole.
+        for item in items:
+            if isinstance(item, str):
+                rejected.append(printable(item))
+            else:
+                yield dict(item.as_record(), id=item.id)
+
     try:
-        parsed = parse_registry(args.file)
+        items = iter_registry(args.file)
+        counts = import_accounts(_db(cfg), records(items), _now())
     except RegistryError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    db = _db(cfg)
-    records = [dict(r.as_record(), id=r.id) for r in parsed.rows]
-    counts = import_accounts(db, records, _now())
-    counts.rejected = len(parsed.errors)
-    for err in parsed.errors:
-        print(printable(err), file=sys.stderr)
+    counts.rejected = len(rejected)
+    for err in rejected:
+        print(err, file=sys.stderr)
     print(counts.line())
-    return EXIT_USAGE if parsed.errors else EXIT_OK
+    return EXIT_USAGE if rejected else EXIT_OK
 
 
 def cmd_registry_export(args: argparse.Namespace) -> int:
