@@ -381,9 +381,10 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     days_raw = _text(data.get("dormant_after_days"))
     days = None
     if days_raw:
-        # isdecimal, not isdigit: "²" is a digit that int() refuses. The cap keeps the value
+        # ASCII and isdecimal, not isdigit: "²" is a digit that int() refuses, and "١٢" one it
+        # would silently rewrite as 12. The cap keeps the value
         # inside an SQLite integer (a century is already no deadline at all).
-        if not days_raw.isdecimal() or len(days_raw) > 9 or not 1 <= int(days_raw) <= MAX_DORMANT_DAYS:
+        if not (days_raw.isascii() and days_raw.isdecimal()) or len(days_raw) > 9 or not 1 <= int(days_raw) <= MAX_DORMANT_DAYS:
             raise ValueError(f'dormant_after_days "{days_raw}" must be a whole number of days, '
                              f"at least 1 and at most {MAX_DORMANT_DAYS}")
         days = int(days_raw)

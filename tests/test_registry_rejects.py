@@ -16,6 +16,7 @@ GOOD = "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,,,\n"
     ("Dinas A,16.06,telegram,..,,,,,", "telegram account needs a url or a handle"),
     ("Dinas A,16.06,instagram,,https://www.instagram.com/../,,,,", "does not name a instagram account"),
     ("Dinas A,١٦.٠٦,website,,https://dinkes.mubakab.go.id,,,,", "is not a Kemendagri code"),
+    ("Dinas A,16.06,website,,https://dinkes.mubakab.go.id,,,٤٥,", 'dormant_after_days "٤٥" must be a whole number'),
 ])
 def test_a_value_that_would_be_rewritten_is_rejected(project, row, reason):
     project.write("registry.csv", HEADER + GOOD + row + "\n")

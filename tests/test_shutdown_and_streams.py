@@ -49,7 +49,7 @@ def test_sigterm_during_an_alert_run_stops_without_a_cancellederror_traceback(pr
 [smtp]
 host = "127.0.0.1"
 port = {mail.port}
-timeout_s = 4
+timeout_s = 2
 [[recipients]]
 name = "Kadis"
 email = "kadis@kominfo.mubakab.go.id"
