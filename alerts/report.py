@@ -32,6 +32,7 @@ from pantau.alerts.render import (
     translations,
     web_href,
 )
+from pantau.config.addresses import header_address
 from pantau.config.cells import neutralise
 from pantau.config.settings import Config, Recipient
 from pantau.config.vocabulary import stored_reason
@@ -394,10 +395,10 @@ def report_message(rep: RecipientReport, cfg: Config, files: dict[str, tuple[byt
                    now: datetime) -> EmailMessage:
     msg = new_message()
     msg["Subject"] = weekly_subject(rep)
-    msg["From"] = cfg.smtp["sender"]
-    msg["To"] = rep.recipient.email
+    msg["From"] = header_address(cfg.smtp["sender"])
+    msg["To"] = header_address(rep.recipient.email)
     msg["Date"] = format_datetime(now.astimezone(ZoneInfo(cfg.timezone)))
-    domain = cfg.smtp["sender"].rpartition("@")[2] or "pantau.invalid"
+    domain = header_address(cfg.smtp["sender"]).rpartition("@")[2] or "pantau.invalid"
     # One id per week and recipient: a forced resend is recognisably the same report.
     msg["Message-ID"] = f"<pantau-weekly-{rep.week}-{slug(rep.recipient.email)}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"

@@ -42,7 +42,7 @@ from pantau.alerts.render import (
 )
 from pantau.alerts.report import table_csv
 from pantau.alerts.routing import language_of, routes_for
-from pantau.config.addresses import AddressError, wire_address
+from pantau.config.addresses import AddressError, header_address, wire_address
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
 from pantau.storage import outbox
@@ -239,16 +239,8 @@ def _message_id(sender: str, email: str, ids: Iterable[Any]) -> str:
     # Deterministic: a retry of the same digest carries the same id, so a mail system
     # that already has it (we crashed after the hand-over) may drop the copy.
     digest = hashlib.sha256(f"{email}|{sorted(str(i) for i in ids)}".encode()).hexdigest()[:32]
-    domain = sender.rpartition("@")[2] or "pantau.invalid"
+    domain = header_address(sender).rpartition("@")[2] or "pantau.invalid"
     return f"<pantau-digest-{digest}@{domain}>"
-
-
-def _to_header(email: str) -> str:
-    try:
-        # The domain in IDNA: a header with a raw non-ASCII domain is not valid without SMTPUTF8.
-        return wire_address(email)
-    except AddressError:
-        return oneline(email)  # only ever shown (a dry run); the sender refuses such an address
 
 
 def build_digest(
@@ -275,8 +267,8 @@ def build_digest(
     context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"])}
     msg = new_message()
     msg["Subject"] = digest_subject(t["lang"], kinds)
-    msg["From"] = cfg.smtp["sender"]
-    msg["To"] = _to_header(email)
+    msg["From"] = header_address(cfg.smtp["sender"])
+    msg["To"] = header_address(email)
     msg["Date"] = format_datetime(now.astimezone(ZoneInfo(tz)))
     msg["Message-ID"] = _message_id(cfg.smtp["sender"], email,
                                     [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows])

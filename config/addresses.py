@@ -56,3 +56,15 @@ def wire_address(value: str) -> str:
 def needs_smtputf8(value: str) -> bool:
     """True when ``value`` cannot be written in ASCII at all (a non-ASCII local part)."""
     return not wire_address(value).isascii()
+
+
+def header_address(value: str) -> str:
+    """The address as a ``To:``/``From:`` header holds it: the wire form when it is an address.
+
+    A raw non-ASCII domain is not valid in a header without SMTPUTF8. Something that is no
+    address (an old stored value) is shown on one line; the sender refuses to mail it.
+    """
+    try:
+        return wire_address(value)
+    except AddressError:
+        return " ".join(str(value).split())

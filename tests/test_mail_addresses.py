@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from pantau.alerts.report import weekly_report
 from pantau.alerts.send import send_pending
 from pantau.config.settings import from_dict
 from pantau.monitor.policy import alert_kind
@@ -116,3 +117,23 @@ def test_the_registry_accepts_an_internationalised_domain(project):
     # It should keep the address as written (it is sent in IDNA form)
     assert result.returncode == 0, result.stderr
     assert [a["owner_email"] for a in project.accounts()] == [IDN_OWNER]
+
+
+def test_an_internationalised_sender_and_recipient_in_the_config_get_through_too(tmp_path, smtp_server):
+    db = open_db(tmp_path / "p.db")
+    import_accounts(db, [{"institution": "Dinas Kominfo", "region": "16.06", "platform": "website",
+                          "url": "https://kominfo.mubakab.go.id/"}], NOW - timedelta(days=200))
+    _dormant(db, "https://kominfo.mubakab.go.id/")
+    cfg = from_dict({"smtp": smtp_server.smtp_config(sender="pantau@kominfö.go.id"),
+                     "recipients": [{"name": "Kadis", "email": "kadis@mubakabö.go.id", "regions": ["16.06"]}]}, None)
+
+    digest = send_pending(db, cfg, NOW)
+    report = weekly_report(db, cfg, NOW, week="2024-W47", send=True)
+
+    # It should deliver the digest and the weekly report with both addresses in IDNA, in the
+    # envelope and in the headers
+    assert digest.errors == [] and report.errors == []
+    assert [r.rcpt_tos for r in smtp_server.received] == [["kadis@xn--mubakab-g1a.go.id"]] * 2
+    assert {r.mail_from for r in smtp_server.received} == {"pantau@xn--kominf-1xa.go.id"}
+    assert {str(m["From"]) for m in smtp_server.messages} == {"pantau@xn--kominf-1xa.go.id"}
+    assert {str(m["To"]) for m in smtp_server.messages} == {"kadis@xn--mubakab-g1a.go.id"}
