@@ -53,7 +53,8 @@ def test_a_check_that_cannot_store_its_observations_fails_instead_of_reporting_s
 
     # It should exit 1 with the disk-full line and not say how many accounts it checked
     assert done.returncode == 1, done.stderr
-    assert done.stderr.splitlines()[-1].startswith("pantau: disk full")
+    assert done.stderr.splitlines() == [
+        "pantau: disk full: nothing was saved; free some space and run the command again"]
     assert "checked" not in done.stdout
 
 
