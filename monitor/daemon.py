@@ -196,7 +196,14 @@ class Daemon:
                 # Only shutdown cancels a job (one still running after the grace period):
                 # that is expected, not an error with a traceback.
                 log.info("%s job cut short by shutdown", name)
-            except Exception:  # noqa: BLE001 - a failed run is logged; the next one tries again
+            except Exception as exc:  # noqa: BLE001 - a failed run is logged; the next one tries again
+                from pantau.storage.errors import is_disk_full
+
+                if is_disk_full(exc):
+                    # Not a bug to trace: say it in one line, as the CLI does.
+                    log.error("%s job: disk full, nothing was saved; free some space (it runs again at its "
+                              "next time)", name)
+                    return
                 log.exception("%s job failed; it runs again at its next time", name)
         wrapped.__name__ = name
         return wrapped

@@ -108,3 +108,22 @@ def test_an_endless_chunked_body_is_reported_as_the_size_cap(sites, watch):
     obs = w.last(account_id)
     assert obs["outcome"] == "error"
     assert obs["error"] == f"response from {site.url}/ is larger than the 200,000 bytes cap"
+
+
+def test_a_daemon_job_that_meets_a_full_disk_logs_one_line_not_a_traceback(make_config, caplog):
+    import asyncio
+    import sqlite3
+
+    from pantau.monitor.daemon import Daemon
+
+    async def write_on_full_disk() -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    job = Daemon(make_config())._guard("checks", write_on_full_disk)
+    with caplog.at_level("INFO", logger="pantau.daemon"):
+        asyncio.run(job())
+
+    # It should log one error line saying the disk is full, without a traceback
+    (record,) = [r for r in caplog.records if r.name == "pantau.daemon"]
+    assert record.levelname == "ERROR" and "disk full" in record.getMessage()
+    assert record.exc_info is None
