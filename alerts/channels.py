@@ -17,6 +17,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+from pantau.config.addresses import AddressError, needs_smtputf8, wire_address
 from pantau.config.settings import Config
 
 
@@ -89,7 +90,10 @@ class EmailChannel(Channel):
         self.security: str = smtp.get("security", "none")
         self.username: str = smtp.get("username", "")
         self.password_env: str = smtp.get("password_env", "")
-        self.sender: str = smtp["sender"]
+        try:
+            self.sender: str = wire_address(smtp["sender"])
+        except AddressError:
+            self.sender = smtp["sender"]  # the server will say what it thinks of it
         self.timeout: float = float(smtp.get("timeout_s", 30))
         self._secret = secret
         self._ssl_context = ssl_context
@@ -181,9 +185,22 @@ class EmailChannel(Channel):
         return text
 
     def _notify(self, message: EmailMessage) -> None:
-        rcpt = message["To"]
+        written = str(message["To"])
+        try:
+            # An internationalised domain travels in IDNA, which every server takes.
+            rcpt = wire_address(written)
+        except AddressError as exc:
+            raise PermanentError(f"{written!r} is not a mail address: {exc}", per_recipient=True) from None
         conn = self._connect()
         try:
+            if needs_smtputf8(rcpt) and not conn.has_extn("smtputf8"):
+                # A problem of this one address (non-ASCII before the @), not of the server:
+                # every other digest must still go out.
+                raise PermanentError(
+                    f"{rcpt} needs a mail server that offers SMTPUTF8 (non-ASCII before the @), "
+                    f"and {self.host}:{self.port} does not; give an ASCII address instead",
+                    per_recipient=True,
+                )
             conn.send_message(message, from_addr=self.sender, to_addrs=[rcpt])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
@@ -200,6 +217,14 @@ class EmailChannel(Channel):
         except smtplib.SMTPResponseException as exc:
             raise _code_error(exc.smtp_code, f"SMTP error sending to {rcpt}: {_reply(exc)}",
                               per_recipient=False) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            # Only the sender is left to need SMTPUTF8 here: the operator's to fix.
+            raise PermanentError(f"SMTP server {self.host}:{self.port} cannot take sender {self.sender}: "
+                                 f"{exc}; check smtp.sender") from exc
+        except (UnicodeError, ValueError) as exc:
+            # The message itself cannot be written for this server (an encoding problem of
+            # this digest), so the next digest may well go.
+            raise PermanentError(f"digest to {rcpt} cannot be encoded: {exc}", per_recipient=True) from exc
         except TimeoutError as exc:
             raise TemporaryError(f"SMTP server {self.host}:{self.port} timed out sending to {rcpt}") from exc
         except (OSError, smtplib.SMTPException) as exc:

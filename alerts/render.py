@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_date
 
+from pantau.config.text import printable
 from pantau.storage.timefmt import from_iso
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -308,7 +309,9 @@ def oneline(value: Any) -> str:
     """Collapse whitespace so a title from the web cannot add lines to a plain-text mail."""
     if value is None:
         return ""
-    return _SPACE.sub(" ", str(value)).strip()
+    # Whitespace first (a tab or line break becomes a space), then any control character
+    # left (an escape sequence from a title) goes.
+    return printable(_SPACE.sub(" ", str(value))).strip()
 
 
 def local_time(value: Any, tz: str, language: str = "id", *, with_time: bool = True) -> str:

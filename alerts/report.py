@@ -32,6 +32,8 @@ from pantau.alerts.render import (
     translations,
     web_href,
 )
+from pantau.config.addresses import header_address
+from pantau.config.cells import neutralise
 from pantau.config.regions import province_of, regency_of, region_name
 from pantau.config.settings import Config, Recipient
 from pantau.config.vocabulary import stored_reason
@@ -61,17 +63,10 @@ class ReportResult:
 
 # --- spreadsheet safety -----------------------------------------------------------------
 
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
-# (tab and CR too, which some of them strip first). Titles and URLs come from the web, so
-# "=HYPERLINK(...)" in a post title must arrive as text (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
 def safe_cell(value: Any) -> Any:
-    """The one neutraliser used for CSV and XLSX alike: prefix ``'`` to formula-like text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """The one neutraliser used for CSV and XLSX alike: prefix ``'`` to formula-like text
+    (``= + - @`` or a control character first; see :mod:`pantau.config.cells`)."""
+    return neutralise(value)
 
 
 def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
@@ -85,10 +80,11 @@ def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _xlsx_value(value: Any) -> Any:
-    value = safe_cell(value)
     if isinstance(value, str):
         # openpyxl refuses control characters, and a cell holds at most 32,767 characters.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
+        # Cleaned first, guarded after: "\x01=HYPERLINK(…)" must not become a live formula
+        # once the \x01 is gone.
+        value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:32767]
     return value
 
 
@@ -493,10 +489,10 @@ def report_message(rep: RecipientReport, cfg: Config, files: dict[str, tuple[byt
                    now: datetime) -> EmailMessage:
     msg = new_message()
     msg["Subject"] = weekly_subject(rep)
-    msg["From"] = cfg.smtp["sender"]
-    msg["To"] = rep.recipient.email
+    msg["From"] = header_address(cfg.smtp["sender"])
+    msg["To"] = header_address(rep.recipient.email)
     msg["Date"] = format_datetime(now.astimezone(ZoneInfo(cfg.timezone)))
-    domain = cfg.smtp["sender"].rpartition("@")[2] or "pantau.invalid"
+    domain = header_address(cfg.smtp["sender"]).rpartition("@")[2] or "pantau.invalid"
     # One id per week and recipient: a forced resend is recognisably the same report.
     msg["Message-ID"] = f"<pantau-weekly-{rep.week}-{slug(rep.recipient.email)}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"

@@ -45,6 +45,7 @@ from pantau.alerts.render import (
 )
 from pantau.alerts.report import table_csv
 from pantau.alerts.routing import channel_targets, language_of, routes_for_alert
+from pantau.config.addresses import AddressError, header_address, wire_address
 from pantau.config.regions import region_name
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
@@ -262,6 +263,16 @@ def _send_all(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: Ch
                 left += 1
                 continue
             try:
+                wire_address(email)
+            except AddressError as exc:
+                # A stored address that is none (an older registry check let it in) is that
+                # address's problem: give it up, and go on with the others.
+                error = f"not a mail address: {exc}"
+                outbox.mark_failed(db, ids, error, now, permanent=True)
+                result.errors.append(f"{email}: {error}")
+                log.warning("digest to %r not sent: %s", email, error)
+                continue
+            try:
                 msg = build_digest(cfg, email, language_of(cfg, email, items[0]["language"]), items, now)
                 channel.notify(msg)
             except ChannelError as exc:
@@ -369,7 +380,7 @@ def _message_id(sender: str, email: str, ids: Iterable[Any]) -> str:
     # Deterministic: a retry of the same digest carries the same id, so a mail system
     # that already has it (we crashed after the hand-over) may drop the copy.
     digest = hashlib.sha256(f"{email}|{sorted(str(i) for i in ids)}".encode()).hexdigest()[:32]
-    domain = sender.rpartition("@")[2] or "pantau.invalid"
+    domain = header_address(sender).rpartition("@")[2] or "pantau.invalid"
     return f"<pantau-digest-{digest}@{domain}>"
 
 
@@ -400,8 +411,8 @@ def build_digest(
     context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"])}
     msg = new_message()
     msg["Subject"] = digest_subject(t["lang"], kinds)
-    msg["From"] = cfg.smtp["sender"]
-    msg["To"] = email
+    msg["From"] = header_address(cfg.smtp["sender"])
+    msg["To"] = header_address(email)
     msg["Date"] = format_datetime(now.astimezone(ZoneInfo(tz)))
     msg["Message-ID"] = _message_id(cfg.smtp["sender"], email,
                                     [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows])

@@ -69,6 +69,32 @@ def canonical_platform(name: str) -> str:
     raise IdentityError(f'unknown platform "{name}"{hint}')
 
 
+# Scrapy's URLLENGTH_LIMIT default, set explicitly in the crawler settings from here: a
+# longer address would be dropped by its UrlLengthMiddleware without an answer, so the
+# registry refuses it at import instead.
+MAX_URL_LENGTH = 2083
+
+
+# "mailto:a@b.c", "javascript:…", "http:/x.go.id" (one slash): a scheme without "//". A
+# host name followed by a port ("mubakab.go.id:8080") is not one.
+_SCHEME_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9])")
+_URL_SPACE = re.compile(r"[\x00-\x20\x7f-\x9f\u2028\u2029]")
+
+
+def _check_raw_url(raw: str) -> None:
+    """Refuse what a URL parser would silently rewrite, rather than watch another address."""
+    if _URL_SPACE.search(raw):
+        # urlsplit drops tabs and line breaks inside a URL: "a\nb" would become "ab".
+        raise IdentityError(f"url {raw[:200]!r} holds a space, tab or line break; give one address per cell")
+    if "://" not in raw and _SCHEME_WITHOUT_SLASHES.match(raw):
+        raise IdentityError(f'url "{raw[:200]}" must start with http:// or https://')
+
+
+def _real_handle(name: str) -> bool:
+    """A handle names something: "." or ".." (a path step) does not."""
+    return any(ch.isalnum() for ch in name)
+
+
 def normalise_web_url(url: str) -> str:
     """Scheme and host in lower case, no default port, no fragment, no bare ``/`` path.
 
@@ -78,6 +104,7 @@ def normalise_web_url(url: str) -> str:
     raw = (url or "").strip()
     if not raw:
         raise IdentityError("url is empty")
+    _check_raw_url(raw)
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
@@ -87,6 +114,9 @@ def normalise_web_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if not host or " " in host:
         raise IdentityError(f'url "{url}" has no host name')
+    if "@" in parts.netloc:
+        # "https://user@host" would be read as the host alone: say so rather than drop it.
+        raise IdentityError(f'url "{url}" holds a user name before the host (user@host); give the address without it')
     netloc = host
     if ":" in host:  # IPv6 literal
         netloc = f"[{host}]"
@@ -149,6 +179,8 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
     platform = canonical_platform(platform)
     url = (url or "").strip()
     handle = (handle or "").strip()
+    if url:
+        _check_raw_url(url)
     if platform == "mastodon":
         return _mastodon_account(url, handle)
     if platform in ("website", "feed"):
@@ -158,7 +190,7 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
         handle, url = handle or url, ""
     if not url:
         m = _HANDLE.match(handle)
-        if not m:
+        if not m or not _real_handle(m.group(1)):
             raise IdentityError(f'{platform} account needs a url or a handle like "@kominfomuba"')
         handle = m.group(1).lower() if platform in _CASELESS else m.group(1)
         at = "@" if platform in ("youtube", "tiktok", "threads") else ""
@@ -205,7 +237,7 @@ def normalise_account(platform: str, url: str, handle: str = "") -> tuple[str, s
     if platform == "facebook" and segs[0] == "pages" and len(segs) > 1:
         segs = segs[-1:] if segs[-1].isdigit() else segs[1:2]
     name = segs[0].lstrip("@")
-    if not _HANDLE.match(name):
+    if not _HANDLE.match(name) or not _real_handle(name):
         raise IdentityError(f'url "{url}" does not name a {platform} account')
     handle = (handle or name).lstrip("@")
     if platform in _CASELESS:

@@ -131,7 +131,39 @@ for _table in DEFAULTS["platforms"].values():
 
 RECIPIENT_KEYS: dict[str, Any] = {"name": "", "email": "", "regions": [], "language": "id", "apprise_env": ""}
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION = re.compile(r"^\s*([0-9]{1,12})\s*([smhd])\s*$")
+# The longest interval that means anything for a schedule; longer is a typo (and
+# "99999999999999999999d" overflowed timedelta in every command).
+MAX_DURATION = timedelta(days=365)
+
+# Bounds of every number in the config: (table, key) -> (least, most). Beyond them a value
+# is a typo or an attack, and some would overflow (retries = 2**63).
+BOUNDS: dict[tuple[str, str], tuple[int, int]] = {
+    ("crawler", "concurrency"): (1, 10_000),
+    ("crawler", "per_host"): (1, 1_000),
+    ("crawler", "timeout_s"): (1, 3_600),
+    ("crawler", "max_bytes"): (1, 1_000_000_000),
+    ("crawler", "retries"): (0, 10),
+    ("smtp", "port"): (1, 65_535),
+    ("smtp", "timeout_s"): (1, 600),
+}
+POLICY_BOUNDS: dict[str, tuple[int, int]] = {
+    "warning_after_days": (1, 36_500),
+    "dormant_after_days": (1, 36_500),
+    "close_after_days": (1, 36_500),
+    "unreachable_after_failures": (1, 1_000),
+}
+# URL templates and the placeholders each may use.
+TEMPLATES: dict[tuple[str, str], frozenset[str]] = {
+    ("youtube", "feed_url"): frozenset({"channel_id"}),
+    ("telegram", "preview_url"): frozenset({"handle"}),
+    **{(name, "rsshub_route"): frozenset({"handle"})
+       for name in ("facebook", "instagram", "threads", "x", "tiktok")},
+}
+# Upper case, as environment variable names are by convention (POSIX): a pasted token almost
+# always has lower-case letters or punctuation in it, and is then refused without being echoed.
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -210,9 +242,13 @@ def parse_duration(text: str, key: str = "duration", source: str = "config") -> 
     m = _DURATION.match(str(text))
     if not m or int(m.group(1)) == 0:
         raise ConfigError(
-            f'{source}: {key} = "{text}" is not a duration; write it like "90s", "15m", "6h" or "1d"'
+            f'{source}: {key} = "{str(text)[:40]}" is not a duration; write it like "90s", "15m", "6h" or "1d"'
         )
-    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    seconds = int(m.group(1)) * _UNITS[m.group(2)]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ConfigError(f'{source}: {key} = "{text}" is longer than {MAX_DURATION.days} days; '
+                          'write it like "6h" or "1d"')
+    return timedelta(seconds=seconds)
 
 
 def _type_name(value: Any) -> str:
@@ -235,8 +271,10 @@ def _merge(defaults: dict, given: dict, where: str, source: str) -> dict:
             continue
         ok = isinstance(value, type(want)) and not (isinstance(value, bool) and not isinstance(want, bool))
         if not ok:
+            # A *_env key may hold a pasted secret: never echo it.
+            shown = "something else" if key.endswith("_env") else repr(value)[:80]
             raise ConfigError(
-                f"{source}: {dotted} must be {_type_name(want)}, not {value!r}"
+                f"{source}: {dotted} must be {_type_name(want)}, not {shown}"
             )
         out[key] = value
     return out
@@ -258,10 +296,15 @@ def load_config(path: str | os.PathLike | None = None, *, must_exist: bool = Tru
         if must_exist:
             raise ConfigError(f"{p}: config file not found; run `pantau init` to write one")
         return from_dict({}, None)
+    if not p.is_file():
+        raise ConfigError(f"{p}: not a regular file; give the path of pantau.toml")
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table (5,000 deep is enough).
+        raise ConfigError(f"{p}: not valid TOML: arrays or tables nested too deeply") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: not UTF-8 text") from None
     return from_dict(raw, p.resolve())
@@ -291,7 +334,7 @@ def from_dict(raw: dict[str, Any], path: Path | None) -> Config:
         checked[platform] = {k: merged[k] for k in table}
     data["policy"]["platform"] = checked
     _platform_defaults(data, raw.get("platforms") or {}, source)
-    _check_values(data, source)
+    _check_values(data, source, path.parent if path else None)
     recipients = _recipients(recipients_raw, source)
     return Config(path=path, data=data, recipients=recipients)
 
@@ -309,19 +352,19 @@ def _platform_defaults(data: dict, given: dict, source: str) -> None:
             table["api_url"] = table["api_url"].replace("{graph_version}", version)
 
 
-def _check_values(data: dict, source: str) -> None:
-    c = data["crawler"]
-    for key in ("concurrency", "per_host", "timeout_s", "max_bytes"):
-        if c[key] < 1:
-            raise ConfigError(f"{source}: crawler.{key} must be at least 1, not {c[key]}")
+def _check_values(data: dict, source: str, base_dir: Path | None = None) -> None:
+    for (table, key), (least, most) in BOUNDS.items():
+        _bounded(f"{table}.{key}", data[table][key], least, most, source)
     pol = [data["policy"]] + list(data["policy"]["platform"].values())
     for table in pol:
         for key, value in table.items():
-            if key in POLICY_KEYS and value < 1:
-                raise ConfigError(f"{source}: policy {key} must be at least 1, not {value}")
-    if data["policy"]["escalate_after_days"] < 0:
-        raise ConfigError(f"{source}: policy escalate_after_days must be 0 or more, "
-                          f"not {data['policy']['escalate_after_days']}")
+            if key in POLICY_BOUNDS:
+                _bounded(f"policy {key}", value, *POLICY_BOUNDS[key], source)
+    _check_env_names(data, "", source)
+    _check_templates(data, source)
+    _check_smtp(data["smtp"], source)
+    _check_database(data["database"]["path"], base_dir, source)
+    _bounded("policy escalate_after_days", data["policy"]["escalate_after_days"], 0, 3650, source)
     sec = data["smtp"]["security"]
     if sec not in ("none", "starttls", "ssl"):
         raise ConfigError(f'{source}: smtp.security must be "none", "starttls" or "ssl", not "{sec}"')
@@ -341,12 +384,71 @@ def _check_values(data: dict, source: str) -> None:
         raise ConfigError(f'{source}: report.format must be "xlsx" or "csv"')
 
 
+def _bounded(name: str, value: int, least: int, most: int, source: str) -> None:
+    if value < least:
+        raise ConfigError(f"{source}: {name} must be at least {least}, not {value}")
+    if value > most:
+        raise ConfigError(f"{source}: {name} must be at most {most:,}, not {str(value)[:30]}")
+
+
+def _check_env_names(table: dict, where: str, source: str) -> None:
+    """Every ``*_env`` key names an environment variable; a pasted secret is refused unseen."""
+    for key, value in table.items():
+        dotted = f"{where}.{key}" if where else key
+        if isinstance(value, dict):
+            _check_env_names(value, dotted, source)
+        elif key.endswith("_env") and value and not _ENV_NAME.match(value):
+            raise ConfigError(f"{source}: {dotted} must name an environment variable (upper-case letters, "
+                              "digits and _, like PANTAU_TOKEN), not hold the secret itself; put the secret "
+                              "in that variable")
+
+
+def _check_templates(data: dict, source: str) -> None:
+    import string
+
+    for (platform, key), allowed in TEMPLATES.items():
+        template = data["platforms"][platform][key]
+        dotted = f"platforms.{platform}.{key}"
+        try:
+            parts = [(f, spec or "") for _, f, spec, _ in string.Formatter().parse(template) if f is not None]
+            fields = [f if "{" not in spec else spec for f, spec in parts]
+        except ValueError as exc:
+            raise ConfigError(f'{source}: {dotted} is not a valid template ({exc}); write "{{" for a brace') from None
+        unknown = sorted({f for f in fields if f not in allowed})
+        if unknown:
+            raise ConfigError(f"{source}: {dotted} uses unknown placeholder {{{unknown[0]}}}; it may use "
+                              + ", ".join(f"{{{a}}}" for a in sorted(allowed)))
+
+
+def _check_smtp(smtp: dict, source: str) -> None:
+    from pantau.config.addresses import AddressError, check_email
+
+    if not smtp["host"] or _CONTROL.search(smtp["host"]) or " " in smtp["host"]:
+        raise ConfigError(f"{source}: smtp.host must be a host name, without spaces or control characters")
+    try:
+        check_email(smtp["sender"])
+    except AddressError as exc:
+        raise ConfigError(f"{source}: smtp.sender is not an email address: {exc}") from None
+    if _CONTROL.search(smtp["username"]):
+        raise ConfigError(f"{source}: smtp.username holds a control character")
+
+
+def _check_database(path: str, base_dir: Path | None, source: str) -> None:
+    p = Path(path)
+    if not path or _CONTROL.search(path):
+        raise ConfigError(f"{source}: database.path must be a file name")
+    p = p if p.is_absolute() else (base_dir or Path.cwd()) / p
+    if p.exists() and not p.is_file():
+        raise ConfigError(f"{source}: database.path {p} is {'a directory' if p.is_dir() else 'not a regular file'}; "
+                          "give the path of the SQLite file")
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def parse_weekly(text: str, source: str = "config") -> tuple[str, int, int]:
     """``"mon 07:00"`` → ("mon", 7, 0)."""
-    m = re.match(r"^\s*([a-zA-Z]{3})\s+(\d{1,2}):(\d{2})\s*$", str(text))
+    m = re.match(r"^\s*([a-zA-Z]{3})\s+([0-9]{1,2}):([0-9]{2})\s*$", str(text))
     if not m or m.group(1).lower() not in _WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
         raise ConfigError(
             f'{source}: schedule.weekly_report = "{text}" should look like "mon 07:00"'
@@ -354,7 +456,8 @@ def parse_weekly(text: str, source: str = "config") -> tuple[str, int, int]:
     return m.group(1).lower(), int(m.group(2)), int(m.group(3))
 
 
-_REGION = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+# ASCII digits only: "١٦" (Arabic-Indic) is a digit to Python's \\d but no Kemendagri code.
+_REGION = re.compile(r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")
 
 
 def valid_region(code: str) -> bool:
@@ -375,6 +478,8 @@ def _unknown_region(code: str) -> str | None:
 
 
 def _recipients(items: Any, source: str) -> list[Recipient]:
+    from pantau.config.addresses import AddressError, check_email
+
     if not isinstance(items, list):
         raise ConfigError(f"{source}: recipients must be written as [[recipients]] tables")
     out = []
@@ -383,8 +488,12 @@ def _recipients(items: Any, source: str) -> list[Recipient]:
         if not isinstance(item, dict):
             raise ConfigError(f"{source}: {where} must be a table")
         merged = _merge(RECIPIENT_KEYS, item, where, source)
-        if "@" not in merged["email"]:
-            raise ConfigError(f"{source}: {where} needs an email address, got {merged['email']!r}")
+        try:
+            check_email(merged["email"])
+        except AddressError as exc:
+            raise ConfigError(f"{source}: {where} needs an email address, got {merged['email']!r}: {exc}") from None
+        if _CONTROL.search(merged["name"]):
+            raise ConfigError(f"{source}: {where} name holds a control character")
         if not merged["regions"]:
             raise ConfigError(f'{source}: {where} ({merged["email"]}) needs regions, e.g. ["16.06"] or ["*"]')
         for code in merged["regions"]:

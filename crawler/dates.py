@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from pantau.crawler.datecheck import consistent
+
 __all__ = [
     "JAKARTA",
     "Candidate",
@@ -423,7 +425,8 @@ def _fallback(norm: str, now: datetime, default_tz: tzinfo) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
-    return parsed.astimezone(UTC)
+    # The lenient readers above turn "01 Jan 0001" into 2001: an invalid date is no date.
+    return parsed.astimezone(UTC) if consistent(norm, parsed) else None
 
 
 def _dateparser(text: str, now: datetime, default_tz: tzinfo) -> datetime | None:

@@ -23,6 +23,7 @@ import feedparser
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from pantau.crawler.datecheck import consistent
 from pantau.crawler.dates import JAKARTA, Candidate, find_dates, is_credible, parse_date
 
 __all__ = [
@@ -748,9 +749,12 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
         parsed = entry.get(key + "_parsed")
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC)
+                at = datetime(*parsed[:6], tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
+            # feedparser rolls 2024-02-30 over to 1 March: an invalid date is no date.
+            if not isinstance(raw, str) or consistent(raw, at):
+                return at
     return None
 
 
@@ -892,14 +896,17 @@ def parse_sitemap(
 
     if kind == "sitemapindex":
         children: list[tuple[datetime | None, int, str]] = []
+        # A set, not a scan of the list: an index may legally name 50,000 children.
+        seen: set[str] = set()
         for index, entry in enumerate(root):
             if not isinstance(entry.tag, str) or etree.QName(entry).localname != "sitemap":
                 continue
             fields = _sitemap_fields(entry)
             loc = fields.get("loc")
             link = _absolute(url, loc) if loc else None
-            if link is None or any(link == c[2] for c in children):
+            if link is None or link in seen:
                 continue
+            seen.add(link)
             raw = fields.get("lastmod")
             at = parse_date(raw, now, default_tz=UTC) if raw else None
             children.append((at, index, link))

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy import signals
@@ -20,6 +21,7 @@ from pantau.config.settings import Config
 from pantau.crawler import reactor
 from pantau.crawler.items import Observation
 from pantau.crawler.settings import SPIDER_MODULES, scrapy_settings
+from pantau.storage.errors import DiskFull, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,24 @@ class _Collector:
     def __init__(self, summary: Summary, progress: ProgressFn | None):
         self.summary = summary
         self.progress = progress
+        self.observed: set[int] = set()
+        self.close_reasons: dict[int, str] = {}
+        self.disk_full: BaseException | None = None
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.close_reasons[id(spider)] = reason
+
+    def item_error(self, item: Any, response: Any = None, spider: Any = None, failure: Any = None) -> None:
+        exc = getattr(failure, "value", None)
+        if isinstance(item, Observation) and is_disk_full(exc) and self.disk_full is None:
+            # Every later observation would be lost too: stop checking, and fail the run.
+            self.disk_full = exc
+            asyncio.ensure_future(stop_all())
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if not isinstance(item, Observation):
             return
+        self.observed.add(item.account_id)
         s = self.summary
         s.accounts += 1
         s.outcomes[item.outcome] += 1
@@ -126,6 +142,7 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
     collector = _Collector(summary, progress)
     runners = []
     tasks = []
+    crawlers = []
     for spidercls, group in groups.items():
         share = max(2, round(conc * weight[spidercls] / total))
         runner = AsyncCrawlerRunner(scrapy_settings(cfg, concurrency=min(conc, share)))
@@ -133,7 +150,10 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
         if not runners:
             install_resolver(crawler)
         crawler.signals.connect(collector.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(collector.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(collector.item_error, signal=signals.item_error)
         runners.append(runner)
+        crawlers.append((crawler, group))
         tasks.append(runner.crawl(crawler, accounts=group, cfg=cfg))
     _active_runners.update(runners)
     try:
@@ -141,8 +161,56 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
             await asyncio.gather(*tasks)
     finally:
         _active_runners.difference_update(runners)
+    if collector.disk_full is not None:
+        raise DiskFull(f"observations could not be stored in {cfg.db_path}: {collector.disk_full}") \
+            from collector.disk_full
+    for crawler, group in crawlers:
+        _observe_dropped(cfg, crawler, group, collector)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _drop_reason(crawler: Any, account: dict[str, Any]) -> str:
+    """Why Scrapy let a check's request go without an answer, as far as its stats tell."""
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    limit = crawler.settings.getint("URLLENGTH_LIMIT")
+    url = account.get("feed_url") or account.get("url") or ""
+    if stats.get("urllength/request_ignored_count") and limit and len(url) > limit:
+        return (f"not checked: the address is {len(url):,} characters long, over the {limit:,} Scrapy "
+                "accepts; give a shorter address in the registry")
+    counted = sorted(k for k, v in stats.items() if v and ("ignored" in k or "filtered" in k))
+    detail = f" ({', '.join(counted)})" if counted else ""
+    return f"not checked: Scrapy dropped the request before it was sent{detail}"
+
+
+def _observe_dropped(cfg: Config, crawler: Any, group: list[dict[str, Any]], collector: _Collector) -> None:
+    """Give every account that got no observation one that says why.
+
+    A spider middleware (Scrapy's UrlLengthMiddleware, for one) may drop a request without
+    calling its errback: the account would stay "not checked yet" forever while the run
+    says it went fine. Only for a crawl that finished: one stopped by SIGTERM leaves its
+    unstarted accounts due, as they should be.
+    """
+    if collector.close_reasons.get(id(crawler.spider)) != "finished":
+        return
+    missing = [a for a in group if a["id"] not in collector.observed]
+    if not missing:
+        return
+    from pantau.storage.db import open_db
+    from pantau.storage.observations import record_observation
+
+    now = datetime.now(UTC)
+    interval = timedelta(seconds=crawler.settings.getint("PANTAU_CHECK_EVERY_S"))
+    db = open_db(cfg.db_path, migrate=False)
+    try:
+        for account in missing:
+            obs = Observation(account_id=account["id"], checked_at=now, outcome="error",
+                              error=_drop_reason(crawler, account))
+            log.warning("account %s: %s", account["id"], obs.error)
+            record_observation(db, obs.row(), next_check_at=now + interval)
+            collector.item_scraped(obs)
+    finally:
+        db.conn.close()
 
 
 async def stop_all() -> None:

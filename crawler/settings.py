@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pantau.config.platforms import MAX_URL_LENGTH
 from pantau.config.settings import Config, parse_duration
 
 # Where Scrapy's spider loader finds one spider per source kind (the crawler never imports them).
@@ -32,6 +33,8 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "RETRY_ENABLED": c["retries"] > 0,
         "RETRY_TIMES": c["retries"],
         "REDIRECT_MAX_TIMES": 5,
+        # The registry refuses longer addresses; the two limits must agree.
+        "URLLENGTH_LIMIT": MAX_URL_LENGTH,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,

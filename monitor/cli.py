@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pantau.config.cells import neutralise
 from pantau.config.settings import Config, ConfigError, load_config
+from pantau.config.text import printable
 from pantau.config.vocabulary import Status
 from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
 
@@ -105,22 +107,30 @@ def cmd_registry_import(args: argparse.Namespace) -> int:
 
     Example: pantau registry import registry.csv
     """
-    from pantau.config.registry import RegistryError, parse_registry
+    from pantau.config.registry import RegistryError, iter_registry
     from pantau.storage.accounts import import_accounts
 
     cfg = _config(args)
+    rejected: list[str] = []
+
+    def records(items: Any) -> Any:
+        # Streamed: a national registry is imported row by row, never held whole.
+        for item in items:
+            if isinstance(item, str):
+                rejected.append(printable(item))
+            else:
+                yield dict(item.as_record(), id=item.id)
+
     try:
-        parsed = parse_registry(args.file)
+        items = iter_registry(args.file)
+        counts = import_accounts(_db(cfg), records(items), _now())
     except RegistryError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    db = _db(cfg)
-    records = [dict(r.as_record(), id=r.id) for r in parsed.rows]
-    counts = import_accounts(db, records, _now())
-    counts.rejected = len(parsed.errors)
-    for err in parsed.errors:
+    counts.rejected = len(rejected)
+    for err in rejected:
         print(err, file=sys.stderr)
     print(counts.line())
-    return EXIT_USAGE if parsed.errors else EXIT_OK
+    return EXIT_USAGE if rejected else EXIT_OK
 
 
 def cmd_registry_export(args: argparse.Namespace) -> int:
@@ -184,9 +194,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _table(rows: list[dict[str, Any]]) -> str:
     cols = ("id", "status", "days", "platform", "institution", "region", "evidence", "reason")
-    cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
-              r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
-              r["evidence"] or "-", r["reason"]] for r in rows]
+    # Names come from registry files and reasons may quote the web: no escape sequence
+    # may reach the operator's terminal.
+    cells = [[printable(str(c)) for c in (r["id"], r["status"], "" if r["days_inactive"] is None else r["days_inactive"],
+                                          r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
+                                          r["evidence"] or "-", r["reason"])]
+             for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
@@ -219,7 +232,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n",
                            extrasaction="ignore")  # nested JSON keys (response, …) are not CSV cells
         w.writeheader()
-        w.writerows(rows)
+        # Opened in a spreadsheet, a title or name starting with = + - @ must stay text.
+        w.writerows({k: neutralise(v) for k, v in r.items()} for r in rows)
         sys.stdout.write(buf.getvalue())
     else:
         print(_table(rows) if rows else "no accounts (import a registry with `pantau registry import FILE`)")
@@ -357,11 +371,11 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     result = send_pending(db, cfg, now, dry_run=args.dry_run)
     if args.dry_run:
         for p in result.previews:
-            print(f"--- to {p.email}: {p.subject}\n{p.text}\n")
+            print(printable(f"--- to {p.email}: {p.subject}\n{p.text}\n", keep_newlines=True))
     print(f"{'would send' if args.dry_run else 'sent'} {result.digests} digest(s) covering "
           f"{result.alerts} alert(s); {result.pending} delivery(ies) pending")
     for err in result.errors:
-        print(err, file=sys.stderr)
+        print(printable(err), file=sys.stderr)
     return EXIT_FAIL if result.errors and not args.dry_run else EXIT_OK
 
 
@@ -576,6 +590,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `pantau status | head`: the reader left; that is not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        from pantau.storage.errors import is_disk_full, is_disk_io_error
+
+        if is_disk_io_error(exc):
+            print(f"pantau: the database could not be written ({exc}): is the disk full or failing? "
+                  "Nothing was saved", file=sys.stderr)
+            return EXIT_FAIL
+        if not is_disk_full(exc):
+            raise
+        # One line, exit 1, and nothing printed as done: the work was not saved.
+        where = getattr(exc, "filename", None)
+        print(f"pantau: disk full{f' writing {where}' if where else ''}: nothing was saved; "
+              "free some space and run the command again", file=sys.stderr)
+        return EXIT_FAIL
 
 
 if __name__ == "__main__":

@@ -192,7 +192,18 @@ class Daemon:
         async def wrapped() -> None:
             try:
                 await fn()
-            except Exception:  # noqa: BLE001 - a failed run is logged; the next one tries again
+            except asyncio.CancelledError:
+                # Only shutdown cancels a job (one still running after the grace period):
+                # that is expected, not an error with a traceback.
+                log.info("%s job cut short by shutdown", name)
+            except Exception as exc:  # noqa: BLE001 - a failed run is logged; the next one tries again
+                from pantau.storage.errors import is_disk_full
+
+                if is_disk_full(exc):
+                    # Not a bug to trace: say it in one line, as the CLI does.
+                    log.error("%s job: disk full, nothing was saved; free some space (it runs again at its "
+                              "next time)", name)
+                    return
                 log.exception("%s job failed; it runs again at its next time", name)
         wrapped.__name__ = name
         return wrapped
@@ -221,14 +232,19 @@ class Daemon:
     async def _shutdown(self) -> None:
         from pantau.crawler.runner import stop_all
 
+        # Pause first: APScheduler's shutdown cancels the jobs in flight, which cut an alert
+        # run short and logged a CancelledError traceback at ERROR. Jobs get the grace period
+        # to finish; only what is still running after it is cancelled.
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         await stop_all()
         # Let a job in flight finish its current transaction (observations are one
         # transaction each; an alert run marks each digest as it goes).
         deadline = asyncio.get_running_loop().time() + STOP_GRACE_S
         while self.busy and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.1)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
 
     def run(self) -> int:
         lock = InstanceLock(self.cfg.db_path)

@@ -86,7 +86,10 @@ def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None)
         return "error", f"timed out reading {url}"
     if isinstance(exc, terr.ConnectionRefusedError) or "ConnectionRefused" in name:
         return "error", f"connection refused by {url}"
-    if isinstance(exc, CancelledError) or "maxsize" in text.lower() or "larger than" in text.lower():
+    # Scrapy cancels a download only when its body outgrows DOWNLOAD_MAXSIZE; an endless
+    # chunked stream arrives as its DownloadCancelledError with no text at all.
+    if (isinstance(exc, CancelledError) or name == "DownloadCancelledError" or "maxsize" in text.lower()
+            or "larger than" in text.lower()):
         cap = f" {max_bytes:,} bytes" if max_bytes else ""
         return "error", f"response from {url} is larger than the{cap} cap"
     if isinstance(exc, ResponseFailed):
@@ -366,6 +369,9 @@ class AccountSpider(scrapy.Spider):
             if exc.http_status:
                 check.http_status = exc.http_status
             obs = check.observation(exc.outcome, error=str(exc))
+        except RecursionError:
+            # A hostile body nested 100,000 deep (JSON, XML): a failed read, not a bug to trace.
+            obs = check.observation("error", error=f"the answer from {response.url} is nested too deeply to read")
         except Exception as exc:  # noqa: BLE001 - a parser bug on one page is that account's error
             log.exception("check of account %s failed", check.account.get("id"))
             obs = check.observation("error", error=f"internal error while reading {response.url}: {type(exc).__name__}: {exc}")

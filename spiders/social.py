@@ -66,10 +66,18 @@ def post_title(text: Any) -> str | None:
     return (line[: _TITLE_MAX - 1] + "…") if len(line) > _TITLE_MAX else (line or None)
 
 
+def epoch(value: Any) -> datetime | None:
+    """Epoch seconds as aware UTC; None for what no calendar holds (1e20, NaN, a huge header)."""
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return None
+
+
 def when(value: Any, now: datetime) -> datetime | None:
     """An API timestamp (ISO 8601, Meta's ``+0000``, epoch seconds) as aware UTC."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        return epoch(value)
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -86,6 +94,10 @@ def json_body(response: Response, label: str) -> Any:
         return json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
         raise CheckFailed("error", f"{label} answered HTTP {response.status} without JSON", response.status) from None
+    except RecursionError:
+        # 100,000 nested brackets: no API answers like that, and json recurses per level.
+        raise CheckFailed("error", f"{label} answered HTTP {response.status} with JSON nested too deeply to read",
+                          response.status) from None
 
 
 class PlatformSpider(AccountSpider):
@@ -304,9 +316,11 @@ class XTimeline(Source):
         doc = json_body(response, "X API")
         if response.status == 429:
             reset = response.headers.get(b"x-rate-limit-reset")
-            later = (f" until {datetime.fromtimestamp(int(reset), UTC).isoformat()}"
-                     if reset and reset.isdigit() else "")
+            until = epoch(int(reset)) if reset and reset.isdigit() and len(reset) <= 12 else None
+            later = f" until {until.isoformat()}" if until else ""
             raise CheckFailed("error", f"X API rate limit reached{later}; the next check will try again", 429)
+        if not isinstance(doc, dict):
+            raise CheckFailed("error", "X API answered something other than a JSON object", response.status)
         if response.status in (401, 403):
             detail = doc.get("detail") or doc.get("title") or f"HTTP {response.status}"
             raise CannotRead(f"the X API refused the token in [platforms.x] token_env ({detail}); "
@@ -314,8 +328,6 @@ class XTimeline(Source):
         if response.status >= 400:
             raise CheckFailed("error", f"X API failed: HTTP {response.status} {doc.get('detail') or ''}".rstrip(),
                               response.status)
-        if not isinstance(doc, dict):
-            raise CheckFailed("error", "X API answered something other than a JSON object", response.status)
         return doc
 
     async def read(self, check: Check, response: Response) -> Candidate | None:
@@ -336,12 +348,16 @@ class XTimeline(Source):
             self.raise_errors(doc, handle)
         name = handle or "i"
         cands = [Candidate(at, f"https://x.com/{name}/status/{p.get('id')}", post_title(p.get("text")), "api", "x")
-                 for p in posts or [] if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))]
+                 for p in (posts if isinstance(posts, list) else [])
+                 if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))]
         return self.spider.newest(cands, check.now)
 
     @staticmethod
     def raise_errors(doc: dict[str, Any], handle: str) -> None:
-        for err in doc.get("errors") or []:
+        errors = doc.get("errors")
+        for err in errors if isinstance(errors, list) else []:
+            if not isinstance(err, dict):
+                continue
             kind = str(err.get("type") or "")
             detail = str(err.get("detail") or err.get("title") or kind)
             if kind.endswith("resource-not-found") or "suspended" in detail.lower():
@@ -427,7 +443,7 @@ def rsshub_message(response: Response) -> str:
         doc = json.loads(response.body)
         if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
             return str(doc["error"].get("message") or "")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         pass
     try:
         sel = Selector(text=response.body.decode("utf-8", "replace"))

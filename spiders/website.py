@@ -8,6 +8,7 @@ national pass near two requests per site.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -20,6 +21,9 @@ from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_fro
 from pantau.spiders.feed import read_feed
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
+# A sitemap this large is parsed on a worker thread: a legal index of 50,000 children takes
+# seconds to read, and on the reactor thread every other check would wait for it.
+BIG_SITEMAP = 256 * 1024
 MAX_FEEDS = 2
 
 
@@ -156,7 +160,10 @@ class WebsiteSpider(AccountSpider):
         response, cached = await self._fetch_source(check, url, errors)
         if response is None:
             return cached
-        cands, children, err = parse_sitemap(response.body, url, check.now)
+        if len(response.body) > BIG_SITEMAP:
+            cands, children, err = await asyncio.to_thread(parse_sitemap, response.body, url, check.now)
+        else:
+            cands, children, err = parse_sitemap(response.body, url, check.now)
         if err:
             errors.append(f"sitemap {url}: {err}")
             return None

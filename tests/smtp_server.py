@@ -4,7 +4,8 @@ Use it through the fixtures (``pytest_plugins = ["tests.smtp_server"]`` in a tes
 
 * ``smtp_server`` — plain SMTP, no login;
 * ``make_smtp_server(security="starttls"|"ssl"|"none", auth=True, reject=[...], defer=[...])``
-  — any other shape (``reject`` answers 550 to those addresses, ``defer`` 451). With TLS, ``server.ca_file`` is the CA that signed its certificate (made
+  — any other shape (``reject`` answers 550 to those addresses, ``defer`` 451;
+  ``smtputf8=False`` withholds SMTPUTF8, as many relays do). With TLS, ``server.ca_file`` is the CA that signed its certificate (made
   at test time with ``cryptography``); point ``SSL_CERT_FILE`` at it, as an operator with
   an internal CA would, so the client verifies the certificate for real.
 
@@ -138,7 +139,7 @@ class _Handler:
 class SmtpServer:
     def __init__(self, directory: Path, *, security: str = "none", auth: bool = False,
                  reject: Iterable[str] = (), defer: Iterable[str] = (),
-                 exclude_mechanisms: Iterable[str] = ()) -> None:
+                 exclude_mechanisms: Iterable[str] = (), smtputf8: bool = True) -> None:
         assert security in ("none", "starttls", "ssl")
         self.security = security
         self.auth = auth
@@ -146,6 +147,8 @@ class SmtpServer:
         self.defer = {r.lower() for r in defer}  # refused for now (greylisting): 451
         # e.g. ("PLAIN",) makes smtplib fall back to AUTH LOGIN, to test that path too.
         self.exclude_mechanisms = list(exclude_mechanisms)
+        # aiosmtpd's Controller offers SMTPUTF8 unless told not to; many relays do not.
+        self.smtputf8 = smtputf8
         self.host = "127.0.0.1"
         self.username, self.password = USERNAME, PASSWORD
         self.port = free_port()
@@ -172,7 +175,7 @@ class SmtpServer:
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def start(self) -> SmtpServer:
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.auth:
             # A client that skips login is refused in handle_MAIL (530), as real relays do.
             # (aiosmtpd's own auth_required only counts STARTTLS as TLS, not implicit TLS.)

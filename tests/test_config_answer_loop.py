@@ -16,7 +16,7 @@ def test_the_answer_loop_keys_have_their_documented_defaults():
 
 
 @pytest.mark.parametrize(("raw", "message"), [
-    ({"policy": {"escalate_after_days": -1}}, "escalate_after_days must be 0 or more"),
+    ({"policy": {"escalate_after_days": -1}}, "escalate_after_days must be at least 0"),
     ({"policy": {"platform": {"website": {"escalate_after_days": 3}}}}, "unknown key"),
     ({"recipients": [{"email": "kadis@mubakab.go.id", "regions": ["16.06"], "apprise_env": "tgram://x/y"}]},
      "apprise_env must name an environment variable"),

@@ -7,15 +7,11 @@ institution names come from registry files other offices fill in. So every file 
 *for people to open in a spreadsheet* — the weekly report's CSV and XLSX, the CSV attached to
 a long digest — holds such values prefixed with ``'``, i.e. as text.
 
-The decision for the two machine-readable exports, documented here because the tests below
-enforce it: ``pantau status --format csv`` and ``pantau registry export --format csv`` are NOT
-neutralised. INTERFACE.md presents ``status`` as the machine-readable status that operators'
-scripts rely on (its CSV carries the same values as its JSON) and promises that ``registry
-export`` is round-trippable — re-importing it changes nothing — and that the interface changes
-only by extension. A ``'`` added to ``=Dinas…`` would change the institution on re-import and
-make the CSV disagree with the JSON. So both stay byte-exact, and the spreadsheet-safe files
-are the report attachments. (An operator who opens ``status --format csv`` in Excel is not
-protected; the report notes this as a possible extension, e.g. an ``xlsx`` status format.)
+The two machine-readable CSV exports carry the same guard (issue 14): ``pantau status --format
+csv`` neutralises like the report (its JSON stays exact, for scripts), and ``pantau registry
+export --format csv`` escapes reversibly — a formula-like cell, or one that already starts with
+``'`` before such a rest, gets one ``'`` in front, and ``registry import`` takes exactly that one
+off — so re-importing the export still changes nothing (``pantau.config.cells``).
 
 The hostile institutions travel through ``pantau registry import``. The titles, URLs and
 reasons are written into the database with pantau's own storage function, as a check records
@@ -196,31 +192,32 @@ def test_the_csv_attached_to_a_long_digest_holds_formula_like_values_as_text(exp
     assert [c for c in cells if c.startswith(FORMULA_START)] == []
 
 
-def test_status_csv_keeps_values_exact_for_scripts(exported):
-    """Decision (see the module docstring): the machine-readable status is not neutralised —
-    its CSV carries exactly what its JSON carries."""
+def test_status_csv_neutralises_what_the_json_keeps_exact(exported):
+    """The status CSV carries the JSON's values, with ' in front of each formula-like one."""
     as_json = json.loads(exported.run("status", "--format", "json").stdout)
     # Read as bytes: a text-mode pipe would turn the CR a title starts with into a newline.
     as_csv = list(csv.DictReader(io.StringIO(run_bytes(exported, "status", "--format", "csv").decode(),
                                              newline="")))
 
     by_id = {str(r["id"]): r for r in as_json}
-    # It should print every institution, title, URL and reason exactly as the JSON does
+    # It should print every institution, title, URL and reason as the JSON does, neutralised
     for row in as_csv:
         for key in ("institution", "last_activity_title", "last_activity_url", "reason"):
-            assert row[key] == (by_id[row["id"]][key] or ""), (key, row[key])
+            value = by_id[row["id"]][key] or ""
+            assert row[key] == ("'" + value if value.startswith(FORMULA_START) else value), (key, row[key])
     shown = {v for row in as_csv for v in row.values()}
-    assert set(hostile_values()) <= shown
+    assert {"'" + v for v in hostile_values()} <= shown
 
 
-def test_registry_export_keeps_values_exact_so_a_reimport_changes_nothing(exported, tmp_path):
-    """Decision (see the module docstring): registry export is round-trippable, not neutralised."""
+def test_registry_export_is_neutralised_yet_a_reimport_changes_nothing(exported, tmp_path):
+    """registry export escapes formula-like cells reversibly; the round trip stays exact."""
     out = tmp_path / "registry-export.csv"
     assert exported.run("registry", "export", "--format", "csv", "--out", str(out)).returncode == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
 
-    # It should export the institutions exactly as imported
-    assert [r["institution"] for r in rows] == exported.names
+    # It should export each institution as text a spreadsheet will not evaluate
+    assert [r["institution"] for r in rows] == ["'" + n if n.startswith(FORMULA_START) else n
+                                                for n in exported.names]
     again = exported.run("registry", "import", str(out))
     # It should change nothing when the export is imported again
     assert again.returncode == 0, again.stderr
