@@ -44,82 +44,143 @@ class CheckFailed(Exception):
         self.http_status = http_status
 
 
-def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None) -> tuple[str, str]:
-    """Map a download exception to (outcome, human message)."""
-    from scrapy.exceptions import IgnoreRequest
+def _cap(max_bytes: int | None) -> str:
+    return f" {max_bytes:,} bytes" if max_bytes else ""
+
+
+def _ignored(exc: BaseException, url: str, max_bytes: int | None) -> tuple[str, str]:
+    """A request a middleware dropped. pantau's own refusals have their own type
+    (:class:`~pantau.crawler.middlewares.GuardRefused`); Scrapy's middlewares raise the bare
+    ``IgnoreRequest`` and say which one in its text, so that text is read here, in one place."""
+    from pantau.crawler.middlewares import GuardRefused
+
+    text = str(exc)
+    if isinstance(exc, GuardRefused):
+        return "blocked", text
+    if "robots.txt" in text.lower() or not text:
+        return "blocked", f"robots.txt forbids pantau to read {url}"  # RobotsTxtMiddleware
+    if "DOWNLOAD_MAXSIZE" in text:
+        # HttpCompressionMiddleware: a small compressed body that inflates past the cap (a gzip bomb).
+        return "error", f"response from {url} is larger than the{_cap(max_bytes)} cap once decompressed"
+    if "redirect" in text.lower():
+        return "error", f"too many redirects (a redirect loop?) from {url}"  # RedirectMiddleware
+    return "error", text
+
+
+def _unresolved(exc: BaseException, url: str, max_bytes: int | None) -> tuple[str, str]:
+    from urllib.parse import urlsplit
+
+    from pantau.crawler.middlewares import refusal_for
+
+    # The guarded resolver refuses a name that points inward; Twisted reports it as "no
+    # results", so the refusal is looked up by name.
+    refused = refusal_for(urlsplit(url).hostname)
+    if refused:
+        return "blocked", refused
+    return "error", f"host not found (DNS) for {url}"
+
+
+def _broken_answer(exc: BaseException, url: str, max_bytes: int | None) -> tuple[str, str]:
+    """Twisted's ResponseFailed: why the answer could not be read, from the failures inside."""
     from twisted.internet import error as terr
+    from twisted.web.client import ResponseNeverReceived
+
+    reasons = [r.value for r in getattr(exc, "reasons", []) if hasattr(r, "value")]
+    if any(isinstance(r, _too_large()) for r in reasons):
+        return "error", f"response from {url} is larger than the{_cap(max_bytes)} cap"
+    closed = (terr.ConnectionDone, terr.ConnectionLost)
+    lost = [r for r in reasons if _is_data_loss(r)]
+    broken = [r for r in reasons if not isinstance(r, closed) and r not in lost]
+    if broken or not reasons:
+        detail = "; ".join(dict.fromkeys(_reason(r) for r in broken)) or type(exc).__name__
+        return "error", f"not a valid HTTP answer from {url} ({detail})"
+    if lost:
+        return _data_loss(exc, url, max_bytes)
+    if isinstance(exc, ResponseNeverReceived):
+        return "error", f"the server closed the connection without answering {url}"
+    return "error", f"the server closed the connection in the middle of its answer from {url}"
+
+
+def _data_loss(exc: BaseException, url: str, max_bytes: int | None) -> tuple[str, str]:
+    return "error", f"the connection closed before the whole response from {url} arrived"
+
+
+def _is_data_loss(reason: BaseException) -> bool:
+    # Twisted's own data-loss reason is private (twisted.web.http._DataLoss); Scrapy raises its
+    # public ResponseDataLossError for the same event. Both are recognised without importing
+    # the private module.
+    from scrapy.exceptions import ResponseDataLossError
+
+    return isinstance(reason, ResponseDataLossError) or type(reason).__name__ == "_DataLoss"
+
+
+def _bad_address(exc: BaseException, url: str, max_bytes: int | None) -> tuple[str, str]:
+    # Registry urls are valid http(s) ones, so a bad address here came from a redirect.
+    text = str(exc)
+    if text.startswith("Missing scheme in request url:"):
+        target = text.partition(":")[2].strip()
+        return "error", (f"a redirect from {url} to {target[:200]!r} not followed "
+                         "(pantau reads only http:// and https:// addresses)")
+    return "error", f"an invalid address on the way to {url} (a broken redirect?): {text or type(exc).__name__}"
+
+
+def _simple(template: str) -> Any:
+    return lambda exc, url, max_bytes: ("error", template.format(url=url, cap=_cap(max_bytes),
+                                                               detail=str(exc) or type(exc).__name__))
+
+
+@functools.cache
+def _too_large() -> tuple[type[BaseException], ...]:
+    """Scrapy cancels a download only when its body outgrows DOWNLOAD_MAXSIZE; an endless
+    chunked stream arrives as its DownloadCancelledError (or Twisted's CancelledError)."""
+    from scrapy.exceptions import DownloadCancelledError
     from twisted.internet.defer import CancelledError
-    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
-    from twisted.web.http import _DataLoss
+
+    return (DownloadCancelledError, CancelledError)
+
+
+@functools.cache
+def _failure_table() -> tuple[tuple[tuple[type[BaseException], ...], Any], ...]:
+    """Exception types -> what the check records, first match wins (Scrapy's own download
+    exceptions, as its RETRY_EXCEPTIONS lists them, and Twisted's beneath them)."""
+    from OpenSSL.SSL import Error as TLSError
+    from scrapy import exceptions as sx
+    from twisted.internet import error as terr
+    from twisted.web.client import ResponseFailed
+
+    return (
+        ((sx.IgnoreRequest,), _ignored),
+        ((sx.CannotResolveHostError, terr.DNSLookupError), _unresolved),
+        ((sx.DownloadTimeoutError, terr.TimeoutError, terr.TCPTimedOutError), _simple("timed out reading {url}")),
+        ((sx.DownloadConnectionRefusedError, terr.ConnectionRefusedError), _simple("connection refused by {url}")),
+        (_too_large(), _simple("response from {url} is larger than the{cap} cap")),
+        ((sx.ResponseDataLossError,), _data_loss),
+        ((ResponseFailed,), _broken_answer),
+        ((zlib.error, gzip.BadGzipFile, EOFError),
+         _simple("the response from {url} is declared compressed but does not decompress ({detail})")),
+        ((TLSError, terr.SSLError), _simple("TLS error with {url}: {detail}")),
+        ((sx.UnsupportedURLSchemeError,), _bad_address),
+        ((ValueError,), _bad_address),
+    )
+
+
+def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None) -> tuple[str, str]:
+    """Map a download exception to (outcome, human message), by its type (one table above)."""
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.web.client import ResponseFailed
 
     # Scrapy wraps Twisted's ResponseFailed in its own DownloadFailedError, whose text is
     # only the reprs of the Failures inside; the reasons say what went wrong.
-    if isinstance(exc.__cause__, ResponseFailed):
+    if isinstance(exc, DownloadFailedError) and isinstance(exc.__cause__, ResponseFailed):
         exc = exc.__cause__
-    name = type(exc).__name__
+    table = _failure_table()
+    if isinstance(exc, UnicodeError):  # a ValueError, but no address problem
+        table = tuple(row for row in table if ValueError not in row[0])
+    for types, describe in table:
+        if isinstance(exc, types):
+            return describe(exc, url, max_bytes)
     text = str(exc)
-    if isinstance(exc, IgnoreRequest):
-        if "robots.txt" in text.lower() or name == "IgnoreRequest" and not text:
-            return "blocked", f"robots.txt forbids pantau to read {url}"
-        if "DOWNLOAD_MAXSIZE" in text:
-            # A small compressed body that inflates past the cap (a gzip bomb).
-            cap = f" {max_bytes:,} bytes" if max_bytes else ""
-            return "error", f"response from {url} is larger than the{cap} cap once decompressed"
-        if "redirect" in text.lower():
-            return "error", f"too many redirects (a redirect loop?) from {url}"
-        if "private" in text.lower():
-            return "blocked", text
-        return "error", text or f"request to {url} was dropped"
-    # Scrapy wraps Twisted's DNSLookupError in its own CannotResolveHostError.
-    if isinstance(exc, terr.DNSLookupError) or name == "CannotResolveHostError":
-        from urllib.parse import urlsplit
-
-        from pantau.crawler.middlewares import refusal_for
-
-        refused = refusal_for(urlsplit(url).hostname)
-        if refused:
-            return "blocked", refused
-        if "private" in text:
-            return "blocked", text.split(": ", 1)[-1] if text.startswith("DNS lookup failed") else text
-        return "error", f"host not found (DNS) for {url}"
-    if isinstance(exc, (terr.TimeoutError, terr.TCPTimedOutError)) or "timed out" in text.lower() or "took longer than" in text:
-        return "error", f"timed out reading {url}"
-    if isinstance(exc, terr.ConnectionRefusedError) or "ConnectionRefused" in name:
-        return "error", f"connection refused by {url}"
-    # Scrapy cancels a download only when its body outgrows DOWNLOAD_MAXSIZE; an endless
-    # chunked stream arrives as its DownloadCancelledError with no text at all.
-    if (isinstance(exc, CancelledError) or name == "DownloadCancelledError" or "maxsize" in text.lower()
-            or "larger than" in text.lower()):
-        cap = f" {max_bytes:,} bytes" if max_bytes else ""
-        return "error", f"response from {url} is larger than the{cap} cap"
-    if isinstance(exc, ResponseFailed):
-        reasons = [r.value for r in getattr(exc, "reasons", []) if hasattr(r, "value")]
-        inner = "; ".join(str(r) for r in reasons)
-        if "larger than" in inner or "maxsize" in inner.lower():
-            cap = f" {max_bytes:,} bytes" if max_bytes else ""
-            return "error", f"response from {url} is larger than the{cap} cap"
-        closed = (terr.ConnectionDone, terr.ConnectionLost)
-        broken = [r for r in reasons if not isinstance(r, (_DataLoss, *closed))]
-        if broken or not reasons:
-            detail = "; ".join(dict.fromkeys(_reason(r) for r in broken)) or name
-            return "error", f"not a valid HTTP answer from {url} ({detail})"
-        if any(isinstance(r, _DataLoss) for r in reasons):
-            return "error", f"the connection closed before the whole response from {url} arrived"
-        if isinstance(exc, ResponseNeverReceived):
-            return "error", f"the server closed the connection without answering {url}"
-        return "error", f"the server closed the connection in the middle of its answer from {url}"
-    if isinstance(exc, (zlib.error, gzip.BadGzipFile, EOFError)):
-        return "error", f"the response from {url} is declared compressed but does not decompress ({text or name})"
-    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):
-        # Registry urls are valid http(s) ones, so a bad address here came from a redirect.
-        if text.startswith("Missing scheme in request url:"):
-            target = text.partition(":")[2].strip()
-            return "error", (f"a redirect from {url} to {target[:200]!r} not followed "
-                             "(pantau reads only http:// and https:// addresses)")
-        return "error", f"an invalid address on the way to {url} (a broken redirect?): {text or name}"
-    if "SSL" in name or "ssl" in text.lower() or "certificate" in text.lower():
-        return "error", f"TLS error with {url}: {text or name}"
-    return "error", f"{name} reading {url}" + (f": {text}" if text else "")
+    return "error", f"{type(exc).__name__} reading {url}" + (f": {text}" if text else "")
 
 
 def robots_hint(message: str, account: dict[str, Any]) -> str:
