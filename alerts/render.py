@@ -131,6 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Aktif kembali",
         "sheet_unreachable_now": "Tidak dapat dijangkau",
         "sheet_unknown_now": "Tidak diketahui",
+        "board_link": "Lihat wilayah Anda dan jawab temuan ini di papan pantau (tautan pribadi, berlaku {days} hari):",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived",
@@ -187,6 +188,7 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Revived",
         "sheet_unreachable_now": "Unreachable",
         "sheet_unknown_now": "Unknown",
+        "board_link": "See your region and answer these findings on the pantau board (personal link, valid {days} days):",
     },
 }
 

@@ -341,6 +341,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError(str(exc), EXIT_FAIL) from None
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web board (overview, regions, accounts, answers, API, metrics) until SIGTERM.
+
+    Example: PANTAU_WEB_SECRET=$(openssl rand -hex 32) pantau serve --port 8080
+    """
+    from pantau.monitor.board.app import BoardError
+    from pantau.monitor.board.serve import serve
+
+    cfg = _config(args)
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        return serve(cfg, _now, args.host, args.port)
+    except BoardError as exc:
+        raise CliError(str(exc), EXIT_FAIL) from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A self-contained offline demonstration: local sites, a local mail sink, real checks.
 
@@ -420,13 +436,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="send again even if this week was sent")
 
     add("run", cmd_run)
+    sp = add("serve", cmd_serve)
+    sp.add_argument("--host", metavar="H", help="address to listen on (default: [web] host, 127.0.0.1)")
+    sp.add_argument("--port", metavar="P", type=int, help="port (default: [web] port, 8080)")
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
     return p
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
-            "alerts send", "report weekly", "run", "demo")
+            "alerts send", "report weekly", "run", "serve", "demo")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

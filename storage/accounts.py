@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -223,11 +224,13 @@ def latest_attestation(db: sqlite_utils.Database, account_id: int) -> dict[str, 
     return found[0] if found else None
 
 
-def attestations_by_account(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
-    """The newest attestation of every account that has one."""
+def attestations_by_account(db: sqlite_utils.Database, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    """The newest attestation of every account (or of ``ids``) that has one."""
     out = {}
+    where, params = ("where account_id in (select value from json_each(?))", [json.dumps(list(ids))]) \
+        if ids is not None else ("", [])
     for r in db.query(
-        "select * from attestations order by account_id, activity_at"
+        f"select * from attestations {where} order by account_id, activity_at", params
     ):
         out[r["account_id"]] = r
     return out
