@@ -20,10 +20,23 @@ The exit status is 0 when the targets are met, 1 otherwise.
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import random
+import re
+import shutil
+import socket
+import subprocess
 import sys
-from datetime import datetime, timedelta
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -120,3 +133,178 @@ def build_database(path: Path, n: int, now: datetime, seed: int = 7) -> None:
     evaluate_all(db, cfg, now)
     db.conn.execute("analyze")
     db.conn.close()
+
+
+# ------------------------------------------------------------------------------ the measurement
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def write_config(folder: Path, db: Path, port: int) -> Path:
+    toml = folder / "pantau.toml"
+    toml.write_text(f'''[database]
+path = "{db}"
+
+[web]
+port = {port}
+secret_env = "PANTAU_BENCH_WEB_SECRET"
+admin_password_env = "PANTAU_BENCH_WEB_PASSWORD"
+
+[[recipients]]
+email = "kadis@regency.example.go.id"
+regions = ["16.06"]
+
+[[recipients]]
+email = "kadis@province.example.go.id"
+regions = ["16"]
+''', encoding="utf-8")
+    return toml
+
+
+def start_board(toml: Path, port: int, now: datetime) -> subprocess.Popen:
+    env = dict(os.environ, PANTAU_BENCH_WEB_SECRET=SECRET, PANTAU_BENCH_WEB_PASSWORD=PASSWORD,
+               PANTAU_NOW=now.isoformat())
+    exe = shutil.which("pantau", path=str(Path(sys.executable).parent)) or shutil.which("pantau")
+    cmd = [exe] if exe else [sys.executable, "-m", "pantau.monitor.cli"]
+    proc = subprocess.Popen(cmd + ["--config", str(toml), "serve"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the board did not start")
+
+
+def login(client: httpx.Client) -> None:
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"csrf": csrf, "password": PASSWORD})
+    assert r.status_code == 303, r.text
+
+
+def open_link(client: httpx.Client, toml: Path, email: str, now: datetime) -> None:
+    from pantau.alerts.links import sign_link
+    from pantau.config.settings import load_config
+
+    os.environ["PANTAU_BENCH_WEB_SECRET"] = SECRET
+    token = sign_link(load_config(toml), email, now).rsplit("/", 1)[1]
+    assert client.get(f"/l/{token}").status_code == 303
+
+
+def time_requests(client: httpx.Client, path: str, n: int) -> dict[str, Any]:
+    for _ in range(3):  # warm up (the first national request computes the snapshot)
+        client.get(path)
+    took, size = [], 0
+    for _ in range(n):
+        t = time.perf_counter()
+        r = client.get(path)
+        took.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, (path, r.status_code)
+        size = len(r.content)
+    return {"path": path, "requests": n, "p50_ms": round(percentile(took, 0.5), 1),
+            "p95_ms": round(percentile(took, 0.95), 1), "max_ms": round(max(took), 1), "bytes": size}
+
+
+class Writer(threading.Thread):
+    """Records observations at ``rate`` per second, as a running daemon does (~5/s nationally)."""
+
+    def __init__(self, db_path: Path, n: int, rate: float, now: datetime) -> None:
+        super().__init__(daemon=True)
+        self.db_path, self.n, self.rate, self.now = db_path, n, rate, now
+        self.stop = threading.Event()
+        self.written = 0
+
+    def run(self) -> None:
+        from pantau.storage.db import open_db
+        from pantau.storage.observations import record_observation
+
+        db = open_db(self.db_path, migrate=False)
+        rng = random.Random(1)
+        while not self.stop.wait(1 / self.rate):
+            record_observation(db, {"account_id": rng.randint(1, self.n), "checked_at": self.now, "outcome": "ok",
+                                    "activity_at": self.now - timedelta(days=rng.randint(0, 100)),
+                                    "evidence": "feed", "activity_url": "https://x.example.go.id/p"})
+            self.written += 1
+        db.conn.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
+    ap.add_argument("--db", help="reuse (or create) this database file instead of a temporary one")
+    ap.add_argument("--writes-per-s", type=float, default=5.0,
+                    help="observations recorded per second during the second round (0: no second round)")
+    ap.add_argument("--json", help="write the figures here")
+    args = ap.parse_args()
+
+    now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    folder = Path(tempfile.mkdtemp(prefix="pantau-bench-board-"))
+    db_path = Path(args.db) if args.db else folder / "pantau.db"
+    try:
+        if not db_path.exists():
+            t = time.perf_counter()
+            build_database(db_path, args.accounts, now)
+            print(f"built {args.accounts} accounts in {time.perf_counter() - t:.0f} s", flush=True)
+        port = free_port()
+        toml = write_config(folder, db_path, port)
+        proc = start_board(toml, port, now)
+        results: dict[str, Any] = {"accounts": args.accounts, "rounds": []}
+        try:
+            rounds = [("quiet database", 0.0)]
+            if args.writes_per_s:
+                rounds.append((f"{args.writes_per_s:g} observations/s written meanwhile", args.writes_per_s))
+            for label, rate in rounds:
+                writer = Writer(db_path, args.accounts, rate, now) if rate else None
+                if writer:
+                    writer.start()
+                rows = []
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as admin:
+                    login(admin)
+                    rows.append(("admin", time_requests(admin, "/", args.requests)))
+                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests)))
+                    rows.append(("admin", time_requests(admin, "/accounts/4242", args.requests)))
+                for email, who in (("kadis@province.example.go.id", "province 16"),
+                                   ("kadis@regency.example.go.id", "regency 16.06")):
+                    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as reader:
+                        open_link(reader, toml, email, now)
+                        rows.append((who, time_requests(reader, "/", args.requests)))
+                        rows.append((who, time_requests(reader, "/api/v1/accounts", args.requests)))
+                if writer:
+                    writer.stop.set()
+                    writer.join()
+                print(f"\n{args.accounts} accounts, {label}" +
+                      (f" ({writer.written} written)" if writer else ""))
+                print(f"{'reader':<15} {'path':<20} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>10}")
+                for who, r in rows:
+                    print(f"{who:<15} {r['path']:<20} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}")
+                results["rounds"].append({"label": label, "rows": [dict(r, reader=who) for who, r in rows]})
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        rss = None
+        ok = all(r["p95_ms"] <= 200 for rnd in results["rounds"] for _, r in
+                 [(x["reader"], x) for x in rnd["rows"]] if r["path"] in ("/", "/api/v1/accounts"))
+        results["target_met"] = ok
+        results["server_rss_mb"] = rss
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print("\ntarget (overview and API p95 <= 200 ms):", "met" if ok else "NOT met")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -117,9 +117,11 @@ def select_accounts(
         where.append(f"a.platform in ({','.join('?' * len(platforms))})")
         params += platforms
     if regions:
-        where.append("(" + " or ".join("(a.region = ? or a.region like ?)" for _ in regions) + ")")
+        # "16" covers 16.06 through the range ["16.", "16/") ("/" sorts right after "."),
+        # which, unlike LIKE, uses the region index: a province's page at national scale.
+        where.append("(" + " or ".join("(a.region = ? or (a.region >= ? and a.region < ?))" for _ in regions) + ")")
         for r in regions:
-            params += [r, r + ".%"]
+            params += [r, r + ".", r + "/"]
     if statuses:
         where.append(f"a.status in ({','.join('?' * len(statuses))})")
         params += statuses

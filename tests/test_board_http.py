@@ -110,6 +110,10 @@ def test_an_account_outside_the_scope_answers_404_like_one_that_does_not_exist(b
         missing = c.get("/accounts/999999")
         region = c.get("/regions/32.73")
         inside = c.get(f"/accounts/{country.ids['muba_close']}")
+    with client_for(board, MUBA) as c:
+        province = c.get("/regions/16").text
+    # It should show a regency's head only their regency inside their province's page
+    assert "Dinas Perpustakaan Kab. Musi Banyuasin" in province and "Ogan Komering Ilir" not in province
     # It should not tell an account in another region from one that does not exist
     assert outside.status_code == missing.status_code == region.status_code == 404
     assert outside.text.replace(f"/accounts/{country.ids['bdg_dead']}", "/accounts/N") == \
@@ -267,3 +271,25 @@ def test_serve_refuses_to_start_without_its_signing_key(tmp_path):
     # It should exit 1 naming the variable to set
     assert r.returncode == 1
     assert "PANTAU_TEST_NO_SUCH_SECRET" in r.stderr
+
+
+def test_a_large_scope_is_served_from_the_snapshot_with_the_same_rows(board, monkeypatch):
+    from pantau.alerts.links import scope_for
+    from pantau.monitor.board import data as board_data
+
+    cfg, _, _ = board
+    scope = scope_for(cfg, "kadis@sumselprov.example.go.id")
+    source = board_data.BoardData(cfg, clock(), background=True)  # the snapshot in a worker process
+    db = open_db(cfg.db_path)
+    try:
+        fresh = json.loads(json.dumps(source.fresh(scope, db)))
+        monkeypatch.setattr(board_data, "FRESH_MAX", 0)
+        assert source.large(scope, db)
+        from_snapshot = json.loads(source.api(scope, db))
+        counts = source.overview(scope, db).totals
+    finally:
+        db.conn.close()
+        source.close()
+    # It should give a province the same elements from the national snapshot as projected fresh
+    assert sorted(from_snapshot, key=lambda r: r["id"]) == sorted(fresh, key=lambda r: r["id"])
+    assert sum(counts.values()) == len(fresh) == 4

@@ -11,14 +11,17 @@ recomputation (seconds); the account page is always computed fresh.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import multiprocessing
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
 from pantau.alerts.links import Scope
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 # Worst first: the order statuses weigh in the overview's sort.
 SEVERITY = ("close_recommended", "dormant", "unreachable", "warning", "unknown", "active", "retired")
 PROBLEMS = ("close_recommended", "dormant", "unreachable")
+# A scope with more accounts than this (a province, the nation) is read from the snapshot;
+# a regency's few hundred are projected fresh on each request.
+FRESH_MAX = 1_000
+# Between two recomputations of the snapshot: at least this long, and at least this many
+# times the last one took — so a daemon writing every second cannot keep the board busy
+# recomputing (a recomputation takes seconds of CPU at national scale).
+MIN_REFRESH_S = 30.0
+REFRESH_FACTOR = 5.0
 
 
 def province_of(region: str | None) -> str:
@@ -61,39 +72,100 @@ class Overview:
 
 
 def overview(rows: Iterable[dict[str, Any]]) -> Overview:
-    totals: Counter = Counter()
-    prov: dict[str, Counter] = {}
-    reg: dict[str, dict[str, Counter]] = {}
+    counts: dict[str, Counter] = {}
     names: dict[str, str] = {}
     compromised = []
     for r in rows:
-        status = r["status"]
         region = r["region"] or ""
-        p, g = province_of(region), regency_of(region)
-        totals[status] += 1
-        prov.setdefault(p, Counter())[status] += 1
-        reg.setdefault(p, {}).setdefault(g, Counter())[status] += 1
+        counts.setdefault(region, Counter())[r["status"]] += 1
         if r.get("region_name") and region not in names:
             names[region] = r["region_name"]
         if r.get("compromise"):
             compromised.append(r)
+    return overview_of(counts, compromised, names)
+
+
+def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]],
+                names: dict[str, str]) -> Overview:
+    """The overview from counts per region code (a snapshot keeps those, not the rows)."""
+    totals: Counter = Counter()
+    prov: dict[str, Counter] = {}
+    reg: dict[str, dict[str, Counter]] = {}
+    for region, counts in by_region.items():
+        p, g = province_of(region), regency_of(region)
+        totals.update(counts)
+        prov.setdefault(p, Counter()).update(counts)
+        reg.setdefault(p, {}).setdefault(g, Counter()).update(counts)
     provinces = []
     for p, counts in sorted(prov.items(), key=lambda kv: (worst_key(kv[1]), kv[0])):
         regencies = [{"code": g, "counts": c, "total": sum(c.values()), "problems": sum(c.get(s, 0) for s in PROBLEMS)}
                      for g, c in sorted(reg[p].items(), key=lambda kv: (worst_key(kv[1]), kv[0]))]
         provinces.append({"code": p, "counts": counts, "total": sum(counts.values()),
                           "problems": sum(counts.get(s, 0) for s in PROBLEMS), "regencies": regencies})
-    compromised.sort(key=lambda r: str((r.get("compromise") or {}).get("detected_at") or ""), reverse=True)
+    compromised = sorted(compromised, key=lambda r: str((r.get("compromise") or {}).get("detected_at") or ""),
+                         reverse=True)
     return Overview(totals, provinces, compromised, names)
 
 
 @dataclass
 class Snapshot:
+    """The national projection, kept as what the pages and the API serve from it: per account its
+    JSON element (with region, status and platform to filter on), counts per region, the
+    compromised rows, and the whole array as JSON and gzip."""
+
     version: int
     at: float  # time.monotonic() when computed
-    rows: list[dict[str, Any]]
+    took: float  # seconds the computation took
+    elements: list[tuple[str, str, str, str]]  # (region, status, platform, JSON of the row)
+    by_region: dict[str, Counter]
+    compromised: list[dict[str, Any]]
+    names: dict[str, str]
     json: bytes
+    gzip: bytes  # the JSON compressed once, for clients that accept it
     overview: Overview
+
+    def due(self, version: int, max_age: float, now: float) -> bool:
+        """Whether to recompute: data changed (but not sooner than the refresh interval) or too old."""
+        age = now - self.at
+        if age >= max_age:
+            return True
+        return version != self.version and age >= max(MIN_REFRESH_S, REFRESH_FACTOR * self.took)
+
+    def scoped(self, scope: Scope) -> Overview:
+        if scope.national:
+            return self.overview
+        return overview_of({r: c for r, c in self.by_region.items() if scope.covers(r or None)},
+                           [r for r in self.compromised if scope.covers(r["region"])], self.names)
+
+    def json_of(self, scope: Scope, regions: Iterable[str] = (), statuses: Iterable[str] = (),
+                platforms: Iterable[str] = ()) -> bytes:
+        regions, statuses, platforms = list(regions), set(statuses), set(platforms)
+        parts = (e for region, status, platform, e in self.elements
+                 if (scope.national or scope.covers(region or None))
+                 and (not regions or any(_in(region, c) for c in regions))
+                 and (not statuses or status in statuses) and (not platforms or platform in platforms))
+        return ("[" + ", ".join(parts) + "]").encode("utf-8")
+
+
+def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
+    """Project every account once and keep what the board serves (run in a worker process)."""
+    from pantau.storage.db import open_db
+
+    started = time.monotonic()
+    db = open_db(cfg.db_path, migrate=False)
+    try:
+        rows = status_rows(cfg, db, now)
+    finally:
+        db.conn.close()
+    elements = [(r["region"] or "", str(r["status"]), r["platform"], json.dumps(r, ensure_ascii=False))
+                for r in rows]
+    body = ("[" + ", ".join(e[3] for e in elements) + "]").encode("utf-8")
+    ov = overview(rows)
+    by_region: dict[str, Counter] = {}
+    for region, status, _, _ in elements:
+        by_region.setdefault(region, Counter())[status] += 1
+    return Snapshot(version, started, time.monotonic() - started, elements, by_region, ov.compromised, ov.names,
+                    body, gzip.compress(body, compresslevel=1, mtime=0), ov)
 
 
 class BoardData:
@@ -110,9 +182,11 @@ class BoardData:
         # Only ever reads `pragma data_version`: it changes when another connection commits.
         self._watch = open_db(cfg.db_path, migrate=False)
         self._lock = threading.Lock()
-        self._compute_lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._refreshing = False
+        self._pending: AsyncResult | None = None
+        # The national projection takes seconds of CPU at 100,000 accounts; in a process of its
+        # own it does not hold this one's GIL while requests are being answered.
+        self._pool: Pool | None = None
 
     def connect(self) -> Any:
         from pantau.storage.db import open_db
@@ -120,23 +194,47 @@ class BoardData:
         return open_db(self.cfg.db_path, migrate=False)
 
     def close(self) -> None:
+        if self._pool is not None:
+            # A recomputation in flight is thrown away: stopping must not wait seconds for it.
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
         self._watch.conn.close()
 
     # --- a scope's rows ---------------------------------------------------------------------
-    def rows(self, scope: Scope, db: Any, **filters: Any) -> list[dict[str, Any]]:
-        """The status rows a scope may see (fresh unless national), with the CLI's filters."""
+    def large(self, scope: Scope, db: Any) -> bool:
+        """Whether the scope is read from the national snapshot (see the module's docstring)."""
+        from pantau.storage.board import accounts_in_scope_count
+
         if scope.national:
-            rows = self.national().rows
-            return [r for r in rows if _matches(r, **filters)] if any(filters.values()) else rows
-        return self.fresh(scope, db, **filters)
+            return True
+        return bool(scope.regions) and not scope.owner and accounts_in_scope_count(db, scope.regions) > FRESH_MAX
+
+    def overview(self, scope: Scope, db: Any) -> Overview:
+        if self.large(scope, db):
+            return self.national().scoped(scope)
+        return overview(self.fresh(scope, db))
+
+    def api(self, scope: Scope, db: Any, regions: Iterable[str] = (), statuses: Iterable[str] = (),
+            platforms: Iterable[str] = ()) -> bytes:
+        if self.large(scope, db):
+            return self.national().json_of(scope, regions, statuses, platforms)
+        rows = self.fresh(scope, db, regions=regions, statuses=statuses, platforms=platforms)
+        return json.dumps(rows, ensure_ascii=False).encode("utf-8")
 
     def fresh(self, scope: Scope, db: Any, *, regions: Iterable[str] = (), statuses: Iterable[str] = (),
               platforms: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The scope's rows projected now (a region page, a regency's overview and API)."""
         from pantau.storage.board import owned_account_ids
 
         now = self.now()
         rows: list[dict[str, Any]] = []
-        wanted = [r for r in regions if scope.covers_code(r)] if regions else list(scope.regions)
+        regions = list(regions)
+        # A region asked for is cut to the scope: the page of province 16 shows a regency's
+        # head only their regency (16.06) inside it.
+        wanted = sorted({r for r in regions if scope.covers_code(r)}
+                        | {s for s in scope.regions for r in regions if s.startswith(r + ".")}) \
+            if regions else list(scope.regions)
         if regions and not wanted and not scope.owner:
             return []
         if wanted:
@@ -165,61 +263,52 @@ class BoardData:
         with self._lock:
             version = self._version()
             snap = self._snapshot
-            if snap is not None and snap.version == version and time.monotonic() - snap.at < self.max_age:
-                return snap
-            if snap is not None and self.background:
-                if not self._refreshing:
-                    self._refreshing = True
-                    threading.Thread(target=self._refresh_quietly, name="board-snapshot", daemon=True).start()
-                return snap
-        return self._compute()
+            if snap is not None:
+                if not self.background:
+                    if snap.version == version and time.monotonic() - snap.at < self.max_age:
+                        return snap
+                else:
+                    if snap.due(version, self.max_age, time.monotonic()) and self._pending is None:
+                        self._start(version)
+                    return snap
+        if not self.background:
+            snap = project_national(self.cfg, self.now(), version)
+        else:
+            with self._lock:
+                if self._pending is None:
+                    self._start(version)
+                pending = self._pending
+            assert pending is not None
+            snap = pending.get()
+        with self._lock:
+            self._snapshot = snap
+        return snap
+
+    def _start(self, version: int) -> None:
+        """Start a recomputation in the worker process (the caller holds the lock)."""
+        if self._pool is None:
+            # "spawn": a fresh interpreter, not a fork of this threaded server.
+            self._pool = multiprocessing.get_context("spawn").Pool(1)
+        self._pending = self._pool.apply_async(project_national, (self.cfg, self.now(), version),
+                                               callback=self._finished, error_callback=self._failed)
+
+    def _finished(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._pending = None
+            self._snapshot = snap
+        log.info("board: national view of %d accounts computed in %.1f s", len(snap.elements), snap.took)
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            self._pending = None
+        # The previous snapshot keeps serving; say why the new one is missing.
+        log.error("could not recompute the board's national view: %s: %s", type(exc).__name__, exc)
 
     def _version(self) -> int:
         from pantau.storage.board import data_version
 
         return data_version(self._watch)
 
-    def _refresh_quietly(self) -> None:
-        try:
-            self._compute()
-        except Exception:  # noqa: BLE001 - the previous snapshot keeps serving; say why
-            log.exception("could not recompute the board's national view")
-        finally:
-            with self._lock:
-                self._refreshing = False
-
-    def _compute(self) -> Snapshot:
-        with self._compute_lock:
-            with self._lock:
-                # Read before projecting: a commit during the projection makes the next
-                # request compute again rather than keep a snapshot that missed it.
-                version = self._version()
-                snap = self._snapshot
-                if snap is not None and snap.version == version and time.monotonic() - snap.at < self.max_age:
-                    return snap
-            started = time.monotonic()
-            db = self.connect()
-            try:
-                rows = status_rows(self.cfg, db, self.now())
-            finally:
-                db.conn.close()
-            snap = Snapshot(version, started, rows, json.dumps(rows, ensure_ascii=False).encode("utf-8"),
-                            overview(rows))
-            log.info("board: national view of %d accounts computed in %.2f s", len(rows), time.monotonic() - started)
-            with self._lock:
-                self._snapshot = snap
-            return snap
-
 
 def _in(region: str | None, code: str) -> bool:
     return bool(region) and (region == code or str(region).startswith(code + "."))
-
-
-def _matches(row: dict[str, Any], *, regions: Iterable[str] = (), statuses: Iterable[str] = (),
-             platforms: Iterable[str] = ()) -> bool:
-    regions, statuses, platforms = list(regions), list(statuses), list(platforms)
-    if regions and not any(_in(row["region"], c) for c in regions):
-        return False
-    if statuses and row["status"] not in statuses:
-        return False
-    return not platforms or row["platform"] in platforms

@@ -42,7 +42,10 @@ def serve(cfg: Config, now: Callable[[], datetime], host: str | None = None, por
             signal.signal(sig, lambda *_: None)
     log.info("pantau board on http://%s:%d (links in mails point to %s)", server.config.host, server.config.port,
              cfg.board_url)
-    server.run()
+    try:
+        server.run()
+    finally:
+        server.config.app.state.data.close()
     return 0 if server.started else 1
 
 
@@ -75,3 +78,4 @@ class BackgroundBoard:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=GRACE_S + 5)
+        self.server.config.app.state.data.close()
