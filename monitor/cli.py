@@ -364,7 +364,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """
     from pantau.monitor.demo.run import run_demo
 
-    return run_demo(keep=args.keep)
+    seconds = args.board_seconds
+    if seconds is None and not sys.stdin.isatty():
+        seconds = 0.0  # in a script: show the board's link, do not wait for a Ctrl-C nobody will type
+    return run_demo(keep=args.keep, board_seconds=seconds)
 
 
 # --- parser --------------------------------------------------------------------------
@@ -441,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", metavar="P", type=int, help="port (default: [web] port, 8080)")
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
+    sp.add_argument("--board-seconds", type=float, metavar="N",
+                    help="serve the board N seconds at the end (default: until Ctrl-C on a terminal)")
     return p
 
 

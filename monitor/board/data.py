@@ -123,6 +123,7 @@ class Snapshot:
     json: bytes
     gzip: bytes  # the JSON compressed once, for clients that accept it
     overview: Overview
+    by_province: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
 
     def due(self, version: int, max_age: float, now: float) -> bool:
         """Whether to recompute: data changed (but not sooner than the refresh interval) or too old."""
@@ -140,7 +141,14 @@ class Snapshot:
     def json_of(self, scope: Scope, regions: Iterable[str] = (), statuses: Iterable[str] = (),
                 platforms: Iterable[str] = ()) -> bytes:
         regions, statuses, platforms = list(regions), set(statuses), set(platforms)
-        parts = (e for region, status, platform, e in self.elements
+        if scope.national:
+            candidates: Iterable[tuple[str, str, str, str]] = self.elements
+        else:
+            # Only the provinces the scope touches: a province's API reads its 3,000 elements,
+            # not the country's 100,000.
+            provinces = {province_of(r) for r in scope.regions}
+            candidates = [e for p in sorted(provinces) for e in self.by_province.get(p, ())]
+        parts = (e for region, status, platform, e in candidates
                  if (scope.national or scope.covers(region or None))
                  and (not regions or any(_in(region, c) for c in regions))
                  and (not statuses or status in statuses) and (not platforms or platform in platforms))
@@ -164,8 +172,11 @@ def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
     by_region: dict[str, Counter] = {}
     for region, status, _, _ in elements:
         by_region.setdefault(region, Counter())[status] += 1
+    by_province: dict[str, list[tuple[str, str, str, str]]] = {}
+    for e in elements:
+        by_province.setdefault(province_of(e[0]), []).append(e)
     return Snapshot(version, started, time.monotonic() - started, elements, by_region, ov.compromised, ov.names,
-                    body, gzip.compress(body, compresslevel=1, mtime=0), ov)
+                    body, gzip.compress(body, compresslevel=1, mtime=0), ov, by_province)
 
 
 class BoardData:

@@ -22,7 +22,7 @@ GRACE_S = 5
 
 
 def server_for(cfg: Config, now: Callable[[], datetime], host: str | None = None, port: int | None = None,
-               **app_options: object) -> uvicorn.Server:
+               log_level: str = "info", **app_options: object) -> uvicorn.Server:
     from pantau.monitor.board.app import create_app
 
     app = create_app(cfg, now, **app_options)  # type: ignore[arg-type]
@@ -30,7 +30,7 @@ def server_for(cfg: Config, now: Callable[[], datetime], host: str | None = None
         app, host=host or cfg.web["host"], port=port if port is not None else cfg.web["port"],
         # X-Forwarded-For is believed only from a proxy on this machine (nginx in front).
         proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
-        timeout_graceful_shutdown=GRACE_S, lifespan="off", log_level="info", access_log=False,
+        timeout_graceful_shutdown=GRACE_S, lifespan="off", log_level=log_level, access_log=False,
     )
     return uvicorn.Server(config)
 
@@ -55,7 +55,7 @@ class BackgroundBoard:
 
     def __init__(self, cfg: Config, now: Callable[[], datetime], host: str = "127.0.0.1", port: int = 0,
                  **app_options: object) -> None:
-        self.server = server_for(cfg, now, host, port, **app_options)
+        self.server = server_for(cfg, now, host, port, log_level="warning", **app_options)
         self.thread = threading.Thread(target=self.server.run, name="pantau-board", daemon=True)
 
     def start(self, timeout: float = 10.0) -> BackgroundBoard:

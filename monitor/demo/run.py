@@ -13,6 +13,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
+from pantau.monitor.board import demo as demo_board
 from pantau.monitor.demo.server import Site, free_port
 from pantau.monitor.demo.sites import SITE_NAMES, site_routes
 from pantau.storage.timefmt import utcnow
@@ -103,7 +104,7 @@ def _say(title: str) -> None:
     print(f"\n$ {title}", flush=True)
 
 
-def run_demo(keep: bool = False) -> int:
+def run_demo(keep: bool = False, board_seconds: float | None = None) -> int:
     from pantau.monitor.cli import main
 
     now = utcnow()
@@ -119,6 +120,7 @@ def run_demo(keep: bool = False) -> int:
         print("pantau demo — local sites on loopback, a local mail server; nothing leaves this machine")
         print(f"folder: {folder}")
         cfg = str(_write_config(folder, sites, sink.port))
+        demo_board.configure(Path(cfg))
         reg = str(_write_registry(folder, sites, dead_url))
         _say("pantau registry import registry.csv")
         main(["--config", cfg, "registry", "import", reg])
@@ -141,6 +143,7 @@ def run_demo(keep: bool = False) -> int:
         _say(f"pantau report weekly --week {label} --out reports --send")
         main(["--config", cfg, "report", "weekly", "--week", label, "--out", str(folder / "reports"), "--send"])
         print(f"the local mail server received {len(sink.messages) - before} weekly report(s)")
+        demo_board.serve(Path(cfg), sink.messages, board_seconds)
         return 0
     finally:
         for site in sites.values():
