@@ -284,20 +284,32 @@ def main() -> int:
                 for who, r in rows:
                     print(f"{who:<15} {r['path']:<20} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}")
                 results["rounds"].append({"label": label, "rows": [dict(r, reader=who) for who, r in rows]})
+            rss = rss_mb(proc.pid)
         finally:
+            started = time.monotonic()
             proc.terminate()
-            proc.wait(timeout=20)
-        rss = None
+            code = proc.wait(timeout=20)
+            print(f"\nSIGTERM: the board stopped in {time.monotonic() - started:.1f} s with exit status {code}")
         ok = all(r["p95_ms"] <= 200 for rnd in results["rounds"] for _, r in
                  [(x["reader"], x) for x in rnd["rows"]] if r["path"] in ("/", "/api/v1/accounts"))
         results["target_met"] = ok
         results["server_rss_mb"] = rss
+        results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        print(f"board RSS (server + snapshot worker): {rss} MB; load average now {results['load_average']}")
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print("\ntarget (overview and API p95 <= 200 ms):", "met" if ok else "NOT met")
         return 0 if ok else 1
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def rss_mb(pid: int) -> dict[str, float]:
+    import psutil
+
+    server = psutil.Process(pid)
+    return {"server": round(server.memory_info().rss / 2**20),
+            "worker": round(sum(c.memory_info().rss for c in server.children(recursive=True)) / 2**20)}
 
 
 def free_port() -> int:

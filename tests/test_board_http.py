@@ -81,7 +81,9 @@ def test_the_api_answers_the_status_json_of_the_links_scope_only(board):
     db = open_db(cfg.db_path)
     want = json.loads(json.dumps(status_rows(cfg, db, NOW, regions=["16.06"])))
     db.conn.close()
-    # It should answer a bare array with the same elements as `status --format json`, in scope
+    # It should answer a bare array with the same elements as `status --format json`, in scope,
+    # and forbid framing and foreign content like every page
+    assert got.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in got.headers["content-security-policy"]
     assert got.headers["content-type"].startswith("application/json")
     assert got.json() == want
     assert {r["region"] for r in got.json()} == {"16.06"}

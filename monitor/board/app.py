@@ -54,6 +54,36 @@ class BoardError(Exception):
     """A configuration problem that stops the board from starting."""
 
 
+class SecurityHeaders:
+    """Headers every page carries: no framing (clickjacking on the answer form), no content from
+    elsewhere (the pages need none: no script, inline styles only), no Referer to the sites the
+    board links to, no MIME sniffing."""
+
+    HEADERS = [
+        (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                                     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"cache-control", b"no-store"),
+    ]
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + self.HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def explain_candidates_for(db: Any, account_id: int) -> list[dict[str, Any]]:
     """The `explain` candidates of the account's latest check, for the account page's
     ``explain_candidates`` block: ``[{"at", "url", "title", "source", "where", "accepted", "why"}]``.
@@ -64,7 +94,7 @@ def explain_candidates_for(db: Any, account_id: int) -> list[dict[str, Any]]:
     return []
 
 
-def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: float = 60.0,
+def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: float = 300.0,
                background_snapshots: bool = True) -> Starlette:
     key = secret_key(cfg)
     if not key:
@@ -322,7 +352,7 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
         Route("/logout", logout, methods=["POST"]),
         Route("/lang/{lang:str}", language),
     ]
-    middleware = [Middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
+    middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
                              max_age=int(timedelta(days=cfg.web["link_days"]).total_seconds()),
                              same_site="lax", https_only=secure)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: on_404})

@@ -1,12 +1,13 @@
 """What the board shows, read through the one projection (``monitor.projection.status_rows``).
 
-A regency's or province's page computes its rows fresh on each request (a few hundred or
-thousand accounts: milliseconds). The national view — 100,000 accounts — costs seconds to
-project, so it is a *snapshot*: computed once, kept with its JSON, and recomputed when the
-database changed (SQLite's ``data_version`` on a connection kept for watching) or when it is
-older than ``max_age`` (time alone moves statuses). While a newer snapshot is being computed in
-the background the previous one is served, so the national view may lag the database by one
-recomputation (seconds); the account page is always computed fresh.
+A regency's page computes its rows fresh on each request (a few hundred accounts:
+milliseconds). The national view — 100,000 accounts — costs seconds to project, so it is a
+*snapshot*: computed in a worker process of its own (niced; it never holds the server's GIL),
+kept as JSON elements, counts per region and a gzip of the whole array, and recomputed when the
+database changed (SQLite's ``data_version`` on a connection kept for watching) — at most once a
+minute — or when it is older than ``max_age`` (time alone moves statuses). Provinces read from
+it too. While a newer snapshot is computed the previous one is served, so those views may lag
+the database by a minute or two; an account page is always computed fresh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gzip
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
@@ -39,7 +41,7 @@ FRESH_MAX = 1_000
 # Between two recomputations of the snapshot: at least this long, and at least this many
 # times the last one took — so a daemon writing every second cannot keep the board busy
 # recomputing (a recomputation takes seconds of CPU at national scale).
-MIN_REFRESH_S = 30.0
+MIN_REFRESH_S = 60.0
 REFRESH_FACTOR = 5.0
 
 
@@ -120,8 +122,7 @@ class Snapshot:
     by_region: dict[str, Counter]
     compromised: list[dict[str, Any]]
     names: dict[str, str]
-    json: bytes
-    gzip: bytes  # the JSON compressed once, for clients that accept it
+    gzip: bytes  # the whole array's JSON compressed once, for clients that accept it
     overview: Overview
     by_province: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
 
@@ -131,6 +132,14 @@ class Snapshot:
         if age >= max_age:
             return True
         return version != self.version and age >= max(MIN_REFRESH_S, REFRESH_FACTOR * self.took)
+
+    @property
+    def json(self) -> bytes:
+        """The whole array uncompressed, built on first use (it is not carried between processes)."""
+        body = self.__dict__.get("_json")
+        if body is None:
+            body = self.__dict__["_json"] = ("[" + ", ".join(e[3] for e in self.elements) + "]").encode("utf-8")
+        return body
 
     def scoped(self, scope: Scope) -> Overview:
         if scope.national:
@@ -176,13 +185,13 @@ def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
     for e in elements:
         by_province.setdefault(province_of(e[0]), []).append(e)
     return Snapshot(version, started, time.monotonic() - started, elements, by_region, ov.compromised, ov.names,
-                    body, gzip.compress(body, compresslevel=1, mtime=0), ov, by_province)
+                    gzip.compress(body, compresslevel=1, mtime=0), ov, by_province)
 
 
 class BoardData:
     """Rows for a scope; the national ones from a snapshot (see the module's docstring)."""
 
-    def __init__(self, cfg: Config, now: Callable[[], datetime], *, max_age: float = 60.0,
+    def __init__(self, cfg: Config, now: Callable[[], datetime], *, max_age: float = 300.0,
                  background: bool = True) -> None:
         from pantau.storage.db import open_db
 
@@ -299,7 +308,8 @@ class BoardData:
         """Start a recomputation in the worker process (the caller holds the lock)."""
         if self._pool is None:
             # "spawn": a fresh interpreter, not a fork of this threaded server.
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
+            # Niced, so the requests this process answers meanwhile come first on a busy machine.
+            self._pool = multiprocessing.get_context("spawn").Pool(1, initializer=os.nice, initargs=(10,))
         self._pending = self._pool.apply_async(project_national, (self.cfg, self.now(), version),
                                                callback=self._finished, error_callback=self._failed)
 
