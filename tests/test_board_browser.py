@@ -6,7 +6,6 @@ One browser for the module; each test starts from a clean cookie jar.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from datetime import timedelta
@@ -20,11 +19,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from pantau.alerts.links import sign_link
 from pantau.alerts.send import send_pending
+from pantau.monitor.board.demo import mailed_link as link_in
 from pantau.monitor.board.serve import BackgroundBoard
+from pantau.monitor.demo.run import MailSink
+from pantau.monitor.demo.server import free_port
 from pantau.storage.db import open_db
 from pantau.storage.responses import current_response
 from tests.board_support import MUBA, NOW, PASSWORD, PASSWORD_ENV, SECRET, SECRET_ENV, build_country, clock, config_for
-from tests.smtp_server import SmtpServer, free_port
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
@@ -35,9 +36,10 @@ def world(tmp_path_factory):
     mp.setenv(SECRET_ENV, SECRET)
     mp.setenv(PASSWORD_ENV, PASSWORD)
     tmp = tmp_path_factory.mktemp("board")
-    smtp = SmtpServer(tmp).start()
+    smtp = MailSink().start()  # a real SMTP server (aiosmtpd) on loopback
     port = free_port()
-    cfg = config_for(tmp, smtp.smtp_config(), base_url=f"http://127.0.0.1:{port}")
+    cfg = config_for(tmp, {"host": "127.0.0.1", "port": smtp.port, "timeout_s": 5},
+                     base_url=f"http://127.0.0.1:{port}")
     country = build_country(cfg)
     board = BackgroundBoard(cfg, clock(), port=port, background_snapshots=False).start()
     db = open_db(cfg.db_path)
@@ -80,13 +82,11 @@ def submit(driver, button_id: str, then: str) -> None:
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, then)))
 
 
-def mailed_link(smtp: SmtpServer, email: str) -> str:
-    mails = [r.message for r in smtp.received if email in r.rcpt_tos]
-    assert mails, f"no digest was delivered to {email}"
-    text = mails[-1].get_body(preferencelist=("plain",)).get_content()
-    found = re.search(r"http://127\.0\.0\.1:\d+/l/\S+", text)
-    assert found, "the digest carries no board link"
-    return found.group(0)
+def mailed_link(smtp: MailSink, email: str) -> str:
+    assert any(email in rcpts for rcpts, _ in smtp.messages), f"no digest was delivered to {email}"
+    link = link_in(smtp.messages, email)
+    assert link, "the digest carries no board link"
+    return link
 
 
 def test_a_mailed_link_shows_only_the_recipients_region_and_records_a_closed_answer(fresh, world):

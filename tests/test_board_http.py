@@ -18,6 +18,7 @@ import pytest
 
 from pantau.alerts.links import sign_link
 from pantau.monitor.board.serve import BackgroundBoard
+from pantau.monitor.demo.server import free_port
 from pantau.monitor.projection import status_rows
 from pantau.storage.db import open_db
 from pantau.storage.responses import current_response
@@ -35,7 +36,6 @@ from tests.board_support import (
     config_for,
 )
 from tests.conftest import pantau_command
-from tests.smtp_server import free_port
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +288,8 @@ def test_a_large_scope_is_served_from_the_snapshot_with_the_same_rows(board, mon
         monkeypatch.setattr(board_data, "FRESH_MAX", 0)
         assert source.large(scope, db)
         from_snapshot = json.loads(source.api(scope, db))
+        filtered = json.loads(source.api(scope, db, statuses=["close_recommended"], platforms=["website"]))
+        in_region = json.loads(source.api(scope, db, regions=["16.02"]))
         counts = source.overview(scope, db).totals
     finally:
         db.conn.close()
@@ -295,3 +297,6 @@ def test_a_large_scope_is_served_from_the_snapshot_with_the_same_rows(board, mon
     # It should give a province the same elements from the national snapshot as projected fresh
     assert sorted(from_snapshot, key=lambda r: r["id"]) == sorted(fresh, key=lambda r: r["id"])
     assert sum(counts.values()) == len(fresh) == 4
+    # ... and filter them like `status --status --platform --region`
+    assert sorted(r["id"] for r in filtered) == sorted(r["id"] for r in fresh if r["status"] == "close_recommended")
+    assert [r["region"] for r in in_region] == ["16.02"]

@@ -3,7 +3,7 @@
 A regency's page computes its rows fresh on each request (a few hundred accounts:
 milliseconds). The national view — 100,000 accounts — costs seconds to project, so it is a
 *snapshot*: computed in a worker process of its own (niced; it never holds the server's GIL),
-kept as JSON elements, counts per region and a gzip of the whole array, and recomputed when the
+kept as JSON elements per region, counts per region and the whole array as JSON and gzip, and recomputed when the
 database changed (SQLite's ``data_version`` on a connection kept for watching) — at most once a
 minute — or when it is older than ``max_age`` (time alone moves statuses). Provinces read from
 it too. While a newer snapshot is computed the previous one is served, so those views may lag
@@ -28,6 +28,7 @@ from typing import Any
 
 from pantau.alerts.links import Scope
 from pantau.config.settings import Config
+from pantau.config.vocabulary import Status
 from pantau.monitor.projection import status_rows
 
 log = logging.getLogger(__name__)
@@ -110,21 +111,56 @@ def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]]
 
 
 @dataclass
+class Block:
+    """One region's accounts in the snapshot: their JSON elements one per line (JSON never holds
+    a raw newline), and one character per element for its status and its platform to filter on.
+    A few large strings, not 100,000 small objects: the snapshot crosses from the worker process
+    in milliseconds, without stalling the requests being served."""
+
+    lines: str
+    statuses: str
+    platforms: str
+
+    def pick(self, statuses: set[str], platforms: set[str]) -> str:
+        """The block's elements joined for a JSON array, keeping those the filters want."""
+        if not statuses and not platforms:
+            return self.lines.replace("\n", ", ")
+        s_codes = {_STATUS_CODE[x] for x in statuses if x in _STATUS_CODE}
+        p_codes = {_PLATFORM_CODE[x] for x in platforms if x in _PLATFORM_CODE}
+        lines = self.lines.split("\n")
+        return ", ".join(line for line, st, pl in zip(lines, self.statuses, self.platforms, strict=True)
+                         if (not statuses or st in s_codes) and (not platforms or pl in p_codes))
+
+
+_STATUS_CODE = {s.value: chr(65 + i) for i, s in enumerate(Status)}
+
+
+def _platform_codes() -> dict[str, str]:
+    from pantau.config.platforms import PLATFORMS
+
+    return {p: chr(97 + i) for i, p in enumerate(sorted(PLATFORMS))}
+
+
+_PLATFORM_CODE = _platform_codes()
+
+
+@dataclass
 class Snapshot:
-    """The national projection, kept as what the pages and the API serve from it: per account its
-    JSON element (with region, status and platform to filter on), counts per region, the
-    compromised rows, and the whole array as JSON and gzip."""
+    """The national projection, kept as what the pages and the API serve from it: per region a
+    :class:`Block` of JSON elements, counts per region, the compromised rows, and the whole
+    array (in id order, as `pantau status --format json` prints it) as JSON and gzip."""
 
     version: int
     at: float  # time.monotonic() when computed
     took: float  # seconds the computation took
-    elements: list[tuple[str, str, str, str]]  # (region, status, platform, JSON of the row)
+    count: int
+    blocks: dict[str, Block]
     by_region: dict[str, Counter]
     compromised: list[dict[str, Any]]
     names: dict[str, str]
+    json: bytes
     gzip: bytes  # the whole array's JSON compressed once, for clients that accept it
     overview: Overview
-    by_province: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
 
     def due(self, version: int, max_age: float, now: float) -> bool:
         """Whether to recompute: data changed (but not sooner than the refresh interval) or too old."""
@@ -132,14 +168,6 @@ class Snapshot:
         if age >= max_age:
             return True
         return version != self.version and age >= max(MIN_REFRESH_S, REFRESH_FACTOR * self.took)
-
-    @property
-    def json(self) -> bytes:
-        """The whole array uncompressed, built on first use (it is not carried between processes)."""
-        body = self.__dict__.get("_json")
-        if body is None:
-            body = self.__dict__["_json"] = ("[" + ", ".join(e[3] for e in self.elements) + "]").encode("utf-8")
-        return body
 
     def scoped(self, scope: Scope) -> Overview:
         if scope.national:
@@ -149,19 +177,11 @@ class Snapshot:
 
     def json_of(self, scope: Scope, regions: Iterable[str] = (), statuses: Iterable[str] = (),
                 platforms: Iterable[str] = ()) -> bytes:
-        regions, statuses, platforms = list(regions), set(statuses), set(platforms)
-        if scope.national:
-            candidates: Iterable[tuple[str, str, str, str]] = self.elements
-        else:
-            # Only the provinces the scope touches: a province's API reads its 3,000 elements,
-            # not the country's 100,000.
-            provinces = {province_of(r) for r in scope.regions}
-            candidates = [e for p in sorted(provinces) for e in self.by_province.get(p, ())]
-        parts = (e for region, status, platform, e in candidates
+        regions = list(regions)
+        parts = [block.pick(set(statuses), set(platforms)) for region, block in sorted(self.blocks.items())
                  if (scope.national or scope.covers(region or None))
-                 and (not regions or any(_in(region, c) for c in regions))
-                 and (not statuses or status in statuses) and (not platforms or platform in platforms))
-        return ("[" + ", ".join(parts) + "]").encode("utf-8")
+                 and (not regions or any(_in(region, c) for c in regions))]
+        return ("[" + ", ".join(p for p in parts if p) + "]").encode("utf-8")
 
 
 def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
@@ -174,18 +194,22 @@ def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
         rows = status_rows(cfg, db, now)
     finally:
         db.conn.close()
-    elements = [(r["region"] or "", str(r["status"]), r["platform"], json.dumps(r, ensure_ascii=False))
-                for r in rows]
-    body = ("[" + ", ".join(e[3] for e in elements) + "]").encode("utf-8")
-    ov = overview(rows)
+    texts = [json.dumps(r, ensure_ascii=False) for r in rows]
+    body = ("[" + ", ".join(texts) + "]").encode("utf-8")
+    grouped: dict[str, tuple[list[str], list[str], list[str]]] = {}
     by_region: dict[str, Counter] = {}
-    for region, status, _, _ in elements:
-        by_region.setdefault(region, Counter())[status] += 1
-    by_province: dict[str, list[tuple[str, str, str, str]]] = {}
-    for e in elements:
-        by_province.setdefault(province_of(e[0]), []).append(e)
-    return Snapshot(version, started, time.monotonic() - started, elements, by_region, ov.compromised, ov.names,
-                    gzip.compress(body, compresslevel=1, mtime=0), ov, by_province)
+    for r, text in zip(rows, texts, strict=True):
+        region = r["region"] or ""
+        lines, sts, pls = grouped.setdefault(region, ([], [], []))
+        lines.append(text)
+        sts.append(_STATUS_CODE.get(r["status"], "?"))
+        pls.append(_PLATFORM_CODE.get(r["platform"], "?"))
+        by_region.setdefault(region, Counter())[r["status"]] += 1
+    blocks = {region: Block("\n".join(lines), "".join(sts), "".join(pls))
+              for region, (lines, sts, pls) in grouped.items()}
+    ov = overview(rows)
+    return Snapshot(version, started, time.monotonic() - started, len(rows), blocks, by_region, ov.compromised,
+                    ov.names, body, gzip.compress(body, compresslevel=1, mtime=0), ov)
 
 
 class BoardData:
@@ -317,7 +341,7 @@ class BoardData:
         with self._lock:
             self._pending = None
             self._snapshot = snap
-        log.info("board: national view of %d accounts computed in %.1f s", len(snap.elements), snap.took)
+        log.info("board: national view of %d accounts computed in %.1f s", snap.count, snap.took)
 
     def _failed(self, exc: BaseException) -> None:
         with self._lock:
