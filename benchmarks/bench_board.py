@@ -310,6 +310,9 @@ def main() -> int:
             code = proc.wait(timeout=20)
             print(f"\nSIGTERM: the board stopped in {time.monotonic() - started:.1f} s with exit status {code}")
         ok = all(r["p95_ms"] <= 200 for rnd in results["rounds"] for r in rnd["rows"] if r["target"])
+        took = [float(x) for x in re.findall(r"national view of \d+ accounts computed in ([\d.]+) s", log.read_text())]
+        results["snapshot_seconds"] = took
+        print(f"national snapshot computations (worker process, niced): {', '.join(f'{t:.1f} s' for t in took)}")
         results["target_met"] = ok
         results["server_rss_mb"] = rss
         results["load_average"] = [round(x, 2) for x in os.getloadavg()]
