@@ -300,3 +300,10 @@ def test_a_large_scope_is_served_from_the_snapshot_with_the_same_rows(board, mon
     # ... and filter them like `status --status --platform --region`
     assert sorted(r["id"] for r in filtered) == sorted(r["id"] for r in fresh if r["status"] == "close_recommended")
     assert [r["region"] for r in in_region] == ["16.02"]
+
+
+def test_a_link_opens_the_board_in_the_recipients_language(board):
+    with client_for(board, BANDUNG) as c:  # configured with language = "en"
+        page = c.get("/").text
+    # It should greet an English-reading recipient in English
+    assert "Overview" in page and "Ringkasan" not in page

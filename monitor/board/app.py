@@ -299,6 +299,10 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
             request.session.pop("scope", None)
             return login_page(request, words(lang_of(request))["link_bad"], 403)
         access.start_session(request.session, scope, expires)
+        # The board speaks the language the recipient's mails are in, until they switch.
+        language = next((r.language for r in cfg.recipients if r.email.lower() == scope.who.lower()), None)
+        if language and "lang" not in request.session:
+            request.session["lang"] = language
         return RedirectResponse("/", status_code=303)
 
     async def login(request: Request) -> Response:
