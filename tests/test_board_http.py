@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -237,6 +238,17 @@ def project_cli():
     return status_json
 
 
+def listening_addresses(port: int) -> set[str]:
+    """The local IPv4 addresses with a socket listening on ``port`` (Linux: /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        addr, hexport = local.split(":")
+        if state == "0A" and int(hexport, 16) == port:  # 0A = LISTEN
+            found.add(".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
 def test_serve_listens_on_loopback_and_stops_on_sigterm_with_status_0(tmp_path):
     port = free_port()
     (tmp_path / "pantau.toml").write_text(f'[web]\nport = {port}\nsecret_env = "{SECRET_ENV}"\n', encoding="utf-8")
@@ -253,6 +265,8 @@ def test_serve_listens_on_loopback_and_stops_on_sigterm_with_status_0(tmp_path):
                 assert proc.poll() is None and time.monotonic() < deadline, "the board did not start"
                 time.sleep(0.1)
         assert r.status_code == 200
+        # It should listen on [web] host only (127.0.0.1 by default), not on every interface
+        assert listening_addresses(port) == {"127.0.0.1"}
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=15)
