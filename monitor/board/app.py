@@ -107,6 +107,9 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
     open_db(cfg.db_path).conn.close()  # migrate once, before any request
     data = BoardData(cfg, now, max_age=snapshot_max_age, background=background_snapshots)
     password = access.admin_password(cfg)
+    if not password.enabled:
+        log.warning("admin sign-in is off: set the environment variable %s (see [web] admin_password_env)",
+                    cfg.web["admin_password_env"])
     limiter = access.LoginLimiter()
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["href"] = web_href
