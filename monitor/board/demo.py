@@ -65,6 +65,8 @@ def serve(cfg_path: Path, messages: list[tuple[list[str], Message]], seconds: fl
     try:
         if seconds is None:
             print("(Ctrl-C stops the board and ends the demo)", flush=True)
+        elif seconds <= 0:
+            print("(not waiting: run `pantau demo --board-seconds 600` to keep the board open)", flush=True)
         stop.wait(seconds)
     finally:
         for sig, handler in previous.items():
