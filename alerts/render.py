@@ -176,6 +176,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "detail": "Keterangan",
         "escalation_detail": "langkah {step}: diteruskan ke {to} setelah {days} hari tanpa jawaban",
         "answer_kinds": "aktif kembali paling lambat|sudah ditutup|dikecualikan",
+        "board_link": "Lihat wilayah Anda dan jawab temuan ini di papan pantau (tautan pribadi, berlaku {days} hari):",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered"
@@ -257,6 +258,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "detail": "Detail",
         "escalation_detail": "step {step}: escalated to {to} after {days} days without an answer",
         "answer_kinds": "will run it again by|closed|exception",
+        "board_link": "See your region and answer these findings on the pantau board (personal link, valid {days} days):",
     },
 }
 

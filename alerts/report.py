@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pantau.alerts.channels import ChannelError, EmailChannel
+from pantau.alerts.links import sign_link
 from pantau.alerts.render import (
     STATUS_COLOURS,
     local_time,
@@ -378,6 +379,8 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
         "minister": t["minister"],
         "generated": local_time(now, tz, t["lang"]),
         "attachments": rep.t["attachments"],
+        "board_link": sign_link(cfg, rep.recipient.email, now),
+        "link_days": cfg.web["link_days"],
     }
 
 

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from pantau.alerts.channels import AppriseChannel, Channel, ChannelError, EmailChannel
+from pantau.alerts.links import sign_link
 from pantau.alerts.render import (
     KINDS,
     PLATFORM_KINDS,
@@ -408,7 +409,8 @@ def build_digest(
             "accounts": [_view(r, t, tz) for r in of_kind[:MAX_LISTED]],
             "more": max(0, len(of_kind) - MAX_LISTED),
         })
-    context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"])}
+    context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"]),
+               "board_link": sign_link(cfg, email, now), "link_days": cfg.web["link_days"]}
     msg = new_message()
     msg["Subject"] = digest_subject(t["lang"], kinds)
     msg["From"] = header_address(cfg.smtp["sender"])

@@ -114,8 +114,9 @@ DEFAULTS: dict[str, Any] = {
         "weekly_report": "mon 07:00",
     },
     "report": {"format": "xlsx"},
+    # The board (`pantau serve`) and the signed links to it in mails.
     "web": {
-        "base_url": "",
+        "base_url": "",  # empty: http://{host}:{port}
         "host": "127.0.0.1",
         "port": 8080,
         "secret_env": "PANTAU_WEB_SECRET",
@@ -217,6 +218,18 @@ class Config:
     @property
     def schedule(self) -> dict[str, Any]:
         return self.data["schedule"]
+
+    @property
+    def web(self) -> dict[str, Any]:
+        return self.data["web"]
+
+    @property
+    def board_url(self) -> str:
+        """Where the board is reached from a mail: ``[web] base_url``, else its own address."""
+        base = self.data["web"]["base_url"].strip()
+        if base:
+            return base.rstrip("/")
+        return f"http://{self.data['web']['host']}:{self.data['web']['port']}"
 
     @property
     def timezone(self) -> str:
@@ -382,6 +395,13 @@ def _check_values(data: dict, source: str, base_dir: Path | None = None) -> None
         ) from None
     if data["report"]["format"] not in ("xlsx", "csv"):
         raise ConfigError(f'{source}: report.format must be "xlsx" or "csv"')
+    web = data["web"]
+    if not 1 <= web["port"] <= 65535:
+        raise ConfigError(f"{source}: web.port must be between 1 and 65535, not {web['port']}")
+    if web["link_days"] < 1:
+        raise ConfigError(f"{source}: web.link_days must be at least 1, not {web['link_days']}")
+    if web["base_url"] and not re.match(r"^https?://[^/\s]+", web["base_url"]):
+        raise ConfigError(f'{source}: web.base_url must start with http:// or https://, not "{web["base_url"]}"')
 
 
 def _bounded(name: str, value: int, least: int, most: int, source: str) -> None:

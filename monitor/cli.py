@@ -459,6 +459,22 @@ def cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web board (overview, regions, accounts, answers, API, metrics) until SIGTERM.
+
+    Example: PANTAU_WEB_SECRET=$(openssl rand -hex 32) pantau serve --port 8080
+    """
+    from pantau.monitor.board.app import BoardError
+    from pantau.monitor.board.serve import serve
+
+    cfg = _config(args)
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        return serve(cfg, _now, args.host, args.port)
+    except BoardError as exc:
+        raise CliError(str(exc), EXIT_FAIL) from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A self-contained offline demonstration: local sites, a local mail sink, real checks.
 
@@ -466,7 +482,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """
     from pantau.monitor.demo.run import run_demo
 
-    return run_demo(keep=args.keep)
+    seconds = args.board_seconds
+    if seconds is None and not sys.stdin.isatty():
+        seconds = 0.0  # in a script: show the board's link, do not wait for a Ctrl-C nobody will type
+    return run_demo(keep=args.keep, board_seconds=seconds)
 
 
 # --- parser --------------------------------------------------------------------------
@@ -556,13 +575,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run)
     sp = add("health", cmd_health)
     sp.add_argument("--format", choices=("table", "json"), default="table")
+    sp = add("serve", cmd_serve)
+    sp.add_argument("--host", metavar="H", help="address to listen on (default: [web] host, 127.0.0.1)")
+    sp.add_argument("--port", metavar="P", type=int, help="port (default: [web] port, 8080)")
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
+    sp.add_argument("--board-seconds", type=float, metavar="N",
+                    help="serve the board N seconds at the end (default: until Ctrl-C on a terminal)")
     return p
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "respond", "retire",
-            "alerts send", "report weekly", "run", "demo", "discover", "health")
+            "alerts send", "report weekly", "run", "serve", "demo", "discover", "health")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

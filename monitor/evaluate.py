@@ -25,15 +25,17 @@ def verdict_for(cfg: Config, account: dict[str, Any], recent: list[dict[str, Any
     return evaluate(account, recent, cfg.policy_for(account["platform"]), now, attestation, response)
 
 
-def policy_inputs(db: sqlite_utils.Database, cfg: Config) -> tuple[dict[int, list[dict[str, Any]]],
-                                                                    dict[int, dict[str, Any]]]:
+def policy_inputs(db: sqlite_utils.Database, cfg: Config, ids: Iterable[int] | None = None
+                  ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any]]]:
     """What the policy reads besides the account row: each account's latest observations
-    (as many as the strictest `unreachable_after_failures` needs) and newest attestation."""
+    (as many as the strictest `unreachable_after_failures` needs) and newest attestation —
+    of every account, or only of ``ids``."""
     need = max(
         [cfg.policy_for(p)["unreachable_after_failures"] for p in cfg.data["policy"]["platform"]]
         + [cfg.data["policy"]["unreachable_after_failures"]]
     )
-    return obs_store.recent_outcomes_by_account(db, need), acc_store.attestations_by_account(db)
+    ids = list(ids) if ids is not None else None
+    return obs_store.recent_outcomes_by_account(db, need, ids), acc_store.attestations_by_account(db, ids)
 
 
 def evaluate_all(

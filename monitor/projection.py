@@ -38,19 +38,27 @@ STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "han
                   "days_inactive", "reason", "platform_degraded")
 
 
+# Below this many accounts the policy's inputs are read for those accounts only (a region's
+# page on the board); above it, one pass over every account is cheaper than the id list.
+SCOPED_INPUTS_MAX = 20_000
+
+
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
-                regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Every account with its status as the policy sees it at ``now``."""
+                regions: Sequence[str] = (), platforms: Sequence[str] = (),
+                ids: Sequence[int] = ()) -> list[dict[str, Any]]:
+    """Every account (or those selected) with its status as the policy sees it at ``now``."""
     from pantau.monitor.evaluate import policy_inputs, verdict_for
     from pantau.monitor.policy import platform_degraded
     from pantau.storage.accounts import select_accounts
     from pantau.storage.followups import answers_by_account
     from pantau.storage.timefmt import to_iso
 
-    recent, attest = policy_inputs(db, cfg)
+    accounts = select_accounts(db, ids=ids, regions=regions, platforms=platforms)
+    scoped = bool(ids or regions or platforms) and len(accounts) <= SCOPED_INPUTS_MAX
+    recent, attest = policy_inputs(db, cfg, [a["id"] for a in accounts] if scoped else None)
     answers = answers_by_account(db)
     out = []
-    for a in select_accounts(db, regions=regions, platforms=platforms):
+    for a in accounts:
         answer = answers.get(a["id"])
         v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now, answer)
         if statuses and v.status not in statuses:

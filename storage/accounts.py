@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,9 +117,11 @@ def select_accounts(
         where.append(f"a.platform in ({','.join('?' * len(platforms))})")
         params += platforms
     if regions:
-        where.append("(" + " or ".join("(a.region = ? or a.region like ?)" for _ in regions) + ")")
+        # "16" covers 16.06 through the range ["16.", "16/") ("/" sorts right after "."),
+        # which, unlike LIKE, uses the region index: a province's page at national scale.
+        where.append("(" + " or ".join("(a.region = ? or (a.region >= ? and a.region < ?))" for _ in regions) + ")")
         for r in regions:
-            params += [r, r + ".%"]
+            params += [r, r + ".", r + "/"]
     if statuses:
         where.append(f"a.status in ({','.join('?' * len(statuses))})")
         params += statuses
@@ -223,11 +226,13 @@ def latest_attestation(db: sqlite_utils.Database, account_id: int) -> dict[str, 
     return found[0] if found else None
 
 
-def attestations_by_account(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
-    """The newest attestation of every account that has one."""
+def attestations_by_account(db: sqlite_utils.Database, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    """The newest attestation of every account (or of ``ids``) that has one."""
     out = {}
+    where, params = ("where account_id in (select value from json_each(?))", [json.dumps(list(ids))]) \
+        if ids is not None else ("", [])
     for r in db.query(
-        "select * from attestations order by account_id, activity_at"
+        f"select * from attestations {where} order by account_id, activity_at", params
     ):
         out[r["account_id"]] = r
     return out

@@ -13,6 +13,7 @@ from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
+from pantau.monitor.board import demo as demo_board
 from pantau.monitor.demo.history import build_history, import_at, simulated
 from pantau.monitor.demo.server import Site, free_port
 from pantau.monitor.demo.sites import SITE_NAMES, site_routes
@@ -104,7 +105,7 @@ def _say(title: str) -> None:
     print(f"\n$ {title}", flush=True)
 
 
-def run_demo(keep: bool = False) -> int:
+def run_demo(keep: bool = False, board_seconds: float | None = None) -> int:
     from pantau.monitor.cli import main
 
     now = utcnow()
@@ -120,6 +121,7 @@ def run_demo(keep: bool = False) -> int:
         print("pantau demo — local sites on loopback, a local mail server; nothing leaves this machine")
         print(f"folder: {folder}")
         cfg = str(_write_config(folder, sites, sink.port))
+        demo_board.configure(Path(cfg))
         reg = str(_write_registry(folder, sites, dead_url))
         _say(f"PANTAU_NOW={import_at(now):%Y-%m-%dT%H:%M}Z pantau registry import registry.csv")
         with simulated(import_at(now)):
@@ -143,6 +145,7 @@ def run_demo(keep: bool = False) -> int:
         _say("pantau report weekly --out reports --send    # the week that just ended")
         main(["--config", cfg, "report", "weekly", "--out", str(folder / "reports"), "--send"])
         print(f"the local mail server received {len(sink.messages) - before} weekly report(s)")
+        demo_board.serve(Path(cfg), sink.messages, board_seconds)
         return 0
     finally:
         for site in sites.values():
