@@ -81,6 +81,16 @@ _TRAP_ZONE_RE = re.compile(
 # card-footer, Twenty Fifteen's entry-footer holding "Posted on"): those carry the most reliable
 # date on the page, so inside an article, or with an article-ish class, they are not traps.
 _FRAME_ZONE_RE = re.compile(r"header|footer")
+# Zones whose dates are someone else's activity: reader comments, embedded social timelines
+# (an Instagram or Twitter widget in the sidebar is that account's activity, not the
+# website's), blogrolls of other sites. Matched at the start of a class/id word.
+_NOT_OURS_ZONE_RE = re.compile(
+    r"(?:^|[\s_-])(?:comment|komentar|disqus|respond|twitter|tweet|instagram|sb_instagram|fb-page|fb-post"
+    r"|facebook|tiktok|social-?feed|elfsight|blogroll|timeago-widget)"
+)
+_YEARISH_RE = re.compile(r"(?:19|20)\d\d")
+_RELATIVE_WORD_RE = re.compile(r"lalu|ago|silam|yll", re.IGNORECASE)
+_PROSE_MIN = 200
 _ARTICLEISH_RE = re.compile(r"entry|post|article|artikel|card")
 _ARTICLE_CLASSES = frozenset({"hentry", "post", "entry", "type-post", "article", "artikel"})
 _AGENDA_RE = re.compile(r"agenda|event|jadwal|kegiatan")
@@ -180,6 +190,9 @@ class PageInfo:
     is_wordpress: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     title: str | None = None
+    # The first link that clearly leads to a post, outside navigation, sidebars and widgets: on
+    # a listing without dates, the newest post, to be dated on its own page.
+    first_post: str | None = None
 
 
 # --------------------------------------------------------------------------------------- HTML
@@ -229,7 +242,8 @@ def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None
     found: list[Candidate] = []
     found.extend(_jsonld_candidates(root, base, url, now))
     found.extend(_meta_candidates(root, url, info.title, now))
-    found.extend(_body_candidates(root, base, url, now))
+    body_cands, info.first_post = _body_candidates(root, base, url, now)
+    found.extend(body_cands)
 
     seen: set[tuple[datetime, str | None]] = set()
     for cand in found:
@@ -452,10 +466,12 @@ class _Hit:
     agenda: bool
 
 
-def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> list[Candidate]:
+def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> tuple[list[Candidate], str | None]:
     links, hits = _scan(root, base, page_url, now)
+    first_post = next((link.url for a in links.anchors if (link := links.get(a)) is not None and link.strong),
+                      None)
     if not hits:
-        return []
+        return [], first_post
     today = now.astimezone(JAKARTA).date()
     title_cache: dict[Any, str] = {}
     out: list[Candidate] = []
@@ -473,7 +489,11 @@ def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> list
             continue
         title = title_cache.get(link.element) or None
         out.append(Candidate(hit.at, link.url, title, "page-date", hit.how))
-    return out
+    # A relative phrase ("3 hari yang lalu") is only a post's date when nothing absolute about
+    # the same post is on the page: an absolute value beside it always wins.
+    dated = {c.url for c in out if c.how != "relative"}
+    out = [c for c in out if c.how != "relative" or c.url not in dated]
+    return out, first_post
 
 
 def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, list[_Hit]]:
@@ -491,17 +511,23 @@ def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, l
             href = el.get("href")
             if href:
                 links.anchors[el] = href
-        elif tag == "time" and not in_time:
-            value = el.get("datetime")
-            at = parse_date(value, now) if value else None
+        elif tag in ("time", "abbr") and not in_time:
+            # timeago widgets print "11 jam lalu" and keep the real moment in `title`: the
+            # absolute value wins, the phrase (read against today's clock) is never used.
+            value = el.get("datetime") or el.get("title")
+            at = parse_date(value, now) if value and _YEARISH_RE.search(value) else None
             if at is not None:
-                hits.append(_Hit(at, el, "time", in_agenda))
+                hits.append(_Hit(at, el, "time" if tag == "time" else "abbr", in_agenda))
                 in_time = True  # its visible text repeats the same date less precisely
 
         if not in_time:
             for piece in _own_texts(el):
+                # A long run of text is prose: its dates are events and deadlines, not posts.
+                if len(piece) > _PROSE_MIN:
+                    continue
+                relative = _is_relative(piece)
                 for at in _dates_in(piece, now):
-                    hits.append(_Hit(at, el, "text", in_agenda))
+                    hits.append(_Hit(at, el, "relative" if relative else "text", in_agenda))
 
         children = [child for child in el if isinstance(child.tag, str)]
         for child in reversed(children):
@@ -522,7 +548,7 @@ def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, l
 def _is_trap_zone(tag: str, zone: str, in_article: bool) -> bool:
     if tag == "nav":
         return True
-    if zone.strip() and _TRAP_ZONE_RE.search(zone):
+    if zone.strip() and (_TRAP_ZONE_RE.search(zone) or _NOT_OURS_ZONE_RE.search(zone)):
         return True
     framed = tag in ("header", "footer") or bool(_FRAME_ZONE_RE.search(zone))
     return framed and not in_article and not _ARTICLEISH_RE.search(zone)
@@ -545,6 +571,23 @@ def _dates_in(text: str, now: datetime) -> list[datetime]:
     return find_dates(text, now)
 
 
+def _same_site(host: str, page_host: str) -> bool:
+    """One institution's site: the same host, or one a subdomain of the other, or sisters
+    under one parent (berita.mubakab.go.id beside www.mubakab.go.id)."""
+    a, b = host.removeprefix("www."), page_host.removeprefix("www.")
+    if not a or not b or a == b or a.endswith("." + b) or b.endswith("." + a):
+        return True
+    pa, pb = a.split(".", 1)[-1], b.split(".", 1)[-1]
+    return pa == pb and pa.count(".") >= 2
+
+
+def _is_relative(text: str) -> bool:
+    return _RELATIVE_WORD_RE.search(text) is not None and _YEAR_IN_TEXT_RE.search(text) is None
+
+
+_YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
 def _strip_fragment(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
@@ -565,6 +608,8 @@ def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | Non
     labels = host.split(".")
     if any(".".join(labels[i:]) in _SOCIAL_HOSTS for i in range(len(labels) - 1)):
         return None
+    if not _same_site(host, (urlsplit(page_key).hostname or "").lower()):
+        return None  # a dated link to another site (a blogroll, a press review) is its activity
     if _SHARE_RE.search(parts.path) or _SEARCH_QUERY_RE.search(parts.query):
         return None
     clean = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))

@@ -24,8 +24,9 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from pantau.crawler.dates import Candidate, newest_credible
+from pantau.crawler.dates import Candidate, is_credible, newest_credible
 from pantau.crawler.items import Observation
+from pantau.crawler.pagedate import Considered
 from pantau.spiders.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,34 @@ class Check:
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Every dated candidate this check looked at, for `pantau explain` (see consider()).
+    considered: list[Considered] = field(default_factory=list)
+    # {"url", "at", "where"}: the newest post's date as read on its own page (website checks).
+    confirmed_post: dict[str, Any] | None = None
+
+    MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
+
+    def consider(self, cands: Iterable[Candidate], where: str = "", *, refused: Iterable[Considered] = ()) -> Candidate | None:
+        """The newest credible candidate, keeping every one looked at (and why) for explain."""
+        cands = list(cands)
+        best = newest_credible(cands, self.now)
+        ranked = sorted(cands, key=lambda c: c.at, reverse=True)
+        kept = 0
+        for cand in ranked:
+            if cand is best:
+                why = "the newest credible date of this source"
+            elif not is_credible(cand.at, self.now):
+                why = ("in the future: not activity yet" if cand.at > self.now
+                       else "before 1995: a parsing accident")
+            else:
+                why = "older than the newest credible date of this source"
+            if cand is not best and kept >= self.MAX_PER_SOURCE:
+                continue
+            kept += cand is not best
+            self.considered.append(Considered(cand.at, cand.url, cand.title, cand.source,
+                                              where or cand.how or cand.source, cand is best, why))
+        self.considered.extend(refused)
+        return best
 
     @property
     def now(self) -> datetime:
@@ -223,6 +252,7 @@ class Check:
         if outcome == "ok" and self.fetched == 0 and self.not_modified:
             outcome = "not_modified"
         activity_url = best.url if best else None
+        considered = self._final_candidates(best)
         secrets = self.spider.secrets
         if secrets is not None:
             # Before the length cap, so a token cut in two at the cap is still masked whole.
@@ -245,7 +275,42 @@ class Check:
             not_modified=bool(self.not_modified and not self.fetched),
             validators=self.validators,
             resolved_id=self.resolved_id,
+            considered=[_masked(c.to_json(), secrets) for c in considered],
+            confirmed_post=self.confirmed_post,
         )
+
+    def _final_candidates(self, best: Candidate | None) -> list[Considered]:
+        """The candidates with the one the observation keeps marked as the winner."""
+        out = list(self.considered)
+        winner = None
+        if best is not None:
+            winner = next((c for c in out if c.accepted and c.at == best.at and c.url == best.url
+                           and c.source == best.source), None)
+            if winner is None:
+                # Read from what the last full parse found (a 304), or by a source that does
+                # not report its candidates: the winner is still shown.
+                winner = Considered(best.at, best.url, best.title, best.source, best.how or best.source,
+                                    True, "the newest credible date found")
+                out.insert(0, winner)
+        for cand in out:
+            if cand is winner:
+                continue
+            if cand.accepted:
+                cand.accepted = False
+                if best is not None and cand.at <= best.at:
+                    cand.why = f"{cand.why}; older than the winner"
+        if winner is not None:
+            winner.accepted = True
+            if "the evidence" not in winner.why:
+                winner.why = f"{winner.why}; the newest credible date of all sources: the evidence"
+        return out
+
+
+def _masked(row: dict[str, Any], secrets: tuple[str, ...] | None) -> dict[str, Any]:
+    if secrets:
+        row["url"] = redact(row.get("url"), secrets)
+        row["where"] = redact(row.get("where"), secrets)
+    return row
 
 
 def candidate_to_json(c: Candidate | None) -> dict[str, Any] | None:
@@ -351,6 +416,7 @@ class AccountSpider(scrapy.Spider):
     # --- helpers for subclasses --------------------------------------------------------
     @staticmethod
     def newest(cands: Iterable[Candidate], now: datetime) -> Candidate | None:
+        # Spiders that keep their candidates for explain call check.consider() instead.
         return newest_credible(cands, now)
 
     def http_error(self, response: Response, what: str = "") -> CheckFailed:

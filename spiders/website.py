@@ -8,6 +8,8 @@ national pass near two requests per site.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -16,11 +18,31 @@ from scrapy.http import Response
 from pantau.crawler.dates import Candidate
 from pantau.crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
 from pantau.crawler.items import Observation
+from pantau.crawler.pagedate import Considered, post_date
 from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
 from pantau.spiders.feed import read_feed
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 MAX_FEEDS = 2
+MAX_PAGE_CANDIDATES = 12
+# When sources name the same post, the strongest evidence is the one shown (DESIGN.md's order).
+SOURCE_RANK = {"feed": 0, "wp-api": 1, "sitemap": 2, "page-date": 3}
+
+
+def strongest_of_same_post(best: Candidate | None, cands: list[Candidate]) -> Candidate | None:
+    """The best candidate, told by its strongest source when several sources found that post."""
+    if best is None:
+        return None
+    same = [c for c in cands if c.url and best.url and _post_key(c.url) == _post_key(best.url)
+            and abs(c.at - best.at) <= timedelta(days=1)]
+    if not same:
+        return best
+    return min(same, key=lambda c: (SOURCE_RANK.get(c.source, 9), -c.at.timestamp()))
+
+
+def _post_key(url: str) -> tuple[str, str, str]:
+    p = urlsplit(url)
+    return (p.hostname or "").removeprefix("www."), p.path.rstrip("/") or "/", p.query
 
 
 def _is_comments_feed(url: str) -> bool:
@@ -53,7 +75,11 @@ class WebsiteSpider(AccountSpider):
             # A website's missing home page is a broken site, not a vanished account.
             raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
         home = self._home(check, response)
-        cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
+        page_cands = [c for c in (candidate_from_json(d) for d in home.get("page_cands") or []) if c]
+        if not page_cands and home.get("page_best"):
+            page_cands = [c for c in (candidate_from_json(home.get("page_best")),) if c]
+        page_best = check.consider(page_cands, "home page (a date tied to an article link)")
+        cands: list[Candidate] = [page_best] if page_best else []
         errors: list[str] = []
 
         feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
@@ -78,19 +104,71 @@ class WebsiteSpider(AccountSpider):
             if got:
                 cands.append(got)
         best = self.newest(cands, check.now)
+        if best is None and home.get("first_post"):
+            # A listing without dates still says which post is newest: read it on its page.
+            best = await self._confirm(check, home["first_post"], None)
+        elif (best is not None and best.source == "page-date" and best.url and best.how != "post page"
+              and _post_key(best.url) != _post_key(response.url)):
+            # The newest activity comes only from the home page: confirm it on the post's page.
+            confirmed = await self._confirm(check, best.url, best)
+            if confirmed is not None:
+                best = self.newest([c for c in cands if c is not best] + [confirmed], check.now)
+        best = strongest_of_same_post(best, cands)
         if best is None and errors:
             check.notes.extend(errors)
         return check.observation("ok", best, error="; ".join(errors[:3]) or None)
+
+    async def _confirm(self, check: Check, url: str, listed: Candidate | None) -> Candidate | None:
+        """The date of the post at ``url`` read on its own page, once per URL (cached)."""
+        cached = _cached_post(check.account)
+        if cached is not None and cached["url"] == url:
+            at = datetime.fromisoformat(cached["at"])
+            cand = Candidate(at, url, cached.get("title") or (listed.title if listed else None),
+                             "page-date", "post page")
+            check.confirmed_post = cached
+            check.considered.append(Considered(at, url, cand.title, "page-date",
+                                               f"the post's own page: {cached.get('where')} (cached)", True,
+                                               "read on the post's own page at an earlier check; its URL is "
+                                               "unchanged, so it is not fetched again"))
+            return self._replace_listed(check, listed, cand)
+        try:
+            response = await check.fetch(url)
+        except (CheckFailed, ValueError):  # ValueError: a link no request can carry (UnicodeError too)
+            return None
+        if response.status >= 400:
+            return None
+        found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
+        for cand in found.candidates:
+            cand.url = url
+            cand.where = f"the post's own page: {cand.where}"
+        check.considered.extend(found.candidates)
+        if found.winner is None:
+            return None
+        title = (listed.title if listed and listed.title else None) or found.title
+        check.confirmed_post = {"url": url, "at": found.winner.at.isoformat(), "where": found.winner.where,
+                                "title": title}
+        return self._replace_listed(check, listed, Candidate(found.winner.at, url, title, "page-date", "post page"))
+
+    @staticmethod
+    def _replace_listed(check: Check, listed: Candidate | None, confirmed: Candidate) -> Candidate:
+        for cand in check.considered:
+            if listed is not None and cand.accepted and cand.at == listed.at and cand.url == listed.url:
+                cand.accepted = False
+                cand.why = "date on the listing; the post's own page is read instead"
+        return confirmed
 
     def _home(self, check: Check, response: Response) -> dict[str, Any]:
         if response.status == 304 and check.cached(response):
             return check.cached(response)
         info = parse_page(response.body, response.url, check.now,
                           encoding=getattr(response, "encoding", None))
+        newest_first = sorted(info.candidates, key=lambda c: c.at, reverse=True)[:MAX_PAGE_CANDIDATES]
         home = {
             "feeds": info.feeds,
             "wp_api": info.wp_api,
             "page_best": candidate_to_json(self.newest(info.candidates, check.now)),
+            "page_cands": [candidate_to_json(c) for c in newest_first],
+            "first_post": info.first_post,
         }
         check.remember(response, home)
         return home
@@ -131,7 +209,7 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"WordPress API {url}: {err}")
             return None
-        best = self.newest(cands, check.now)
+        best = check.consider(cands, "WordPress REST API post")
         check.remember(response, candidate_to_json(best))
         return best
 
@@ -160,7 +238,7 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"sitemap {url}: {err}")
             return None
-        best = self.newest(cands, check.now)
+        best = check.consider(cands, f"sitemap {url}")
         if best is None and children and depth == 0:
             # An index: its newest child sitemap holds the newest posts.
             best = await self._read_sitemap(check, children[0], errors, depth=1)
@@ -168,3 +246,12 @@ class WebsiteSpider(AccountSpider):
             return best
         check.remember(response, candidate_to_json(best))
         return best
+
+
+def _cached_post(account: dict[str, Any]) -> dict[str, Any] | None:
+    raw = account.get("confirmed_post")
+    try:
+        value = json.loads(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) and value.get("url") and value.get("at") else None
