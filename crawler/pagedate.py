@@ -234,7 +234,7 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
 
     metas = _metadata(root, url, now, col)
     zones_cut = _cut_zones(root, now, col)
-    bylines = _bylines(root, now, col)
+    bylines, relatives = _bylines(root, now, col)
     from_url = _url_date(url)
 
     # Accepted candidates in order of strength: metadata, byline, htmldate, the URL.
@@ -245,7 +245,7 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
             winner = c
             break
     if winner is None and bylines:
-        winner = bylines[0]
+        winner = bylines[0]  # absolute bylines only: relative phrases come last, below
     if winner is None:
         hd = _htmldate(root, url, now) if use_htmldate else None
         if hd is not None:
@@ -259,6 +259,13 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
             winner = out.candidates[-1]
     elif from_url is not None:
         col.add(from_url, "the post's URL", "date in the post's address")
+    if winner is None and relatives:
+        # Last of all: a relative phrase is read against today's clock, so it may only stand
+        # when nothing absolute (metadata, byline, htmldate, the URL) dates the post.
+        winner = relatives[0]
+    for rel in relatives:
+        if rel is not winner:
+            rel.why = "relative phrase: an absolute date of the post is known"
     # Everything accepted but not chosen stays in the list as a refusal with its reason.
     for c in out.candidates:
         if c.accepted and c is not winner:
@@ -296,7 +303,7 @@ def _metadata(root: Any, url: str, now: datetime, col: _Collector) -> int:
             names = [t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
             if not any(t in _JSONLD_TYPES for t in names):
                 continue
-            own = _jsonld_is_this_page(item, url)
+            own = _jsonld_is_this_page(item, url, script_items=data)
             label = f"jsonld {names[0] if names else '?'}"
             for key, why in (("datePublished", "published date of the page's own metadata"),
                              ("dateCreated", "published date (created) of the page's own metadata"),
@@ -332,7 +339,14 @@ def _metadata(root: Any, url: str, now: datetime, col: _Collector) -> int:
             found += 1
     # itemprop="datePublished" on any element (microdata): its attribute, else its text.
     for el in root.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated" or @itemprop="dateModified"]'):
-        if el.tag == "meta" or _inside_other_item(el):
+        if el.tag == "meta":
+            continue
+        if _inside_other_item(el):
+            raw = el.get("datetime") or el.get("content") or _clean(el.text_content())
+            other = parse_date(raw, now) if raw else None
+            if other is not None:
+                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> inside a comment or review",
+                           "a comment: not the post's own date")
             continue
         value = el.get("datetime") or el.get("content") or el.get("title") or _clean(el.text_content())
         at = parse_date(value, now) if value else None
@@ -387,8 +401,12 @@ def _meta_value(value: str, now: datetime) -> datetime | None:
     return at if at is not None else _any_language(value, now)
 
 
-def _jsonld_is_this_page(item: dict[str, Any], url: str) -> bool:
-    """A JSON-LD item describes this page unless it names a different page."""
+def _jsonld_is_this_page(item: dict[str, Any], url: str, script_items: Any = None) -> bool:
+    """A JSON-LD item describes this page unless it names a page of another site.
+
+    Canonical URLs differ from the fetched one in many harmless ways (redirects, AMP and mobile
+    hosts, tracking queries, a template naming the home page), so a different path on the same
+    site still counts; posts *inside* the page (hasPart, itemListElement) are never walked."""
     target = None
     for key in ("url", "mainEntityOfPage", "@id"):
         value = item.get(key)
@@ -400,10 +418,8 @@ def _jsonld_is_this_page(item: dict[str, Any], url: str) -> bool:
     if not target or not url:
         return True
     a, b = _url_key(urljoin(url, target)), _url_key(url)
-    # Sites write their JSON-LD url with another scheme, host alias or a query; only a
-    # different path is a different page. A home-page URL in an article's JSON-LD is a
-    # template mistake, not another post.
-    return a == b or a[1] in ("", "/") or a[1].rstrip("/") == b[1].rstrip("/")
+    ha, hb = a[0].removeprefix("m."), b[0].removeprefix("m.")
+    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha) or ha.split(".", 1)[-1] == hb.split(".", 1)[-1]
 
 
 def _url_key(url: str) -> tuple[str, str]:
@@ -542,7 +558,7 @@ def _dates_under(el: Any, now: datetime) -> Iterable[tuple[datetime, str]]:
 # ---- byline
 
 
-def _bylines(root: Any, now: datetime, col: _Collector) -> list[Considered]:
+def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered], list[Considered]]:
     """The post's own date printed near its title: <time>, abbr title, "Diposting pada …"."""
     found: list[Considered] = []
     scope = _main(root)
@@ -615,14 +631,13 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> list[Considered]:
                     relatives.append((dates[0] if dates else at, f"byline text {_describe(el)}"))
         if len(found) >= 3:
             break
+    relative_found: list[Considered] = []
     for at, where in relatives:
         if found:
             col.refuse(at, where, "relative phrase: an absolute date of the post is on the page")
-        else:
-            take(at, where, "the post's own date as a relative phrase")
-            if found:
-                found[-1].why += " (relative phrase, nothing absolute beside it)"
-    return found
+        elif at is not None and col.add(at, where, "the post's own date as a relative phrase", relative=True):
+            relative_found.append(col.out.candidates[-1])
+    return found, relative_found
 
 
 def _main(root: Any) -> Any:

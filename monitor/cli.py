@@ -351,6 +351,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep=args.keep)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Show every dated candidate the account's last check considered: where each was found and
+    why it was taken or refused (the winner is the account's last activity).
+
+    Example: pantau explain 12          pantau explain 12 --format json
+    """
+    from pantau.monitor.explain import explain_account, render_text
+
+    cfg = _config(args)
+    db = _db(cfg)
+    _account_or_fail(db, args.account_id)
+    doc = explain_account(cfg, db, args.account_id)
+    print(json.dumps(doc, ensure_ascii=False, indent=2) if args.format == "json" else render_text(doc))
+    return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Check any address once without registering it, and explain what was found; writes nothing.
+
+    Example: pantau probe https://mubakab.go.id          pantau probe https://t.me/kominfomuba --format json
+    """
+    from pantau.config.platforms import IdentityError, canonical_platform
+    from pantau.monitor.explain import probe_url, render_text
+
+    cfg = _config(args)
+    try:
+        platform = canonical_platform(args.platform) if args.platform else None
+        doc = probe_url(cfg, args.url, platform, _now())
+    except IdentityError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    print(json.dumps(doc, ensure_ascii=False, indent=2) if args.format == "json" else render_text(doc))
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -419,6 +453,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--send", action="store_true", help="mail each recipient its report")
     sp.add_argument("--force", action="store_true", help="send again even if this week was sent")
 
+    sp = add("explain", cmd_explain)
+    sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp = add("probe", cmd_probe)
+    sp.add_argument("url", metavar="URL")
+    sp.add_argument("--platform", metavar="P", help="platform of the address (default: inferred from it)")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+
     add("run", cmd_run)
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
@@ -426,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "retire",
-            "alerts send", "report weekly", "run", "demo")
+            "alerts send", "report weekly", "run", "demo", "explain", "probe")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
