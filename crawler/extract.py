@@ -432,6 +432,7 @@ class _Link:
     url: str
     strong: bool  # looks like a post (id, dated permalink, long slug), not a menu page
     element: Any
+    foreign: bool = False  # leads to another site: a date beside it is that site's activity
 
 
 class _Links:
@@ -441,7 +442,7 @@ class _Links:
         self.base = base
         self.page_key = _strip_fragment(page_url)
         self.anchors: dict[Any, str] = {}
-        self._by_href: dict[str, tuple[str, bool] | None] = {}
+        self._by_href: dict[str, tuple[str, bool, bool] | None] = {}
         self._by_anchor: dict[Any, _Link | None] = {}
 
     def get(self, a: Any) -> _Link | None:
@@ -453,7 +454,7 @@ class _Links:
             if href not in self._by_href:
                 self._by_href[href] = _content_link(href, self.base, self.page_key)
             found = self._by_href[href]
-            link = _Link(found[0], found[1], a) if found else None
+            link = _Link(found[0], found[1], a, found[2]) if found else None
         self._by_anchor[a] = link
         return link
 
@@ -468,8 +469,8 @@ class _Hit:
 
 def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> tuple[list[Candidate], str | None]:
     links, hits = _scan(root, base, page_url, now)
-    first_post = next((link.url for a in links.anchors if (link := links.get(a)) is not None and link.strong),
-                      None)
+    first_post = next((link.url for a in links.anchors
+                       if (link := links.get(a)) is not None and link.strong and not link.foreign), None)
     if not hits:
         return [], first_post
     today = now.astimezone(JAKARTA).date()
@@ -593,8 +594,9 @@ def _strip_fragment(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | None:
-    """The absolute URL of a link that can lead to a post, and whether it clearly looks like one."""
+def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool, bool] | None:
+    """The absolute URL of a link that can lead to a post, whether it clearly looks like one, and
+    whether it leads to another site."""
     href = href.strip()
     if not href or href.startswith("#"):
         return None
@@ -608,8 +610,8 @@ def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | Non
     labels = host.split(".")
     if any(".".join(labels[i:]) in _SOCIAL_HOSTS for i in range(len(labels) - 1)):
         return None
-    if not _same_site(host, (urlsplit(page_key).hostname or "").lower()):
-        return None  # a dated link to another site (a blogroll, a press review) is its activity
+    # A dated link to another site (a blogroll, a press review) is that site's activity.
+    foreign = not _same_site(host, (urlsplit(page_key).hostname or "").lower())
     if _SHARE_RE.search(parts.path) or _SEARCH_QUERY_RE.search(parts.query):
         return None
     clean = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
@@ -626,7 +628,7 @@ def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | Non
         or any(s in _ARTICLE_SEGMENTS for s in segments[:-1])
         or bool(_ARTICLE_QUERY_RE.search(parts.query))
     )
-    return clean, strong
+    return clean, strong and not foreign, foreign
 
 
 def _tie(owner: Any, links: _Links, title_cache: dict[Any, str]) -> _Link | None:
@@ -645,6 +647,8 @@ def _tie(owner: Any, links: _Links, title_cache: dict[Any, str]) -> _Link | None
         node, steps = node.getparent(), steps + 1
     if not found or node is None:
         return None
+    if all(link.foreign for group in found.values() for link in group):
+        return None  # the nearest link leads to another site: the date is that site's
     # The first link reached may be the date's own permalink ("Posted on <a><time>…"); the
     # enclosing card or <article> usually repeats the same URL with the real title. Widen while
     # no other post comes into view.
@@ -678,12 +682,12 @@ def _links_under(node: Any, links: _Links) -> dict[str, list[_Link]] | None:
 
 def _best_link(found: dict[str, list[_Link]], title_cache: dict[Any, str]) -> _Link:
     best: _Link | None = None
-    best_key: tuple[bool, int] = (False, -1)
+    best_key: tuple[bool, bool, int] = (False, False, -1)
     for group in found.values():
         for link in group:
             if link.element not in title_cache:
                 title_cache[link.element] = _anchor_text(link.element)
-            key = (link.strong, len(title_cache[link.element]))
+            key = (not link.foreign, link.strong, len(title_cache[link.element]))
             if best is None or key > best_key:
                 best, best_key = link, key
     assert best is not None

@@ -1,0 +1,63 @@
+"""Dates on a listing (home page) that are someone else's activity, or no date at all: a timeago
+sidebar, an Instagram widget, reader comments, news from other sites, excerpt prose."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pantau.crawler.dates import JAKARTA
+from pantau.crawler.extract import PageInfo, parse_page
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+# Friday 22 November 2024, 10:00 in Jakarta. Never the real clock.
+NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
+HOME = "https://disparbud.okukab.go.id/"
+
+
+@pytest.fixture(scope="module")
+def home() -> PageInfo:
+    return parse_page((PAGES / "portal_traps_home.html").read_bytes(), HOME, NOW)
+
+
+def test_the_newest_post_is_the_sites_own_dated_post(home: PageInfo) -> None:
+    newest = max(home.candidates, key=lambda c: c.at)
+    # It should date the site by its 20 August festival post, nothing from the traps
+    assert newest.url == "https://disparbud.okukab.go.id/berita/311/festival-danau-ranau-2024"
+    assert newest.at.astimezone(JAKARTA).date().isoformat() == "2024-08-20"
+
+
+def test_nothing_on_the_page_makes_it_look_active(home: PageInfo) -> None:
+    recent = [c for c in home.candidates if c.at > NOW - timedelta(days=14)]
+    # It should not read "11 jam lalu", "1 day ago", a comment or another site's news as activity
+    assert recent == []
+
+
+def test_a_timeago_phrase_gives_way_to_its_title(home: PageInfo) -> None:
+    goa = [c for c in home.candidates if c.url.endswith("/wisata-goa-putri")]
+    # It should keep the absolute 2020-05-03 of the title (a sidebar of the site's own posts)
+    assert [c.at.year for c in goa] == [2020]
+
+
+def test_a_relative_phrase_beside_an_absolute_value_is_not_used(home: PageInfo) -> None:
+    festival = [c for c in home.candidates if c.url.endswith("/festival-danau-ranau-2024")]
+    # It should keep only the <time datetime>, not "3 bulan yang lalu" read against today
+    assert [c.how for c in festival] == ["time"]
+
+
+def test_dates_in_an_excerpts_prose_are_not_the_posts(home: PageInfo) -> None:
+    perahu = [c for c in home.candidates if c.url.endswith("/lomba-perahu-hias")]
+    # It should date the post 17 August, not by the deadlines its excerpt mentions
+    assert [c.at.astimezone(JAKARTA).date().isoformat() for c in perahu] == ["2024-08-17"]
+
+
+def test_a_listing_without_dates_names_its_first_post_to_read(home: PageInfo) -> None:
+    bare = parse_page(b'<html><body><nav><a href="/profil/visi-misi-dinas">Visi Misi</a></nav>'
+                      b'<div class="berita"><a href="/berita/77/rapat-koordinasi-opd">Rapat Koordinasi OPD</a>'
+                      b'<a href="/berita/76/sosialisasi-spbe">Sosialisasi SPBE</a></div></body></html>',
+                      HOME, NOW)
+    # It should offer the first post link (outside the navigation) for its own page to be read
+    assert bare.candidates == []
+    assert bare.first_post == "https://disparbud.okukab.go.id/berita/77/rapat-koordinasi-opd"
