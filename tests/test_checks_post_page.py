@@ -1,0 +1,78 @@
+"""The newest post confirmed on its own page, end to end: real loopback sites, real crawls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pantau.storage.timefmt import from_iso
+
+NODATES = {"/": "listing_nodates_home.html",
+           "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
+RELATIVE = {"/": "listing_relative_home.html",
+            "/berita/90/pasar-murah-kecamatan-sekayu": "post_pasar_murah.html"}
+
+
+def days_since(iso: str | None) -> int:
+    assert iso, "no activity was recorded"
+    return (datetime.now(UTC) - from_iso(iso)).days
+
+
+def test_a_listing_without_dates_is_dated_by_its_newest_posts_own_page(sites, watch):
+    site = sites.serve(NODATES)
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    account = w.account(account_id)
+
+    # It should read "Diposting pada …" on the post's page, 40 days ago, with the post as proof
+    assert account["evidence"] == "page-date"
+    assert account["last_activity_url"] == f"{site.url}/berita/77/rapat-koordinasi-angkutan-lebaran"
+    assert days_since(account["last_activity_at"]) == 40
+    w.evaluate()
+    assert w.account(account_id)["status"] == "dormant"
+
+
+def test_a_recheck_does_not_fetch_an_unchanged_newest_post_again(sites, watch):
+    site = sites.serve(NODATES)
+    w = watch()
+    account_id = w.add(site.url)
+    w.check()
+    first = w.account(account_id)
+
+    w.check()
+
+    # It should answer from the date cached by the post's URL: one fetch of the post in two checks
+    assert site.hits.count("/berita/77/rapat-koordinasi-angkutan-lebaran") == 1
+    assert w.account(account_id)["last_activity_at"] == first["last_activity_at"]
+    assert w.last(account_id)["outcome"] in ("ok", "not_modified")
+
+
+def test_a_relative_phrase_on_a_listing_never_makes_an_old_site_active(sites, watch):
+    # "2 jam yang lalu" on the home page, read against today's clock, would say active; the
+    # post's own page says it appeared 200 days ago.
+    site = sites.serve(RELATIVE)
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    w.evaluate()
+    account = w.account(account_id)
+
+    # It should take the post page's date and judge the site by it
+    assert account["last_activity_url"] == f"{site.url}/berita/90/pasar-murah-kecamatan-sekayu"
+    assert days_since(account["last_activity_at"]) == 200
+    assert account["status"] == "close_recommended"
+
+
+def test_when_a_feed_and_the_home_page_name_the_same_post_the_feed_is_the_evidence(sites, watch):
+    site = sites.serve({"/": "listing_feed_same_post_home.html", "/feed/": "same_post_feed.rss.xml"})
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    account = w.account(account_id)
+
+    # It should name the strongest source of the same post: feed > wp-api > sitemap > page-date
+    assert account["last_activity_url"] == f"{site.url}/berita/501/pelatihan-website-desa"
+    assert account["evidence"] == "feed"
