@@ -110,9 +110,21 @@ class WebsiteSpider(AccountSpider):
         elif (best is not None and best.source == "page-date" and best.url and best.how != "post page"
               and _post_key(best.url) != _post_key(response.url)):
             # The newest activity comes only from the home page: confirm it on the post's page.
-            confirmed = await self._confirm(check, best.url, best)
+            listed = best
+            confirmed = await self._confirm(check, listed.url, listed)
             if confirmed is not None:
-                best = self.newest([c for c in cands if c is not best] + [confirmed], check.now)
+                best = self.newest([c for c in cands if c is not listed] + [confirmed], check.now)
+            elif listed.how == "relative":
+                # "2 jam yang lalu" on a listing is read against today's clock: without the
+                # post's own page to confirm it, it is no evidence (a dead site's "popular"
+                # widget would otherwise keep it active forever).
+                for cand in check.considered:
+                    if cand.accepted and cand.at == listed.at and cand.url == listed.url:
+                        cand.accepted = False
+                        cand.why = "a relative phrase on a listing, not confirmed on the post's own page"
+                absolute = self.newest([c for c in page_cands if c.how != "relative"], check.now)
+                best = self.newest([c for c in cands if c is not listed] + ([absolute] if absolute else []),
+                                   check.now)
         best = strongest_of_same_post(best, cands)
         if best is None and errors:
             check.notes.extend(errors)

@@ -76,3 +76,19 @@ def test_when_a_feed_and_the_home_page_name_the_same_post_the_feed_is_the_eviden
     # It should name the strongest source of the same post: feed > wp-api > sitemap > page-date
     assert account["last_activity_url"] == f"{site.url}/berita/501/pelatihan-website-desa"
     assert account["evidence"] == "feed"
+
+
+def test_an_unconfirmed_relative_phrase_on_a_listing_is_no_evidence(sites, watch):
+    # The post behind "2 jam yang lalu" is gone (404): the phrase alone cannot prove activity.
+    site = sites.serve({"/": "listing_relative_home.html"})
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    w.evaluate()
+    account = w.account(account_id)
+
+    # It should fall back on the listing's absolute date (230 days ago), never on "2 jam"
+    assert account["last_activity_url"] == f"{site.url}/berita/89/posyandu-lansia-kelurahan-balai-agung"
+    assert days_since(account["last_activity_at"]) == 230
+    assert account["status"] == "close_recommended"
