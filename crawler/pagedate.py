@@ -96,7 +96,7 @@ _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:^|[\s_-])(?:calendar|kalender|datepicker|clock|jam|tanggal-?hari-?ini|date-?today|today-?date"
         r"|current-?date|top-?bar|topbar|weather|cuaca)")),
     ("the footer or copyright line", re.compile(r"(?:^|[\s_-])(?:footer|copyright|site-?info|colophon)")),
-    ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumb|masthead)")),
+    ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|masthead)")),
 )
 _TAG_ZONES = {
     "aside": "a sidebar or list of other posts",
@@ -460,7 +460,7 @@ def _walk(data: Any, depth: int = 0) -> Iterable[dict[str, Any]]:
 # ---- zones
 
 
-def _zone_of(el: Any) -> str | None:
+def _zone_of(el: Any, in_article: bool = False) -> str | None:
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in ("body", "html", "main", "article", "h1"):
         return None
@@ -471,7 +471,9 @@ def _zone_of(el: Any) -> str | None:
     if role in _ROLE_ZONES:
         return _ROLE_ZONES[role]
     own_part = bool(words) and _OWN_PART_RE.search(words) is not None
-    if tag in _TAG_ZONES and not own_part:
+    # An <aside> inside the article is often its own meta column (date, reading time); only
+    # its class says whether it lists other posts.
+    if tag in _TAG_ZONES and not own_part and not (tag == "aside" and in_article):
         return _TAG_ZONES[tag]
     if tag == "header" and not own_part:
         return "the page header"
@@ -493,20 +495,20 @@ def _cut_zones(root: Any, now: datetime, col: _Collector) -> int:
         keep.update(anchor.iterancestors())
         keep.add(anchor)
     cut = 0
-    stack = [root]
+    stack = [(root, False)]
     to_cut: list[tuple[Any, str]] = []
     while stack:
-        el = stack.pop()
+        el, in_article = stack.pop()
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             if child.tag.lower() in _SKIP:
                 continue
-            zone = None if child in keep else _zone_of(child)
+            zone = None if child in keep else _zone_of(child, in_article)
             if zone:
                 to_cut.append((child, zone))
             else:
-                stack.append(child)
+                stack.append((child, in_article or child.tag.lower() == "article"))
     for el, zone in to_cut:
         for at, where in _dates_under(el, now):
             col.refuse(at, f"{where} in {_describe(el)}", f"{zone}: not the post's own date")
