@@ -69,6 +69,8 @@ def main() -> None:
 
     per_source: dict[str, Counter] = {}
     causes: Counter = Counter()
+    by_kind: dict[str, list[int]] = {k: [0, 0] for k in ("JSON-LD", "<meta>", "microdata", "byline element (<time>/<abbr>/title)",
+                                                         "byline text", "htmldate", "URL", "none")}
     pantau_ok = htmldate_ok = htmldate_orig_ok = 0
     active_traps: list[str] = []
     times_pantau: list[float] = []
@@ -98,6 +100,9 @@ def main() -> None:
             alt = winner.at.date()
             got = alt if day_right(alt, expected) else got
         ok = day_right(got, expected)
+        kind = category(winner.where) if winner else "none"
+        by_kind[kind][0] += 1
+        by_kind[kind][1] += ok
         pantau_ok += ok
         counts["pantau"] += ok
         if not ok:
@@ -145,6 +150,8 @@ def main() -> None:
     print(f"htmldate find_date(original_date=True): {htmldate_orig_ok}/{n} = {htmldate_orig_ok / n:.1%}")
     print("per source (pantau / htmldate / htmldate original_date): " + "; ".join(
         f"{s} {c['pantau']}/{c['htmldate']}/{c['htmldate_orig']} of {c['pages']}" for s, c in per_source.items()))
+    print("pantau's winner by kind (right/pages): " + ", ".join(
+        f"{k} {v[1]}/{v[0]}" for k, v in by_kind.items() if v[0]))
     print("pantau misses by cause: " + (", ".join(f"{k} {v}" for k, v in causes.most_common()) or "none"))
     print(f"pages judged `active` a year after their date (post page or listing reading): {len(active_traps)}")
     for line in active_traps:
