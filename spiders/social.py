@@ -203,7 +203,7 @@ class FacebookPosts(GraphSource):
         cands = [Candidate(at, p.get("permalink_url"), post_title(p.get("message")), "api", "graph")
                  for p in doc.get("data") or [] if isinstance(p, dict)
                  and (at := when(p.get("created_time"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Facebook Graph API post")
 
 
 class InstagramDiscovery(GraphSource):
@@ -234,7 +234,7 @@ class InstagramDiscovery(GraphSource):
         media = (disc.get("media") or {}).get("data") or []
         cands = [Candidate(at, m.get("permalink"), post_title(m.get("caption")), "api", "graph")
                  for m in media if isinstance(m, dict) and (at := when(m.get("timestamp"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Instagram Graph API media")
 
 
 class ThreadsOwn(GraphSource):
@@ -259,7 +259,7 @@ class ThreadsOwn(GraphSource):
                              f"@{owner or '?'}, and the Threads API reads only its owner's posts")
         cands = [Candidate(at, p.get("permalink"), post_title(p.get("text")), "api", "threads")
                  for p in posts if (at := when(p.get("timestamp"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Threads API post")
 
 
 class XTimeline(Source):
@@ -314,7 +314,7 @@ class XTimeline(Source):
         name = handle or "i"
         cands = [Candidate(at, f"https://x.com/{name}/status/{p.get('id')}", post_title(p.get("text")), "api", "x")
                  for p in posts or [] if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "X API v2 post")
 
     @staticmethod
     def raise_errors(doc: dict[str, Any], handle: str) -> None:

@@ -56,14 +56,20 @@ def platform_case(name, sites):
         site = sites.serve({"/feeds/videos.xml": serve("youtube_feed_dormant.xml")})
         conf = {"site_url": site.url, "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}"}
         return {"platforms": {"youtube": conf}}, f"https://www.youtube.com/channel/{CHANNEL}", "youtube"
+    if name == "x-api":
+        site = sites.serve({"/2/users/by/username/kominfomuba": serve("x_user_lookup.json"),
+                            "/2/users/1234567890123456789/tweets": serve("x_tweets_active.json")})
+        return ({"platforms": {"x": {"token_env": "PANTAU_TEST_X", "api_url": site.url + "/2"}}},
+                "https://twitter.com/KominfoMuba", "x")
     if name == "instagram":
         site = sites.serve({"/rsshub/instagram/user/kominfomuba": serve("rsshub_instagram_active.xml")})
         return {"bridges": {"rsshub": site.url + "/rsshub"}}, "https://www.instagram.com/kominfomuba/", "instagram"
     raise AssertionError(name)
 
 
-@pytest.mark.parametrize("name", ["website", "feed", "telegram", "mastodon", "youtube", "instagram"])
-def test_it_explains_the_last_check_of_every_platform(name, sites, watch):
+@pytest.mark.parametrize("name", ["website", "feed", "telegram", "mastodon", "youtube", "instagram", "x-api"])
+def test_it_explains_the_last_check_of_every_platform(name, sites, watch, monkeypatch):
+    monkeypatch.setenv("PANTAU_TEST_X", "AAAAAAAAAAAAAAAAAAAAAKominfoMubaXBearer2024")
     tables, url, platform = platform_case(name, sites)
     w = watch(**tables)
     account_id = w.add(url, platform)
