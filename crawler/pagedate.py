@@ -83,8 +83,9 @@ def considered_from(cand: Any, *, where: str | None = None, accepted: bool = Tru
 _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a comment", re.compile(r"(?:^|[\s_-])(?:comment|komentar|tanggapan|disqus|respond|reply|replies"
                              r"|discussion|diskusi|fb-comments)")),
+    # Not after a BEM "--" modifier: "content__meta-container--twitter" is the post's own meta bar.
     ("an embedded social timeline", re.compile(
-        r"(?:^|[\s_-])(?:twitter|tweet|instagram|insta-?feed|sb_instagram|fb-page|fb-post|facebook|tiktok"
+        r"(?:^|\s|(?<!_)_|(?<!-)-)(?:twitter|tweet|instagram|insta-?feed|sb_instagram|fb-page|fb-post|facebook|tiktok"
         r"|social-?feed|elfsight|juicer|socialwall|youtube-?feed)")),
     ("a sidebar or list of other posts", re.compile(
         r"(?:^|[\s_-])(?:sidebar|side-?bar|aside|widget|related|terkait|populer|popular|terpopuler"
@@ -95,10 +96,12 @@ _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a calendar, clock or today's date", re.compile(
         r"(?:^|[\s_-])(?:calendar|kalender|datepicker|clock|jam|tanggal-?hari-?ini|date-?today|today-?date"
         r"|current-?date|top-?bar|topbar|weather|cuaca)")),
+    ("an image caption or credit", re.compile(r"(?:^|[\s_-])(?:caption|figcaption|wp-caption|credit|photo-?credit)")),
     ("the footer or copyright line", re.compile(r"(?:^|[\s_-])(?:footer|copyright|site-?info|colophon)")),
     ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|masthead)")),
 )
 _TAG_ZONES = {
+    "figcaption": "an image caption or credit",
     "aside": "a sidebar or list of other posts",
     "nav": "navigation",
     "footer": "the footer or copyright line",
@@ -140,7 +143,7 @@ _JSONLD_TYPES = frozenset({
 _BYLINE_RE = re.compile(
     r"(?:diposting|dipos|diposkan|dipublikasikan|diterbitkan|dibuat|ditulis|terbit|tanggal|tgl"
     r"|posted|published|updated\s+on|created|written|publié|publie|mis\s+à\s+jour|veröffentlicht"
-    r"|gepubliceerd|geplaatst|publicado|pubblicato|am|le|op)\b\s*(?:pada|on|le|am|op|:)?",
+    r"|gepubliceerd|geplaatst|publicado|pubblicato)\b\s*(?:pada|on|le|am|op|:)?",
     re.IGNORECASE,
 )
 _BYLINE_CLASS_RE = re.compile(r"date|time|tanggal|tgl|posted|publish|byline|dateline|timestamp|meta|waktu"
@@ -234,6 +237,7 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
 
     metas = _metadata(root, url, now, col)
     zones_cut = _cut_zones(root, now, col)
+    _microdata(root, now, col)
     bylines, relatives = _bylines(root, now, col)
     from_url = _url_date(url)
 
@@ -337,27 +341,16 @@ def _metadata(root: Any, url: str, now: datetime, col: _Collector) -> int:
         why = "published date of the page's own metadata" if rank < 100 else "modified date of the page's own metadata"
         if col.add(at, f"meta {key}", why):
             found += 1
-    # itemprop="datePublished" on any element (microdata): its attribute, else its text.
-    for el in root.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated" or @itemprop="dateModified"]'):
-        if el.tag == "meta":
-            continue
-        if _inside_other_item(el):
-            raw = el.get("datetime") or el.get("content") or _clean(el.text_content())
-            other = parse_date(raw, now) if raw else None
-            if other is not None:
-                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> inside a comment or review",
-                           "a comment: not the post's own date")
-            continue
-        value = el.get("datetime") or el.get("content") or el.get("title") or _clean(el.text_content())
-        at = parse_date(value, now) if value else None
-        if at is None and value:
-            at = _any_language(value, now) or next(iter(_cjk_dates(value)), None)
-        prop = el.get("itemprop")
-        why = ("modified date of the page's own metadata" if prop == "dateModified"
-               else "published date of the page's own metadata")
-        if col.add(at, f"itemprop {prop} <{el.tag}>", why):
-            found += 1
     return found
+
+
+def _in_other_post(el: Any, has_h1: bool = True) -> bool:
+    """Inside an <article> that does not hold the page's title, while the title is elsewhere:
+    a teaser of another post (a "more news" row), not this post."""
+    if not has_h1:
+        return False
+    article = next((a for a in el.iterancestors("article")), None)
+    return article is not None and not article.xpath(".//h1")
 
 
 def _inside_other_item(el: Any) -> bool:
@@ -381,6 +374,43 @@ def _cjk_dates(text: str) -> list[datetime]:
         except ValueError:
             continue
     return out
+
+
+def _microdata(root: Any, now: datetime, col: _Collector) -> int:
+    """itemprop="datePublished" on any element (microdata): its attribute, else its text. Read
+    after the zones are cut, so a related-posts list's microdata is already gone."""
+    found = 0
+    has_h1 = bool(root.xpath("//h1"))
+    for el in root.xpath('//*[@itemprop="datePublished" or @itemprop="dateCreated" or @itemprop="dateModified"]'):
+        if el.tag == "meta":
+            continue
+        if _in_other_post(el, has_h1):
+            other = parse_date(el.get("datetime") or el.get("content") or "", now)
+            if other is not None:
+                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> in another <article>",
+                           "another post listed on the page: not this post's date")
+            continue
+        if _inside_other_item(el):
+            raw = el.get("datetime") or el.get("content") or _clean(el.text_content())
+            other = parse_date(raw, now) if raw else None
+            if other is not None:
+                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> inside a comment or review",
+                           "a comment: not the post's own date")
+            continue
+        value = el.get("datetime") or el.get("content") or el.get("title")
+        if not value:
+            value = _clean(el.text_content())
+            if not _has_year(value):
+                continue  # "12 Mar" would be given this year
+        at = parse_date(value, now) if value else None
+        if at is None and value:
+            at = _any_language(value, now) or next(iter(_cjk_dates(value)), None)
+        prop = el.get("itemprop")
+        why = ("modified date of the page's own metadata" if prop == "dateModified"
+               else "published date of the page's own metadata")
+        if col.add(at, f"itemprop {prop} <{el.tag}>", why):
+            found += 1
+    return found
 
 
 def _meta_value(value: str, now: datetime) -> datetime | None:
@@ -481,7 +511,8 @@ def _zone_of(el: Any, in_article: bool = False) -> str | None:
         return None
     for why, pattern in _ZONES:
         if pattern.search(words) and not (own_part and why in ("the footer or copyright line", "navigation",
-                                                                "a sidebar or list of other posts")):
+                                                                "a sidebar or list of other posts",
+                                                                "an embedded social timeline")):
             return why
     return None
 
@@ -564,6 +595,7 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
     """The post's own date printed near its title: <time>, abbr title, "Diposting pada …"."""
     found: list[Considered] = []
     scope = _main(root)
+    has_h1 = bool(root.xpath("//h1"))
     relatives: list[tuple[datetime, str]] = []
 
     def take(at: datetime | None, where: str, why: str) -> None:
@@ -576,14 +608,17 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
         tag = el.tag.lower()
         if tag in _SKIP:
             continue
-        if tag == "time" or (tag in ("abbr", "span") and el.get("title") and _looks_dated(el.get("title"))):
+        if tag in ("time", "abbr", "span") and _in_other_post(el, has_h1):
+            continue
+        if tag == "time" or (tag in ("abbr", "span") and el.get("title") and _looks_dated(el.get("title"))
+                             and (_dateish_element(el) or _looks_dated(el.text_content()))):
             raw = el.get("datetime") or el.get("title") or el.get("content")
             at = parse_date(raw, now) if raw else None
             if at is None and raw:
                 at = _any_language(raw, now)
             shown = _clean(el.text_content())
             if at is not None:
-                label = "publish" if _published_ish(el) else "byline"
+                label = "publish" if _published_ish(el) else ("updated" if _updated_ish(el) else "byline")
                 take(at, f"<{tag}> {'datetime' if el.get('datetime') else 'title'} ({label})",
                      "the post's own date printed beside its title (an absolute value)")
                 if _RELATIVE_WORD_RE.search(shown):
@@ -594,7 +629,8 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
                 continue
             if shown:
                 rel = parse_date(shown, now) or _any_language(shown, now)
-                if rel is not None:
+                # A text without a year ("12 Mar", "Monday 10:30") would be given this year.
+                if rel is not None and (_has_year(shown) or _RELATIVE_WORD_RE.search(shown)):
                     if _RELATIVE_WORD_RE.search(shown):
                         relatives.append((rel, f"<{tag}> text {shown[:40]!r}"))
                     else:
@@ -621,10 +657,14 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
             lead = _BYLINE_RE.search(piece)
             if not classed and not (lead and lead.start() < 40) and not (len(piece) <= 40 and _CJK_RE.search(piece)):
                 continue
+            if not _has_year(piece) and not _RELATIVE_WORD_RE.search(piece):
+                continue
             dates = find_dates(piece, now) or _cjk_dates(piece)
             absolute = [d for d in dates if not _is_relative_text(piece)]
+            edited = bool(_UPDATED_RE.search(piece)) and not _PUBLISHED_WORD_RE.search(piece)
             if absolute:
-                take(absolute[0], f"byline text {_describe(el)}", "the post's own date printed beside its title")
+                take(absolute[0], f"byline text {_describe(el)}" + (" (updated)" if edited else ""),
+                     "the post's own date printed beside its title")
             else:
                 at = _any_language(piece[lead.end():] if lead else piece, now)
                 if at is not None and not _RELATIVE_WORD_RE.search(piece):
@@ -633,6 +673,8 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
                     relatives.append((dates[0] if dates else at, f"byline text {_describe(el)}"))
         if len(found) >= 3:
             break
+    # A published stamp before a plain one, an "updated" stamp last (document order otherwise).
+    found.sort(key=lambda c: 0 if "(publish)" in c.where else 2 if "(updated)" in c.where else 1)
     relative_found: list[Considered] = []
     for at, where in relatives:
         if found:
@@ -661,12 +703,33 @@ def _main(root: Any) -> Any:
     return body if body is not None else root
 
 
+def _updated_ish(el: Any) -> bool:
+    words = f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower()
+    return "updated" in words or "modified" in words
+
+
 def _published_ish(el: Any) -> bool:
     words = f"{el.get('class') or ''} {el.get('itemprop') or ''} {el.get('pubdate') or ''}".lower()
     return "publish" in words or "entry-date" in words or el.get("pubdate") is not None
 
 
 _DATEISH_RE = re.compile(r"(?:19|20)\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
+
+
+_YEAR_TOKEN_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?!\d)|年")
+_PUBLISHED_WORD_RE = re.compile(r"publi|posted|diposting|dipublikasikan|diterbitkan|terbit|veröffentlicht|geplaatst"
+                                r"|gepubliceerd", re.IGNORECASE)
+_UPDATED_RE = re.compile(r"updated|diperbarui|diperbaharui|aktualisiert|mis\s+à\s+jour|bijgewerkt|modified|edited",
+                         re.IGNORECASE)
+
+
+def _has_year(text: str) -> bool:
+    return bool(_YEAR_TOKEN_RE.search(text or ""))
+
+
+def _dateish_element(el: Any) -> bool:
+    words = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('itemprop') or ''}".lower()
+    return bool(words.strip()) and _BYLINE_CLASS_RE.search(words) is not None
 
 
 def _looks_dated(value: str) -> bool:
