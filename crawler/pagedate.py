@@ -146,6 +146,7 @@ _BYLINE_RE = re.compile(
     r"|gepubliceerd|geplaatst|publicado|pubblicato)\b\s*(?:pada|on|le|am|op|:)?",
     re.IGNORECASE,
 )
+_BYLINE_WORD_RE = re.compile(r"(?:^|[\s_-])(?:date|time|tanggal|tgl|byline|dateline|timestamp|posted|published)")
 _BYLINE_CLASS_RE = re.compile(r"date|time|tanggal|tgl|posted|publish|byline|dateline|timestamp|meta|waktu"
                               r"|entry-?date|post-?date|datum|fecha")
 _URL_DATE_RE = re.compile(
@@ -504,12 +505,19 @@ def _zone_of(el: Any, in_article: bool = False) -> str | None:
     # An <aside> inside the article is often its own meta column (date, reading time); only
     # its class says whether it lists other posts.
     if tag in _TAG_ZONES and not own_part and not (tag == "aside" and in_article):
+        # A byline bar marked up as <nav> (it links the author) that carries the page's own
+        # microdata date is the post's, not navigation.
+        if tag == "nav" and el.xpath(".//*[@itemprop='datePublished' or @itemprop='dateModified']"):
+            return None
         return _TAG_ZONES[tag]
     if tag == "header" and not own_part:
         return "the page header"
     if not words:
         return None
     for why, pattern in _ZONES:
+        # "date-and-comments", "meta-comments-count": the post's own date beside its comment count.
+        if why == "a comment" and _BYLINE_WORD_RE.search(words):
+            continue
         if pattern.search(words) and not (own_part and why in ("the footer or copyright line", "navigation",
                                                                 "a sidebar or list of other posts",
                                                                 "an embedded social timeline")):
@@ -659,9 +667,14 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
                 continue
             if not _has_year(piece) and not _RELATIVE_WORD_RE.search(piece):
                 continue
+            published = _PUBLISHED_WORD_RE.search(piece)
+            updated = _UPDATED_RE.search(piece)
+            if published and updated and updated.start() < published.start():
+                # "Diperbarui: 20 Nov … Diterbitkan: 5 Mar": the date after the published word.
+                piece = piece[published.start():]
             dates = find_dates(piece, now) or _cjk_dates(piece)
             absolute = [d for d in dates if not _is_relative_text(piece)]
-            edited = bool(_UPDATED_RE.search(piece)) and not _PUBLISHED_WORD_RE.search(piece)
+            edited = bool(updated) and not published
             if absolute:
                 take(absolute[0], f"byline text {_describe(el)}" + (" (updated)" if edited else ""),
                      "the post's own date printed beside its title")

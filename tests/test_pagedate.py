@@ -158,3 +158,13 @@ def test_junk_gives_no_date_and_no_exception() -> None:
         found = post_date(body, "https://mubakab.go.id/x", NOW)
         # It should give an empty answer
         assert found.winner is None
+
+
+def test_a_published_stamp_beats_an_updated_one_and_teasers_and_captions_are_not_the_post() -> None:
+    found = read("berita_theme_teasers.html", "https://pupr.banyuasinkab.go.id/berita/813/jalan-poros-desa")
+    whys = " | ".join(c.why for c in found.candidates if not c.accepted)
+    # It should take "Diterbitkan: 5 Maret 2024", not the edit of 20 November
+    assert day(found) == date(2024, 3, 5)
+    # It should refuse the photo caption's date and never take the other posts' teasers
+    assert "caption" in whys
+    assert not any(c.accepted and c.at.date() >= date(2024, 11, 19) for c in found.candidates)
