@@ -134,10 +134,14 @@ class WebsiteSpider(AccountSpider):
         """The date of the post at ``url`` read on its own page, once per URL (cached)."""
         cached = _cached_post(check.account)
         if cached is not None and cached["url"] == url:
+            check.confirmed_post = cached
+            if not cached.get("at"):
+                # Read before and it gave no date (gone, or undated): not fetched again until a
+                # newer post leads the listing.
+                return None
             at = datetime.fromisoformat(cached["at"])
             cand = Candidate(at, url, cached.get("title") or (listed.title if listed else None),
                              "page-date", "post page")
-            check.confirmed_post = cached
             check.considered.append(Considered(at, url, cand.title, "page-date",
                                                f"the post's own page: {cached.get('where')} (cached)", True,
                                                "read on the post's own page at an earlier check; its URL is "
@@ -148,6 +152,7 @@ class WebsiteSpider(AccountSpider):
         except (CheckFailed, ValueError):  # ValueError: a link no request can carry (UnicodeError too)
             return None
         if response.status >= 400:
+            check.confirmed_post = {"url": url, "at": None, "where": f"HTTP {response.status}"}
             return None
         found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
         for cand in found.candidates:
@@ -155,6 +160,7 @@ class WebsiteSpider(AccountSpider):
             cand.where = f"the post's own page: {cand.where}"
         check.considered.extend(found.candidates)
         if found.winner is None:
+            check.confirmed_post = {"url": url, "at": None, "where": "no date on the post's own page"}
             return None
         title = (listed.title if listed and listed.title else None) or found.title
         check.confirmed_post = {"url": url, "at": found.winner.at.isoformat(), "where": found.winner.where,
@@ -266,4 +272,4 @@ def _cached_post(account: dict[str, Any]) -> dict[str, Any] | None:
         value = json.loads(raw) if raw else None
     except (TypeError, ValueError):
         return None
-    return value if isinstance(value, dict) and value.get("url") and value.get("at") else None
+    return value if isinstance(value, dict) and value.get("url") else None

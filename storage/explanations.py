@@ -11,7 +11,7 @@ import sqlite_utils
 
 from pantau.storage.timefmt import to_iso
 
-__all__ = ["confirmed_post", "last_candidates", "record_candidates"]
+__all__ = ["last_candidates", "record_candidates"]
 
 
 def record_candidates(
@@ -50,15 +50,3 @@ def last_candidates(db: sqlite_utils.Database, account_id: int) -> tuple[str | N
     except ValueError:
         cands = []
     return row[0], cands if isinstance(cands, list) else []
-
-
-def confirmed_post(account: dict[str, Any]) -> dict[str, Any] | None:
-    """The cached {url, at, where} of an account row, or None."""
-    raw = account.get("confirmed_post")
-    if not raw:
-        return None
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if isinstance(value, dict) and value.get("url") and value.get("at") else None

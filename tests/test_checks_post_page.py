@@ -92,3 +92,16 @@ def test_an_unconfirmed_relative_phrase_on_a_listing_is_no_evidence(sites, watch
     assert account["last_activity_url"] == f"{site.url}/berita/89/posyandu-lansia-kelurahan-balai-agung"
     assert days_since(account["last_activity_at"]) == 230
     assert account["status"] == "close_recommended"
+
+
+def test_a_newest_post_whose_page_gives_no_date_is_not_fetched_at_every_check(sites, watch):
+    site = sites.serve({"/": "listing_relative_home.html"})  # the newest post's page is gone
+    w = watch()
+    account_id = w.add(site.url)
+    w.check()
+
+    w.check()
+
+    # It should remember by URL that the page gave nothing, and not ask again
+    assert site.hits.count("/berita/90/pasar-murah-kecamatan-sekayu") == 1
+    assert days_since(w.account(account_id)["last_activity_at"]) == 230
