@@ -155,7 +155,8 @@ _URL_DATE_RE = re.compile(
 _URL_MONTH_RE = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
 _RELATIVE_WORD_RE = re.compile(r"\b(?:lalu|ago|silam|yll|kemarin|yesterday|hari ini|today|baru saja|just now)\b",
                                re.IGNORECASE)
-_PROSE_MIN = 160  # characters of a paragraph: beyond this a date in it is the article's subject
+_PROSE_MIN = 160
+_RENDER_WINDOW = timedelta(hours=1)  # characters of a paragraph: beyond this a date in it is the article's subject
 _MAX_REFUSED = 40  # refused candidates kept for explain; a page may hold hundreds
 _MAX_TITLE = 300
 _SPACES_RE = re.compile(r"\s+")
@@ -247,6 +248,11 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
     winner: Considered | None = None
     for c in ordered:
         if c.where.startswith(("jsonld", "meta", "itemprop")) and c.why.startswith("published"):
+            if abs(now - c.at) <= _RENDER_WINDOW and any(b.at < now - _RENDER_WINDOW for b in bylines):
+                # A CMS that stamps the page with the moment it rendered it: the byline says
+                # when the post appeared.
+                c.why = "published date of the page's metadata equal to now: the render time, not the post's"
+                continue
             winner = c
             break
     if winner is None and bylines:

@@ -107,6 +107,8 @@ class WebsiteSpider(AccountSpider):
         if best is None and home.get("first_post"):
             # A listing without dates still says which post is newest: read it on its page.
             best = await self._confirm(check, home["first_post"], None)
+        elif best is None and home.get("own_date"):
+            best = self._own_date(check, response.url, home["own_date"])
         elif (best is not None and best.source == "page-date" and best.url and best.how != "post page"
               and _post_key(best.url) != _post_key(response.url)):
             # The newest activity comes only from the home page: confirm it on the post's page.
@@ -168,6 +170,24 @@ class WebsiteSpider(AccountSpider):
         return self._replace_listed(check, listed, Candidate(found.winner.at, url, title, "page-date", "post page"))
 
     @staticmethod
+    def _own_date(check: Check, url: str, own: list[dict[str, Any]]) -> Candidate | None:
+        """The page's own date, when the account's address is one page (not a site's root): that
+        page is the post. A site's front page dates only its render or last edit: refused."""
+        # The registry's address, not where it redirected: "/" often redirects to "/id/".
+        is_page = urlsplit(check.account["url"]).path.strip("/") != ""
+        best = None
+        for row in own:
+            cand = Considered(datetime.fromisoformat(row["at"]), url, row.get("title"), "page-date",
+                              f"the page's own date: {row['where']}", bool(row.get("accepted")), row.get("why") or "")
+            if cand.accepted and not is_page:
+                cand.accepted = False
+                cand.why = "the front page's own date (its render or last edit), not a post's"
+            check.considered.append(cand)
+            if cand.accepted:
+                best = Candidate(cand.at, url, cand.title, "page-date", "page")
+        return best
+
+    @staticmethod
     def _replace_listed(check: Check, listed: Candidate | None, confirmed: Candidate) -> Candidate:
         for cand in check.considered:
             if listed is not None and cand.accepted and cand.at == listed.at and cand.url == listed.url:
@@ -181,12 +201,20 @@ class WebsiteSpider(AccountSpider):
         info = parse_page(response.body, response.url, check.now,
                           encoding=getattr(response, "encoding", None))
         newest_first = sorted(info.candidates, key=lambda c: c.at, reverse=True)[:MAX_PAGE_CANDIDATES]
+        own_date = None
+        if not info.candidates and not info.first_post:
+            # No post to follow: what the page says of itself (metadata, byline, htmldate).
+            found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
+            # The winner first, so the cap never drops it.
+            ranked = sorted(found.candidates, key=lambda c: not c.accepted)[:MAX_PAGE_CANDIDATES]
+            own_date = [c.to_json() for c in ranked]
         home = {
             "feeds": info.feeds,
             "wp_api": info.wp_api,
             "page_best": candidate_to_json(self.newest(info.candidates, check.now)),
             "page_cands": [candidate_to_json(c) for c in newest_first],
             "first_post": info.first_post,
+            "own_date": own_date,
         }
         check.remember(response, home)
         return home

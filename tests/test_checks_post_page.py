@@ -105,3 +105,34 @@ def test_a_newest_post_whose_page_gives_no_date_is_not_fetched_at_every_check(si
     # It should remember by URL that the page gave nothing, and not ask again
     assert site.hits.count("/berita/90/pasar-murah-kecamatan-sekayu") == 1
     assert days_since(w.account(account_id)["last_activity_at"]) == 230
+
+
+def test_an_account_that_is_one_page_is_dated_by_that_page(sites, watch):
+    # Some registry rows name one page (an announcements page), not a site's root.
+    site = sites.serve({"/pengumuman/seleksi-jpt-pratama": "single_page_announcement.html"})
+    w = watch()
+    account_id = w.add(f"{site.url}/pengumuman/seleksi-jpt-pratama")
+
+    w.check()
+    account = w.account(account_id)
+
+    # It should read the page's own date; its <meta name="date"> is the render time (today)
+    assert account["evidence"] == "page-date"
+    assert days_since(account["last_activity_at"]) == 75
+
+
+def test_a_front_pages_own_date_is_not_a_post(sites, watch):
+    site = sites.serve({"/": "single_page_announcement.html"})
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    w.evaluate()
+
+    # It should stay unknown: a front page's own date is its render or edit, and say so in explain
+    from pantau.monitor.explain import explain_account
+
+    assert w.account(account_id)["last_activity_at"] is None
+    doc = explain_account(w.cfg, w.db, account_id)
+    assert doc["winner"] is None
+    assert any("front page" in c["why"] for c in doc["candidates"])
