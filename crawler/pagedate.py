@@ -96,6 +96,7 @@ _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a calendar, clock or today's date", re.compile(
         r"(?:^|[\s_-])(?:calendar|kalender|datepicker|clock|jam|tanggal-?hari-?ini|date-?today|today-?date"
         r"|current-?date|top-?bar|topbar|weather|cuaca)")),
+    ("an agenda of coming events", re.compile(r"(?:^|[\s_-])(?:agenda|events?|jadwal|upcoming)(?:$|[\s_-])")),
     ("an image caption or credit", re.compile(r"(?:^|[\s_-])(?:caption|figcaption|wp-caption|credit|photo-?credit)")),
     ("the footer or copyright line", re.compile(r"(?:^|[\s_-])(?:footer|copyright|site-?info|colophon)")),
     ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|masthead)")),
@@ -796,7 +797,7 @@ def _htmldate(root: Any, url: str, now: datetime) -> datetime | None:
 
     try:
         found = find_date(root, url=url or None, original_date=True, extensive_search=True,
-                          outputformat="%Y-%m-%d", max_date=(now + timedelta(days=1)).strftime("%Y-%m-%d"))
+                          outputformat="%Y-%m-%d", max_date=now.astimezone(JAKARTA).strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - a library's internals must not end a check
         return None
     if not found:

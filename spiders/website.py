@@ -182,6 +182,11 @@ class WebsiteSpider(AccountSpider):
             if cand.accepted and not is_page:
                 cand.accepted = False
                 cand.why = "the front page's own date (its render or last edit), not a post's"
+            elif cand.accepted and (cand.where.startswith("the page's own date: htmldate") or "relative" in cand.why):
+                # Without a post to tie it to, only what the page states as its date counts:
+                # not a library's guess among its dates, not a phrase read against today.
+                cand.accepted = False
+                cand.why = "a guess among the page's dates, with no post to tie it to"
             check.considered.append(cand)
             if cand.accepted:
                 best = Candidate(cand.at, url, cand.title, "page-date", "page")
