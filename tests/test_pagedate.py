@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pantau.crawler.dates import JAKARTA
 from pantau.crawler.pagedate import PostDate, post_date
@@ -168,3 +170,20 @@ def test_a_published_stamp_beats_an_updated_one_and_teasers_and_captions_are_not
     # It should refuse the photo caption's date and never take the other posts' teasers
     assert "caption" in whys
     assert not any(c.accepted and c.at.date() >= date(2024, 11, 19) for c in found.candidates)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([
+    "<div class='date'>", "</div>", "<time datetime='2024-03-12T09:00:00+07:00'>", "</time>", "<aside>",
+    "</aside>", "<h1>Judul</h1>", "Diposting pada 12 Maret 2024", "3 hari yang lalu", "<p>", "</p>",
+    "<meta name='date' content='2031-01-01'>", "13/13/2024", "Nopember", "2024", "<article>", "</article>",
+    "<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"datePublished\":", "\"2024-02-30\"}</script>",
+    "\x00", "<!--", "-->", "<footer>© 2024</footer>", "<abbr title='2019-01-01'>", "</abbr>",
+]), max_size=40))
+def test_any_mix_of_page_pieces_gives_a_credible_winner_or_none(pieces: list[str]) -> None:
+    found = post_date("<html><body>" + "".join(pieces), "https://mubakab.go.id/berita/1/x", NOW)
+    # It should never raise, never pick a future date, and the winner is one of the candidates
+    if found.winner is not None:
+        assert found.winner in found.candidates and found.winner.accepted
+        assert found.winner.at <= NOW + timedelta(days=1)
+    assert sum(c.accepted for c in found.candidates) == (1 if found.winner else 0)
