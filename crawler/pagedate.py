@@ -37,7 +37,7 @@ from lxml import etree
 
 from pantau.crawler.dates import JAKARTA, find_dates, is_credible, parse_date
 
-__all__ = ["Considered", "PostDate", "post_date", "considered_from", "relative_in"]
+__all__ = ["Considered", "PostDate", "post_date"]
 
 # ------------------------------------------------------------------------------ the record
 
@@ -68,12 +68,6 @@ class PostDate:
     title: str | None = None
     winner: Considered | None = None
     candidates: list[Considered] = field(default_factory=list)
-
-
-def considered_from(cand: Any, *, where: str | None = None, accepted: bool = True, why: str = "") -> Considered:
-    """A :class:`~pantau.crawler.dates.Candidate` as a considered record."""
-    return Considered(cand.at, cand.url, cand.title, cand.source, where or cand.how or cand.source,
-                      accepted, why)
 
 
 # ------------------------------------------------------------------------------ the zones
@@ -238,8 +232,8 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
     out.title = _title(root)
     col = _Collector(out, now)
 
-    metas = _metadata(root, url, now, col)
-    zones_cut = _cut_zones(root, now, col)
+    _metadata(root, url, now, col)
+    _cut_zones(root, now, col)
     _microdata(root, now, col)
     bylines, relatives = _bylines(root, now, col)
     from_url = _url_date(url)
@@ -286,7 +280,6 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
     if winner is not None:
         winner.why = f"{winner.why}; chosen" if "chosen" not in winner.why else winner.why
     out.winner = winner
-    del metas, zones_cut
 
 
 def _title(root: Any) -> str | None:
@@ -315,7 +308,7 @@ def _metadata(root: Any, url: str, now: datetime, col: _Collector) -> int:
             names = [t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
             if not any(t in _JSONLD_TYPES for t in names):
                 continue
-            own = _jsonld_is_this_page(item, url, script_items=data)
+            own = _jsonld_is_this_page(item, url)
             label = f"jsonld {names[0] if names else '?'}"
             for key, why in (("datePublished", "published date of the page's own metadata"),
                              ("dateCreated", "published date (created) of the page's own metadata"),
@@ -439,7 +432,7 @@ def _meta_value(value: str, now: datetime) -> datetime | None:
     return at if at is not None else _any_language(value, now)
 
 
-def _jsonld_is_this_page(item: dict[str, Any], url: str, script_items: Any = None) -> bool:
+def _jsonld_is_this_page(item: dict[str, Any], url: str) -> bool:
     """A JSON-LD item describes this page unless it names a page of another site.
 
     Canonical URLs differ from the fetched one in many harmless ways (redirects, AMP and mobile
@@ -818,8 +811,3 @@ def _url_date(url: str) -> datetime | None:
         return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=JAKARTA).astimezone(UTC)
     except ValueError:
         return None
-
-
-def relative_in(text: str) -> bool:
-    """True when ``text`` holds a relative time phrase ("3 hari yang lalu", "1 day ago")."""
-    return bool(_RELATIVE_WORD_RE.search(text or ""))
