@@ -187,8 +187,8 @@ class Check:
             if cand is not best and kept >= self.MAX_PER_SOURCE:
                 continue
             kept += cand is not best
-            self.considered.append(Considered(cand.at, cand.url, cand.title, cand.source,
-                                              where or cand.how or cand.source, cand is best, why))
+            place = f"{where} ({cand.how})" if where and cand.how else (where or cand.how or cand.source)
+            self.considered.append(Considered(cand.at, cand.url, cand.title, cand.source, place, cand is best, why))
         self.considered.extend(refused)
         return best
 
