@@ -80,7 +80,10 @@ _TRAP_ZONE_RE = re.compile(
 # sectioning element, and themes reuse the words for a post's own parts (entry-header,
 # card-footer, Twenty Fifteen's entry-footer holding "Posted on"): those carry the most reliable
 # date on the page, so inside an article, or with an article-ish class, they are not traps.
-_FRAME_ZONE_RE = re.compile(r"header|footer")
+# Only a class/id word that names the page's own header or footer ("header", "site-footer",
+# "footer-bawah", "page-header"): Blogger's "date-header" carries the date of the posts under it and TypePad's
+# "asset-footer" a post's own line, so a wider match dropped real dates.
+_FRAME_ZONE_RE = re.compile(r"(?:^|\s)(?:(?:site|page|main|global|top|bottom|the)[-_]?)?(?:header|footer)")
 # Zones whose dates are someone else's activity: reader comments, embedded social timelines
 # (an Instagram or Twitter widget in the sidebar is that account's activity, not the
 # website's), blogrolls of other sites. Matched at the start of a class/id word.

@@ -92,7 +92,9 @@ _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|current-?date|top-?bar|topbar|weather|cuaca)")),
     ("an agenda of coming events", re.compile(r"(?:^|[\s_-])(?:agenda|events?|jadwal|upcoming)(?:$|[\s_-])")),
     ("an image caption or credit", re.compile(r"(?:^|[\s_-])(?:caption|figcaption|wp-caption|credit|photo-?credit)")),
-    ("the footer or copyright line", re.compile(r"(?:^|[\s_-])(?:footer|copyright|site-?info|colophon)")),
+    # The page's footer ("footer", "site-footer", "footer-bawah"), not a post's "asset-footer".
+    ("the footer or copyright line", re.compile(
+        r"(?:^|\s)(?:(?:site|page|main|global|top|bottom)[-_]?)?footer|(?:^|[\s_-])(?:copyright|site-?info|colophon)")),
     ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|masthead)")),
 )
 _TAG_ZONES = {

@@ -61,3 +61,12 @@ def test_a_listing_without_dates_names_its_first_post_to_read(home: PageInfo) ->
     # It should offer the first post link (outside the navigation) for its own page to be read
     assert bare.candidates == []
     assert bare.first_post == "https://disparbud.okukab.go.id/berita/77/rapat-koordinasi-opd"
+
+
+def test_a_blogger_date_header_and_an_asset_footer_are_post_dates_not_page_frames() -> None:
+    info = parse_page((PAGES / "blogger_home.html").read_bytes(), "https://balaiagung.blogspot.com/", NOW)
+    days = {c.url.rsplit("/", 1)[-1]: c.at.astimezone(JAKARTA).date().isoformat() for c in info.candidates}
+    # It should read h2.date-header and div.asset-footer, while the page's #footer stays a trap
+    assert days == {"posyandu-balita-bulan-maret.html": "2024-03-12",
+                    "kerja-bakti-lingkungan.html": "2024-02-05",
+                    "musyawarah-kelurahan-2024.html": "2024-01-20"}
