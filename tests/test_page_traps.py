@@ -70,3 +70,18 @@ def test_a_blogger_date_header_and_an_asset_footer_are_post_dates_not_page_frame
     assert days == {"posyandu-balita-bulan-maret.html": "2024-03-12",
                     "kerja-bakti-lingkungan.html": "2024-02-05",
                     "musyawarah-kelurahan-2024.html": "2024-01-20"}
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("March 5th, 2024", "2024-03-05"),
+    ("12. März 2024", "2024-03-12"),
+    ("3 mars 2024", "2024-03-03"),
+    ("7 maart 2024", "2024-03-07"),
+    ("15 décembre 2023", "2023-12-15"),
+])
+def test_a_listing_in_a_european_theme_is_dated(printed: str, expected: str) -> None:
+    body = (f'<html><body><div class="post"><a href="/news/2024/kabar-desa-wisata">Kabar Desa Wisata</a>'
+            f'<span class="date">{printed}</span></div></body></html>')
+    info = parse_page(body, "https://desawisata.okukab.go.id/", NOW)
+    # It should read the English, German, French or Dutch month name
+    assert [c.at.astimezone(JAKARTA).date().isoformat() for c in info.candidates] == [expected]
