@@ -289,8 +289,9 @@ class Check:
             if winner is None:
                 # Read from what the last full parse found (a 304), or by a source that does
                 # not report its candidates: the winner is still shown.
-                winner = Considered(best.at, best.url, best.title, best.source, best.how or best.source,
-                                    True, "the newest credible date found")
+                why = ("what the last full read found (the server answered 304 Not Modified)"
+                       if self.not_modified else "the newest credible date found")
+                winner = Considered(best.at, best.url, best.title, best.source, best.how or best.source, True, why)
                 out.insert(0, winner)
         for cand in out:
             if cand is winner:

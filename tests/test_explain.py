@@ -190,3 +190,18 @@ def test_probe_reads_a_telegram_channel_named_by_its_address(sites, new_project,
     assert doc["winner"]["url"] == "https://t.me/kominfomuba/1201"
     assert doc["status"] == "active"
     assert doc["winner"]["at"].endswith("+07:00")
+
+
+def test_a_recheck_answered_304_explains_its_winner_as_the_last_full_read(sites, watch):
+    tables, url, platform = platform_case("feed", sites)
+    w = watch(**tables)
+    account_id = w.add(url, platform)
+    w.check()
+    w.check()
+
+    doc = explain_account(w.cfg, w.db, account_id)
+
+    # It should still name the winner, and say it comes from the last full read
+    assert w.last(account_id)["outcome"] == "not_modified"
+    assert "304" in doc["winner"]["why"]
+    assert doc["winner"]["url"] == w.account(account_id)["last_activity_url"]
