@@ -136,3 +136,20 @@ def test_a_front_pages_own_date_is_not_a_post(sites, watch):
     doc = explain_account(w.cfg, w.db, account_id)
     assert doc["winner"] is None
     assert any("front page" in c["why"] for c in doc["candidates"])
+
+
+def test_widgets_comments_and_other_sites_news_do_not_keep_a_dormant_site_active(sites, watch):
+    # A "popular" timeago sidebar, an Instagram widget "1 day ago", a recent-comments widget and
+    # the province's news from yesterday sit beside posts that are 100 days old.
+    site = sites.serve({"/": "portal_traps_home.html"})
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    w.evaluate()
+    account = w.account(account_id)
+
+    # It should judge the site by its own newest post, 100 days ago
+    assert account["last_activity_url"] == f"{site.url}/berita/311/festival-danau-ranau-2024"
+    assert days_since(account["last_activity_at"]) == 100
+    assert account["status"] == "close_recommended"
