@@ -1012,3 +1012,52 @@ def sitemaps_from_robots(body: bytes | str, base_url: str) -> list[str]:
         if absolute and absolute not in out:
             out.append(absolute)
     return out
+
+
+_PATH_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])(?:[/-](0[1-9]|[12]\d|3[01]))?(?=/|-|$)")
+_POST_NUMBER_RE = re.compile(r"(?<![\d.])(\d{2,9})(?![\d.])")
+
+
+def newest_undated_post(body: bytes, url: str) -> str | None:
+    """In a sitemap whose ``<url>``s carry no date, the address that looks newest: the latest date
+    in its path (``/2024/03/12/…``), else the highest post number (``/berita/2481/…``,
+    ``?id=2481``). None when nothing tells them apart; the caller reads that post's own page."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if not isinstance(body, (bytes, bytearray)):
+        return None
+    body = bytes(body)
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = _gunzip_capped(body, _MAX_SITEMAP_BYTES)
+        except (_TooLarge, zlib.error, EOFError):
+            return None
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body.lstrip(b"\xef\xbb\xbf \t\r\n"), parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or not isinstance(root.tag, str) or etree.QName(root).localname.lower() != "urlset":
+        return None
+    best: tuple[tuple[int, ...], str] | None = None
+    for entry in root:
+        if not isinstance(entry.tag, str) or etree.QName(entry).localname != "url":
+            continue
+        loc = _sitemap_fields(entry).get("loc")
+        link = _absolute(url, loc) if loc else None
+        if link is None:
+            continue
+        parts = urlsplit(link)
+        dated = _PATH_DATE_RE.search(parts.path)
+        if dated:
+            key: tuple[int, ...] = (2, int(dated.group(1)), int(dated.group(2)), int(dated.group(3) or 0))
+        else:
+            numbers = [int(n) for n in _POST_NUMBER_RE.findall(parts.path + "?" + parts.query)]
+            # A year-like number alone is an archive or a slug's year, not a post number.
+            numbers = [n for n in numbers if not 1990 <= n <= 2100]
+            if not numbers:
+                continue
+            key = (1, max(numbers))
+        if best is None or key > best[0]:
+            best = (key, link)
+    return best[1] if best else None

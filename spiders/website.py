@@ -16,7 +16,13 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import Response
 
 from pantau.crawler.dates import Candidate
-from pantau.crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
+from pantau.crawler.extract import (
+    newest_undated_post,
+    parse_page,
+    parse_sitemap,
+    parse_wp_posts,
+    sitemaps_from_robots,
+)
 from pantau.crawler.items import Observation
 from pantau.crawler.pagedate import Considered, post_date
 from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
@@ -295,6 +301,11 @@ class WebsiteSpider(AccountSpider):
             best = await self._read_sitemap(check, children[0], errors, depth=1)
             # An unchanged index says nothing of its children: never answer it from cache.
             return best
+        if best is None and not children:
+            # No <lastmod> at all: the address that looks newest, dated on its own page.
+            newest = newest_undated_post(response.body, url)
+            if newest:
+                best = await self._confirm(check, newest, None)
         check.remember(response, candidate_to_json(best))
         return best
 

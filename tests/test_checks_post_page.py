@@ -153,3 +153,18 @@ def test_widgets_comments_and_other_sites_news_do_not_keep_a_dormant_site_active
     assert account["last_activity_url"] == f"{site.url}/berita/311/festival-danau-ranau-2024"
     assert days_since(account["last_activity_at"]) == 100
     assert account["status"] == "close_recommended"
+
+
+def test_a_sitemap_without_lastmod_is_dated_on_its_newest_posts_page(sites, watch):
+    site = sites.serve({"/": "undated_sitemap_home.html", "/sitemap.xml": "undated_sitemap.xml",
+                        "/berita/205/rapat-forum-kewaspadaan-dini": "post_forum_kewaspadaan.html"})
+    w = watch()
+    account_id = w.add(site.url)
+
+    w.check()
+    account = w.account(account_id)
+
+    # It should pick the highest post number of the sitemap and read that post's page
+    assert account["last_activity_url"] == f"{site.url}/berita/205/rapat-forum-kewaspadaan-dini"
+    assert days_since(account["last_activity_at"]) == 20
+    assert account["evidence"] == "page-date"

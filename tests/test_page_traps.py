@@ -85,3 +85,20 @@ def test_a_listing_in_a_european_theme_is_dated(printed: str, expected: str) -> 
     info = parse_page(body, "https://desawisata.okukab.go.id/", NOW)
     # It should read the English, German, French or Dutch month name
     assert [c.at.astimezone(JAKARTA).date().isoformat() for c in info.candidates] == [expected]
+
+
+def test_an_undated_sitemap_names_the_address_that_looks_newest() -> None:
+    from pantau.crawler.extract import newest_undated_post
+
+    def urlset(*locs: str) -> bytes:
+        rows = "".join(f"<url><loc>{loc}</loc></url>" for loc in locs)
+        return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{rows}</urlset>'.encode()
+
+    base = "https://dinkes.musirawaskab.go.id"
+    # It should prefer the latest date in a path, then the highest post number, and never guess
+    assert newest_undated_post(urlset(f"{base}/2024/03/12/a/", f"{base}/2024/11/02/b/", f"{base}/2023/12/30/c/"),
+                               base + "/sitemap.xml") == f"{base}/2024/11/02/b/"
+    assert newest_undated_post(urlset(f"{base}/index.php?id=88", f"{base}/index.php?id=912", f"{base}/profil-2024"),
+                               base + "/sitemap.xml") == f"{base}/index.php?id=912"
+    assert newest_undated_post(urlset(f"{base}/profil", f"{base}/kontak"), base + "/sitemap.xml") is None
+    assert newest_undated_post(b"not xml", base + "/sitemap.xml") is None
