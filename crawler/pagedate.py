@@ -237,7 +237,7 @@ def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: s
     _metadata(root, url, now, col)
     _cut_zones(root, now, col)
     _microdata(root, now, col)
-    bylines, relatives = _bylines(root, now, col)
+    bylines, relatives = _bylines(root, url, now, col)
     from_url = _url_date(url)
 
     # Accepted candidates in order of strength: metadata, byline, htmldate, the URL.
@@ -601,7 +601,7 @@ def _dates_under(el: Any, now: datetime) -> Iterable[tuple[datetime, str]]:
 # ---- byline
 
 
-def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered], list[Considered]]:
+def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[Considered], list[Considered]]:
     """The post's own date printed near its title: <time>, abbr title, "Diposting pada …"."""
     found: list[Considered] = []
     scope = _main(root)
@@ -646,6 +646,15 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
                     else:
                         take(rel, f"<{tag}> text", "the post's own date printed beside its title")
                 continue
+        if tag == "a" and url and el.get("href") and _is_permalink(el.get("href"), url):
+            # "Posted on <a href=permalink>12 Maret 2024</a>", Medium's "Oct 15, 2015": a date
+            # printed on a link to the post itself is its byline.
+            shown = _clean(el.text_content())
+            if 6 <= len(shown) <= 60 and _has_year(shown) and not _RELATIVE_WORD_RE.search(shown):
+                at = parse_date(shown, now) or _any_language(shown, now)
+                if at is not None:
+                    take(at, "permalink <a> text", "the date printed on the post's own permalink")
+                    continue
         if tag == "p" and len(_clean(el.text_content())) >= _PROSE_MIN:
             # Dates in the article's running text are its subject (an event, a deadline), not
             # when it was written.
@@ -697,6 +706,15 @@ def _bylines(root: Any, now: datetime, col: _Collector) -> tuple[list[Considered
         elif at is not None and col.add(at, where, "the post's own date as a relative phrase", relative=True):
             relative_found.append(col.out.candidates[-1])
     return found, relative_found
+
+
+def _is_permalink(href: str, url: str) -> bool:
+    try:
+        target = urljoin(url, href.strip())
+    except ValueError:
+        return False
+    a, b = _url_key(target), _url_key(url)
+    return a[0] == b[0] and a[1].rstrip("/") == b[1].rstrip("/") and a[1].strip("/") != ""
 
 
 def _main(root: Any) -> Any:

@@ -187,3 +187,10 @@ def test_any_mix_of_page_pieces_gives_a_credible_winner_or_none(pieces: list[str
         assert found.winner in found.candidates and found.winner.accepted
         assert found.winner.at <= NOW + timedelta(days=1)
     assert sum(c.accepted for c in found.candidates) == (1 if found.winner else 0)
+
+
+def test_a_date_printed_on_the_posts_own_permalink_is_its_byline() -> None:
+    found = read("post_permalink_date.html", "https://diskop.lahatkab.go.id/pelatihan-umkm-digital/")
+    # It should read "14 Agustus 2024" on the link to the post itself, not the sidebar's
+    assert day(found) == date(2024, 8, 14)
+    assert found.winner.where == "permalink <a> text"
