@@ -3,12 +3,17 @@
 The order follows DESIGN.md — discovered feeds, then the WordPress API, then sitemaps —
 and the home page's article dates always count; the newest credible date wins. Each
 fallback is only fetched when the sources before it found nothing, which keeps a
-national pass near two requests per site.
+national pass near two requests per site. When the newest activity comes only from a
+listing (the home page, a sitemap without dates), that post's own page is read once for its
+date (crawler/pagedate.py) and the answer cached by its URL on the account row.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -31,6 +36,10 @@ from pantau.spiders.feed import read_feed
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 MAX_FEEDS = 2
 MAX_PAGE_CANDIDATES = 12
+# Off the reactor, like feeds (spiders/feed.py): a large post page costs tens of milliseconds of
+# pure-Python work (htmldate, dateparser), which would stall every download in flight. One thread:
+# the GIL makes more of them no faster.
+_PAGE_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-page-parser")
 # When sources name the same post, the strongest evidence is the one shown (DESIGN.md's order).
 SOURCE_RANK = {"feed": 0, "wp-api": 1, "sitemap": 2, "page-date": 3}
 
@@ -162,7 +171,9 @@ class WebsiteSpider(AccountSpider):
         if response.status >= 400:
             check.confirmed_post = {"url": url, "at": None, "where": f"HTTP {response.status}"}
             return None
-        found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
+        read = functools.partial(post_date, response.body, response.url, check.now,
+                                 encoding=getattr(response, "encoding", None))
+        found = await asyncio.get_running_loop().run_in_executor(_PAGE_PARSER, read)
         for cand in found.candidates:
             cand.url = url
             cand.where = f"the post's own page: {cand.where}"
