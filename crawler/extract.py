@@ -81,8 +81,8 @@ _TRAP_ZONE_RE = re.compile(
 # card-footer, Twenty Fifteen's entry-footer holding "Posted on"): those carry the most reliable
 # date on the page, so inside an article, or with an article-ish class, they are not traps.
 # Only a class/id word that names the page's own header or footer ("header", "site-footer",
-# "footer-bawah", "page-header"): Blogger's "date-header" carries the date of the posts under it and TypePad's
-# "asset-footer" a post's own line, so a wider match dropped real dates.
+# "footer-bawah", "page-header"): Blogger's "date-header" carries the date of the posts under
+# it and TypePad's "asset-footer" a post's own line, so a wider match dropped real dates.
 _FRAME_ZONE_RE = re.compile(r"(?:^|\s)(?:(?:site|page|main|global|top|bottom|the)[-_]?)?(?:header|footer)")
 # Zones whose dates are someone else's activity: reader comments, embedded social timelines
 # (an Instagram or Twitter widget in the sidebar is that account's activity, not the
@@ -92,6 +92,7 @@ _NOT_OURS_ZONE_RE = re.compile(
     r"|facebook|tiktok|social-?feed|elfsight|blogroll|timeago-widget)"
 )
 _YEARISH_RE = re.compile(r"(?:19|20)\d\d")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _RELATIVE_WORD_RE = re.compile(r"lalu|ago|silam|yll", re.IGNORECASE)
 _PROSE_MIN = 200
 _ARTICLEISH_RE = re.compile(r"entry|post|article|artikel|card")
@@ -587,9 +588,6 @@ def _same_site(host: str, page_host: str) -> bool:
 
 def _is_relative(text: str) -> bool:
     return _RELATIVE_WORD_RE.search(text) is not None and _YEAR_IN_TEXT_RE.search(text) is None
-
-
-_YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _strip_fragment(url: str) -> str:

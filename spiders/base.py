@@ -170,7 +170,7 @@ class Check:
 
     MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
 
-    def consider(self, cands: Iterable[Candidate], where: str = "", *, refused: Iterable[Considered] = ()) -> Candidate | None:
+    def consider(self, cands: Iterable[Candidate], where: str = "") -> Candidate | None:
         """The newest credible candidate, keeping every one looked at (and why) for explain."""
         cands = list(cands)
         best = newest_credible(cands, self.now)
@@ -189,7 +189,6 @@ class Check:
             kept += cand is not best
             place = f"{where} ({cand.how})" if where and cand.how else (where or cand.how or cand.source)
             self.considered.append(Considered(cand.at, cand.url, cand.title, cand.source, place, cand is best, why))
-        self.considered.extend(refused)
         return best
 
     @property
