@@ -134,7 +134,7 @@ _JSONLD_TYPES = frozenset({
     "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
     "socialmediaposting", "discussionforumposting", "report", "scholarlyarticle", "techarticle",
     "pressrelease", "webpage", "itempage", "videoobject", "creativework", "review", "recipe",
-    "medicalwebpage", "event", "posting", "newsmediaorganization",
+    "medicalwebpage", "posting",
 })
 # Words that introduce a post's own date in a byline, in the languages regional sites print.
 _BYLINE_RE = re.compile(
@@ -149,11 +149,10 @@ _BYLINE_CLASS_RE = re.compile(r"date|time|tanggal|tgl|posted|publish|byline|date
 _URL_DATE_RE = re.compile(
     r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
 )
-_URL_MONTH_RE = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
 _RELATIVE_WORD_RE = re.compile(r"\b(?:lalu|ago|silam|yll|kemarin|yesterday|hari ini|today|baru saja|just now)\b",
                                re.IGNORECASE)
-_PROSE_MIN = 160
-_RENDER_WINDOW = timedelta(hours=1)  # characters of a paragraph: beyond this a date in it is the article's subject
+_PROSE_MIN = 160  # characters of a paragraph: beyond this a date in it is the article's subject
+_RENDER_WINDOW = timedelta(hours=1)  # a metadata stamp this close to now is the render time
 _MAX_REFUSED = 40  # refused candidates kept for explain; a page may hold hundreds
 _MAX_TITLE = 300
 _SPACES_RE = re.compile(r"\s+")
