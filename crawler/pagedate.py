@@ -685,7 +685,10 @@ def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[
             dates = find_dates(piece, now) or _cjk_dates(piece)
             absolute = [d for d in dates if not _is_relative_text(piece)]
             edited = bool(updated) and not published
-            if absolute:
+            if absolute and _looks_like_todays_header(piece, absolute[0], now):
+                col.refuse(absolute[0], f"text {_describe(el)}",
+                           "today's date with its day name and no time: the page's date header, not the post's")
+            elif absolute:
                 take(absolute[0], f"byline text {_describe(el)}" + (" (updated)" if edited else ""),
                      "the post's own date printed beside its title")
             else:
@@ -753,6 +756,18 @@ _PUBLISHED_WORD_RE = re.compile(r"publi|posted|diposting|dipublikasikan|diterbit
                                 r"|gepubliceerd", re.IGNORECASE)
 _UPDATED_RE = re.compile(r"updated|diperbarui|diperbaharui|aktualisiert|mis\s+à\s+jour|bijgewerkt|modified|edited",
                          re.IGNORECASE)
+
+
+_DAY_NAME_RE = re.compile(r"\b(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad|monday|tuesday|wednesday"
+                          r"|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+
+
+def _looks_like_todays_header(piece: str, at: datetime, now: datetime) -> bool:
+    """"Jumat, 22 November 2024" on the day it is read, with no time: portals print today's date
+    at the top of every page. A post of today carries its hour ("09.30 WIB") or a phrase."""
+    same_day = at.astimezone(JAKARTA).date() == now.astimezone(JAKARTA).date()
+    return same_day and bool(_DAY_NAME_RE.search(piece)) and not _CLOCK_RE.search(piece) and len(piece) <= 60
 
 
 def _has_year(text: str) -> bool:

@@ -194,3 +194,10 @@ def test_a_date_printed_on_the_posts_own_permalink_is_its_byline() -> None:
     # It should read "14 Agustus 2024" on the link to the post itself, not the sidebar's
     assert day(found) == date(2024, 8, 14)
     assert found.winner.where == "permalink <a> text"
+
+
+def test_todays_date_header_is_not_the_posts_date_even_without_a_title_element() -> None:
+    found = read("post_today_header_no_h1.html", "https://distan.empatlawangkab.go.id/berita/benih-padi")
+    # It should refuse "Jumat, 22 November 2024" (today, no time) and take the post's 14 May
+    assert day(found) == date(2024, 5, 14)
+    assert any("date header" in c.why for c in found.candidates)
