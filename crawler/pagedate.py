@@ -364,11 +364,12 @@ def _inside_other_item(el: Any) -> bool:
     return False
 
 
-_CJK_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CJK_RE = re.compile(r"((?:19|20)\d{2})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
 
 
 def _cjk_dates(text: str) -> list[datetime]:
-    """Japanese/Chinese dates ("2019年4月21日"): Asian-language pages of the same themes print them."""
+    """Japanese/Chinese/Korean dates ("2019年4月21日", "2019년 4월 21일"): Asian-language pages of the
+    same themes print them."""
     out = []
     for m in _CJK_RE.finditer(text or ""):
         try:
@@ -751,7 +752,7 @@ def _published_ish(el: Any) -> bool:
 _DATEISH_RE = re.compile(r"(?:19|20)\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
 
 
-_YEAR_TOKEN_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?!\d)|年")
+_YEAR_TOKEN_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?!\d)|[年년]")
 _PUBLISHED_WORD_RE = re.compile(r"publi|posted|diposting|dipublikasikan|diterbitkan|terbit|veröffentlicht|geplaatst"
                                 r"|gepubliceerd", re.IGNORECASE)
 _UPDATED_RE = re.compile(r"updated|diperbarui|diperbaharui|aktualisiert|mis\s+à\s+jour|bijgewerkt|modified|edited",

@@ -201,3 +201,11 @@ def test_todays_date_header_is_not_the_posts_date_even_without_a_title_element()
     # It should refuse "Jumat, 22 November 2024" (today, no time) and take the post's 14 May
     assert day(found) == date(2024, 5, 14)
     assert any("date header" in c.why for c in found.candidates)
+
+
+@pytest.mark.parametrize("printed", ["2024年3月12日 09:00", "2024년 3월 12일"])
+def test_it_reads_japanese_chinese_and_korean_bylines(printed: str) -> None:
+    body = f'<html><body><article><h1>Judul</h1><p class="date">{printed}</p></article></body></html>'
+    found = post_date(body, "https://example.go.id/berita/7/judul", NOW)
+    # It should read the year/month/day characters
+    assert day(found) == date(2024, 3, 12)
