@@ -55,6 +55,27 @@ for _number, _names in enumerate(
     for _name in _names.split():
         _MONTHS[_name] = _number
 
+# German, French and Dutch names: regional sites' themes print them as often as English ones.
+for _number, _names in enumerate(
+    [
+        "janvier jänner",
+        "février fevrier",
+        "märz maerz mars maart mrt",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août aout augustus",
+        "septembre",
+        "octobre okt",
+        "novembre",
+        "dezember décembre decembre dez",
+    ],
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS.setdefault(_name, _number)
+
 # Longest first, so "Agustus" is not read as "Agu" + junk and "Sept" not as "Sep" + "t".
 _MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DAY_NAMES = (

@@ -81,7 +81,21 @@ _TRAP_ZONE_RE = re.compile(
 # sectioning element, and themes reuse the words for a post's own parts (entry-header,
 # card-footer, Twenty Fifteen's entry-footer holding "Posted on"): those carry the most reliable
 # date on the page, so inside an article, or with an article-ish class, they are not traps.
-_FRAME_ZONE_RE = re.compile(r"header|footer")
+# Only a class/id word that names the page's own header or footer ("header", "site-footer",
+# "footer-bawah", "page-header"): Blogger's "date-header" carries the date of the posts under
+# it and TypePad's "asset-footer" a post's own line, so a wider match dropped real dates.
+_FRAME_ZONE_RE = re.compile(r"(?:^|\s)(?:(?:site|page|main|global|top|bottom|the)[-_]?)?(?:header|footer)")
+# Zones whose dates are someone else's activity: reader comments, embedded social timelines
+# (an Instagram or Twitter widget in the sidebar is that account's activity, not the
+# website's), blogrolls of other sites. Matched at the start of a class/id word.
+_NOT_OURS_ZONE_RE = re.compile(
+    r"(?:^|[\s_-])(?:comment|komentar|disqus|respond|twitter|tweet|instagram|sb_instagram|fb-page|fb-post"
+    r"|facebook|tiktok|social-?feed|elfsight|blogroll|timeago-widget)"
+)
+_YEARISH_RE = re.compile(r"(?:19|20)\d\d")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_RELATIVE_WORD_RE = re.compile(r"lalu|ago|silam|yll", re.IGNORECASE)
+_PROSE_MIN = 200
 _ARTICLEISH_RE = re.compile(r"entry|post|article|artikel|card")
 _ARTICLE_CLASSES = frozenset({"hentry", "post", "entry", "type-post", "article", "artikel"})
 _AGENDA_RE = re.compile(r"agenda|event|jadwal|kegiatan")
@@ -181,6 +195,9 @@ class PageInfo:
     is_wordpress: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     title: str | None = None
+    # The first link that clearly leads to a post, outside navigation, sidebars and widgets: on
+    # a listing without dates, the newest post, to be dated on its own page.
+    first_post: str | None = None
 
 
 # --------------------------------------------------------------------------------------- HTML
@@ -230,7 +247,8 @@ def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None
     found: list[Candidate] = []
     found.extend(_jsonld_candidates(root, base, url, now))
     found.extend(_meta_candidates(root, url, info.title, now))
-    found.extend(_body_candidates(root, base, url, now))
+    body_cands, info.first_post = _body_candidates(root, base, url, now)
+    found.extend(body_cands)
 
     seen: set[tuple[datetime, str | None]] = set()
     for cand in found:
@@ -419,6 +437,7 @@ class _Link:
     url: str
     strong: bool  # looks like a post (id, dated permalink, long slug), not a menu page
     element: Any
+    foreign: bool = False  # leads to another site: a date beside it is that site's activity
 
 
 class _Links:
@@ -428,7 +447,7 @@ class _Links:
         self.base = base
         self.page_key = _strip_fragment(page_url)
         self.anchors: dict[Any, str] = {}
-        self._by_href: dict[str, tuple[str, bool] | None] = {}
+        self._by_href: dict[str, tuple[str, bool, bool] | None] = {}
         self._by_anchor: dict[Any, _Link | None] = {}
 
     def get(self, a: Any) -> _Link | None:
@@ -440,7 +459,7 @@ class _Links:
             if href not in self._by_href:
                 self._by_href[href] = _content_link(href, self.base, self.page_key)
             found = self._by_href[href]
-            link = _Link(found[0], found[1], a) if found else None
+            link = _Link(found[0], found[1], a, found[2]) if found else None
         self._by_anchor[a] = link
         return link
 
@@ -453,10 +472,12 @@ class _Hit:
     agenda: bool
 
 
-def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> list[Candidate]:
+def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> tuple[list[Candidate], str | None]:
     links, hits = _scan(root, base, page_url, now)
+    first_post = next((link.url for a in links.anchors
+                       if (link := links.get(a)) is not None and link.strong and not link.foreign), None)
     if not hits:
-        return []
+        return [], first_post
     today = now.astimezone(JAKARTA).date()
     title_cache: dict[Any, str] = {}
     out: list[Candidate] = []
@@ -474,7 +495,11 @@ def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> list
             continue
         title = title_cache.get(link.element) or None
         out.append(Candidate(hit.at, link.url, title, "page-date", hit.how))
-    return out
+    # A relative phrase ("3 hari yang lalu") is only a post's date when nothing absolute about
+    # the same post is on the page: an absolute value beside it always wins.
+    dated = {c.url for c in out if c.how != "relative"}
+    out = [c for c in out if c.how != "relative" or c.url not in dated]
+    return out, first_post
 
 
 def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, list[_Hit]]:
@@ -492,17 +517,23 @@ def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, l
             href = el.get("href")
             if href:
                 links.anchors[el] = href
-        elif tag == "time" and not in_time:
-            value = el.get("datetime")
-            at = parse_date(value, now) if value else None
+        elif tag in ("time", "abbr") and not in_time:
+            # timeago widgets print "11 jam lalu" and keep the real moment in `title`: the
+            # absolute value wins, the phrase (read against today's clock) is never used.
+            value = el.get("datetime") or el.get("title")
+            at = parse_date(value, now) if value and _YEARISH_RE.search(value) else None
             if at is not None:
-                hits.append(_Hit(at, el, "time", in_agenda))
+                hits.append(_Hit(at, el, "time" if tag == "time" else "abbr", in_agenda))
                 in_time = True  # its visible text repeats the same date less precisely
 
         if not in_time:
             for piece in _own_texts(el):
+                # A long run of text is prose: its dates are events and deadlines, not posts.
+                if len(piece) > _PROSE_MIN:
+                    continue
+                relative = _is_relative(piece)
                 for at in _dates_in(piece, now):
-                    hits.append(_Hit(at, el, "text", in_agenda))
+                    hits.append(_Hit(at, el, "relative" if relative else "text", in_agenda))
 
         children = [child for child in el if isinstance(child.tag, str)]
         for child in reversed(children):
@@ -523,7 +554,7 @@ def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, l
 def _is_trap_zone(tag: str, zone: str, in_article: bool) -> bool:
     if tag == "nav":
         return True
-    if zone.strip() and _TRAP_ZONE_RE.search(zone):
+    if zone.strip() and (_TRAP_ZONE_RE.search(zone) or _NOT_OURS_ZONE_RE.search(zone)):
         return True
     framed = tag in ("header", "footer") or bool(_FRAME_ZONE_RE.search(zone))
     return framed and not in_article and not _ARTICLEISH_RE.search(zone)
@@ -546,13 +577,28 @@ def _dates_in(text: str, now: datetime) -> list[datetime]:
     return find_dates(text, now)
 
 
+def _same_site(host: str, page_host: str) -> bool:
+    """One institution's site: the same host, or one a subdomain of the other, or sisters
+    under one parent (berita.mubakab.go.id beside www.mubakab.go.id)."""
+    a, b = host.removeprefix("www."), page_host.removeprefix("www.")
+    if not a or not b or a == b or a.endswith("." + b) or b.endswith("." + a):
+        return True
+    pa, pb = a.split(".", 1)[-1], b.split(".", 1)[-1]
+    return pa == pb and pa.count(".") >= 2
+
+
+def _is_relative(text: str) -> bool:
+    return _RELATIVE_WORD_RE.search(text) is not None and _YEAR_IN_TEXT_RE.search(text) is None
+
+
 def _strip_fragment(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | None:
-    """The absolute URL of a link that can lead to a post, and whether it clearly looks like one."""
+def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool, bool] | None:
+    """The absolute URL of a link that can lead to a post, whether it clearly looks like one, and
+    whether it leads to another site."""
     href = href.strip()
     if not href or href.startswith("#"):
         return None
@@ -566,6 +612,8 @@ def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | Non
     labels = host.split(".")
     if any(".".join(labels[i:]) in _SOCIAL_HOSTS for i in range(len(labels) - 1)):
         return None
+    # A dated link to another site (a blogroll, a press review) is that site's activity.
+    foreign = not _same_site(host, (urlsplit(page_key).hostname or "").lower())
     if _SHARE_RE.search(parts.path) or _SEARCH_QUERY_RE.search(parts.query):
         return None
     clean = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
@@ -582,7 +630,7 @@ def _content_link(href: str, base: str, page_key: str) -> tuple[str, bool] | Non
         or any(s in _ARTICLE_SEGMENTS for s in segments[:-1])
         or bool(_ARTICLE_QUERY_RE.search(parts.query))
     )
-    return clean, strong
+    return clean, strong and not foreign, foreign
 
 
 def _tie(owner: Any, links: _Links, title_cache: dict[Any, str]) -> _Link | None:
@@ -601,6 +649,8 @@ def _tie(owner: Any, links: _Links, title_cache: dict[Any, str]) -> _Link | None
         node, steps = node.getparent(), steps + 1
     if not found or node is None:
         return None
+    if all(link.foreign for group in found.values() for link in group):
+        return None  # the nearest link leads to another site: the date is that site's
     # The first link reached may be the date's own permalink ("Posted on <a><time>…"); the
     # enclosing card or <article> usually repeats the same URL with the real title. Widen while
     # no other post comes into view.
@@ -634,12 +684,12 @@ def _links_under(node: Any, links: _Links) -> dict[str, list[_Link]] | None:
 
 def _best_link(found: dict[str, list[_Link]], title_cache: dict[Any, str]) -> _Link:
     best: _Link | None = None
-    best_key: tuple[bool, int] = (False, -1)
+    best_key: tuple[bool, bool, int] = (False, False, -1)
     for group in found.values():
         for link in group:
             if link.element not in title_cache:
                 title_cache[link.element] = _anchor_text(link.element)
-            key = (link.strong, len(title_cache[link.element]))
+            key = (not link.foreign, link.strong, len(title_cache[link.element]))
             if best is None or key > best_key:
                 best, best_key = link, key
     assert best is not None
@@ -967,3 +1017,52 @@ def sitemaps_from_robots(body: bytes | str, base_url: str) -> list[str]:
         if absolute and absolute not in out:
             out.append(absolute)
     return out
+
+
+_PATH_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])(?:[/-](0[1-9]|[12]\d|3[01]))?(?=/|-|$)")
+_POST_NUMBER_RE = re.compile(r"(?<![\d.])(\d{2,9})(?![\d.])")
+
+
+def newest_undated_post(body: bytes, url: str) -> str | None:
+    """In a sitemap whose ``<url>``s carry no date, the address that looks newest: the latest date
+    in its path (``/2024/03/12/…``), else the highest post number (``/berita/2481/…``,
+    ``?id=2481``). None when nothing tells them apart; the caller reads that post's own page."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if not isinstance(body, (bytes, bytearray)):
+        return None
+    body = bytes(body)
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = _gunzip_capped(body, _MAX_SITEMAP_BYTES)
+        except (_TooLarge, zlib.error, EOFError):
+            return None
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body.lstrip(b"\xef\xbb\xbf \t\r\n"), parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or not isinstance(root.tag, str) or etree.QName(root).localname.lower() != "urlset":
+        return None
+    best: tuple[tuple[int, ...], str] | None = None
+    for entry in root:
+        if not isinstance(entry.tag, str) or etree.QName(entry).localname != "url":
+            continue
+        loc = _sitemap_fields(entry).get("loc")
+        link = _absolute(url, loc) if loc else None
+        if link is None:
+            continue
+        parts = urlsplit(link)
+        dated = _PATH_DATE_RE.search(parts.path)
+        if dated:
+            key: tuple[int, ...] = (2, int(dated.group(1)), int(dated.group(2)), int(dated.group(3) or 0))
+        else:
+            numbers = [int(n) for n in _POST_NUMBER_RE.findall(parts.path + "?" + parts.query)]
+            # A year-like number alone is an archive or a slug's year, not a post number.
+            numbers = [n for n in numbers if not 1990 <= n <= 2100]
+            if not numbers:
+                continue
+            key = (1, max(numbers))
+        if best is None or key > best[0]:
+            best = (key, link)
+    return best[1] if best else None

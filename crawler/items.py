@@ -31,9 +31,13 @@ class Observation:
     # Not stored as columns: HTTP validators to save, and ids resolved during the check.
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None
+    # Every dated candidate the check considered (JSON rows of pagedate.Considered), kept for
+    # `pantau explain`, and the newest post's date read on its own page (a per-URL cache).
+    considered: list[dict[str, Any]] = field(default_factory=list)
+    confirmed_post: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         out = asdict(self)
-        out.pop("validators")
-        out.pop("resolved_id")
+        for extra in ("validators", "resolved_id", "considered", "confirmed_post"):
+            out.pop(extra)
         return out

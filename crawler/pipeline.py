@@ -7,6 +7,7 @@ from typing import Any
 
 from pantau.crawler.items import Observation
 from pantau.storage.db import open_db
+from pantau.storage.explanations import record_candidates
 from pantau.storage.observations import record_observation
 
 
@@ -40,4 +41,6 @@ class ObservationPipeline:
             validators=item.validators,
             resolved_id=item.resolved_id,
         )
+        record_candidates(self.db, item.account_id, item.checked_at, item.considered,
+                          confirmed_post=item.confirmed_post)
         return item

@@ -126,9 +126,13 @@ def install_resolver(crawler: Any) -> None:
     GuardedResolver.from_crawler(crawler, twisted_reactor).install_on_reactor()
 
 
-async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None) -> Summary:
+async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None,
+                store: bool = True) -> Summary:
     """Check the accounts (on the reactor loop). Each source kind runs as its own crawl,
-    all at once, sharing the configured total concurrency by their number of accounts."""
+    all at once, sharing the configured total concurrency by their number of accounts.
+
+    ``store=False`` (``pantau probe``) neither reads nor writes the database: no pipeline, no
+    conditional GET; the observations reach only ``progress``."""
     groups: dict[type, list[dict[str, Any]]] = {}
     for account in accounts:
         groups.setdefault(spider_for(account["platform"]), []).append(account)
@@ -145,7 +149,10 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
     crawlers = []
     for spidercls, group in groups.items():
         share = max(2, round(conc * weight[spidercls] / total))
-        runner = AsyncCrawlerRunner(scrapy_settings(cfg, concurrency=min(conc, share)))
+        settings = scrapy_settings(cfg, concurrency=min(conc, share))
+        if not store:
+            settings.update({"ITEM_PIPELINES": {}, "PANTAU_DB": ""})
+        runner = AsyncCrawlerRunner(settings)
         crawler = runner.create_crawler(spidercls)
         if not runners:
             install_resolver(crawler)
@@ -218,9 +225,10 @@ async def stop_all() -> None:
     await asyncio.gather(*(r.stop() for r in list(_active_runners)), return_exceptions=True)
 
 
-def check_accounts(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None) -> Summary:
+def check_accounts(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None,
+                   store: bool = True) -> Summary:
     """Blocking wrapper for the CLI and tests: run :func:`crawl` on the reactor thread."""
-    return reactor.run(crawl, cfg, list(accounts), progress)
+    return reactor.run(crawl, cfg, list(accounts), progress, store)
 
 
 def request_stop() -> None:

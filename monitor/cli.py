@@ -488,6 +488,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep=args.keep, board_seconds=seconds)
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Show every dated candidate the account's last check considered: where each was found and
+    why it was taken or refused (the winner is the account's last activity).
+
+    Example: pantau explain 12          pantau explain 12 --format json
+    """
+    from pantau.monitor.explain import explain_account, render_text
+
+    cfg = _config(args)
+    db = _db(cfg)
+    _account_or_fail(db, args.account_id)
+    doc = explain_account(cfg, db, args.account_id)
+    print(json.dumps(doc, ensure_ascii=False, indent=2) if args.format == "json" else render_text(doc))
+    return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Check any address once without registering it, and explain what was found; writes nothing.
+
+    Example: pantau probe https://mubakab.go.id          pantau probe https://t.me/kominfomuba --format json
+    """
+    from pantau.config.platforms import IdentityError, canonical_platform
+    from pantau.monitor.explain import probe_url, render_text
+
+    cfg = _config(args)
+    try:
+        platform = canonical_platform(args.platform) if args.platform else None
+        doc = probe_url(cfg, args.url, platform, _now())
+    except IdentityError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    print(json.dumps(doc, ensure_ascii=False, indent=2) if args.format == "json" else render_text(doc))
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -571,6 +605,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--account", type=int, action="append", metavar="ID",
                     help="only this website (or the websites of this account's institution)")
     sp.add_argument("--out", metavar="FILE", help="write the new accounts here (.csv, .yaml or .yml)")
+    sp = add("explain", cmd_explain)
+    sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp = add("probe", cmd_probe)
+    sp.add_argument("url", metavar="URL")
+    sp.add_argument("--platform", metavar="P", help="platform of the address (default: inferred from it)")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
 
     add("run", cmd_run)
     sp = add("health", cmd_health)
@@ -586,7 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "respond", "retire",
-            "alerts send", "report weekly", "run", "serve", "demo", "discover", "health")
+            "alerts send", "report weekly", "run", "serve", "demo", "discover", "health", "explain", "probe")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

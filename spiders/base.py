@@ -25,8 +25,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from pantau.config import clock
-from pantau.crawler.dates import Candidate, newest_credible
+from pantau.crawler.dates import Candidate, is_credible, newest_credible
 from pantau.crawler.items import Observation
+from pantau.crawler.pagedate import Considered
 from pantau.spiders.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,33 @@ class Check:
     notes: list[str] = field(default_factory=list)
     via: str | None = None  # the bridge this check went through, if any
     platform_fault: str | None = None  # set when the platform failed but the account is alive
+    # Every dated candidate this check looked at, for `pantau explain` (see consider()).
+    considered: list[Considered] = field(default_factory=list)
+    # {"url", "at", "where"}: the newest post's date as read on its own page (website checks).
+    confirmed_post: dict[str, Any] | None = None
+
+    MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
+
+    def consider(self, cands: Iterable[Candidate], where: str = "") -> Candidate | None:
+        """The newest credible candidate, keeping every one looked at (and why) for explain."""
+        cands = list(cands)
+        best = newest_credible(cands, self.now)
+        ranked = sorted(cands, key=lambda c: c.at, reverse=True)
+        kept = 0
+        for cand in ranked:
+            if cand is best:
+                why = "the newest credible date of this source"
+            elif not is_credible(cand.at, self.now):
+                why = ("in the future: not activity yet" if cand.at > self.now
+                       else "before 1995: a parsing accident")
+            else:
+                why = "older than the newest credible date of this source"
+            if cand is not best and kept >= self.MAX_PER_SOURCE:
+                continue
+            kept += cand is not best
+            place = f"{where} ({cand.how})" if where and cand.how else (where or cand.how or cand.source)
+            self.considered.append(Considered(cand.at, cand.url, cand.title, cand.source, place, cand is best, why))
+        return best
 
     @property
     def now(self) -> datetime:
@@ -299,6 +327,7 @@ class Check:
         if outcome == "ok" and self.fetched == 0 and self.not_modified:
             outcome = "not_modified"
         activity_url = best.url if best else None
+        considered = self._final_candidates(best)
         secrets = self.spider.secrets
         if secrets is not None:
             # Before the length cap, so a token cut in two at the cap is still masked whole.
@@ -323,7 +352,43 @@ class Check:
             platform_fault=self.platform_fault if outcome in ("error", "not_found") else None,
             validators=self.validators,
             resolved_id=self.resolved_id,
+            considered=[_masked(c.to_json(), secrets) for c in considered],
+            confirmed_post=self.confirmed_post,
         )
+
+    def _final_candidates(self, best: Candidate | None) -> list[Considered]:
+        """The candidates with the one the observation keeps marked as the winner."""
+        out = list(self.considered)
+        winner = None
+        if best is not None:
+            winner = next((c for c in out if c.accepted and c.at == best.at and c.url == best.url
+                           and c.source == best.source), None)
+            if winner is None:
+                # Read from what the last full parse found (a 304), or by a source that does
+                # not report its candidates: the winner is still shown.
+                why = ("what the last full read found (the server answered 304 Not Modified)"
+                       if self.not_modified else "the newest credible date found")
+                winner = Considered(best.at, best.url, best.title, best.source, best.how or best.source, True, why)
+                out.insert(0, winner)
+        for cand in out:
+            if cand is winner:
+                continue
+            if cand.accepted:
+                cand.accepted = False
+                if best is not None and cand.at <= best.at:
+                    cand.why = f"{cand.why}; older than the winner"
+        if winner is not None:
+            winner.accepted = True
+            if "the evidence" not in winner.why:
+                winner.why = f"{winner.why}; the newest credible date of all sources: the evidence"
+        return out
+
+
+def _masked(row: dict[str, Any], secrets: tuple[str, ...] | None) -> dict[str, Any]:
+    if secrets:
+        row["url"] = redact(row.get("url"), secrets)
+        row["where"] = redact(row.get("where"), secrets)
+    return row
 
 
 def candidate_to_json(c: Candidate | None) -> dict[str, Any] | None:
@@ -448,6 +513,7 @@ class AccountSpider(scrapy.Spider):
     # --- helpers for subclasses --------------------------------------------------------
     @staticmethod
     def newest(cands: Iterable[Candidate], now: datetime) -> Candidate | None:
+        # Spiders that keep their candidates for explain call check.consider() instead.
         return newest_credible(cands, now)
 
     def http_error(self, response: Response, what: str = "") -> CheckFailed:

@@ -30,7 +30,7 @@ async def read_feed(spider: AccountSpider, check: Check, response: Response, *, 
     cands, err = await loop.run_in_executor(_PARSER, parse_feed, response.body, response.url, check.now)
     if err:
         raise CheckFailed("error", f"{response.url} is not a readable feed: {err}", response.status)
-    best = spider.newest(cands, check.now)
+    best = check.consider(cands, f"{label} entry")
     check.remember(response, candidate_to_json(best))
     return best
 

@@ -217,7 +217,7 @@ class FacebookPosts(GraphSource):
         cands = [Candidate(at, p.get("permalink_url"), post_title(p.get("message")), "api", "graph")
                  for p in doc.get("data") or [] if isinstance(p, dict)
                  and (at := when(p.get("created_time"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Facebook Graph API post")
 
 
 class InstagramDiscovery(GraphSource):
@@ -248,7 +248,7 @@ class InstagramDiscovery(GraphSource):
         media = (disc.get("media") or {}).get("data") or []
         cands = [Candidate(at, m.get("permalink"), post_title(m.get("caption")), "api", "graph")
                  for m in media if isinstance(m, dict) and (at := when(m.get("timestamp"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Instagram Graph API media")
 
 
 class ThreadsPosts(GraphSource):
@@ -278,7 +278,7 @@ class ThreadsPosts(GraphSource):
             posts = await self.discover(check, handle, owner)
         cands = [Candidate(at, p.get("permalink"), post_title(p.get("text")), "api", "threads")
                  for p in posts if (at := when(p.get("timestamp"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "Threads API post")
 
     async def discover(self, check: Check, handle: str, owner: str | None) -> list[dict[str, Any]]:
         why = (f"the Threads token in [platforms.threads] token_env belongs to @{owner or '?'}; reading "
@@ -350,7 +350,7 @@ class XTimeline(Source):
         cands = [Candidate(at, f"https://x.com/{name}/status/{p.get('id')}", post_title(p.get("text")), "api", "x")
                  for p in (posts if isinstance(posts, list) else [])
                  if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))]
-        return self.spider.newest(cands, check.now)
+        return check.consider(cands, "X API v2 post")
 
     @staticmethod
     def raise_errors(doc: dict[str, Any], handle: str) -> None:

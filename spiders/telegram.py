@@ -86,7 +86,7 @@ class TelegramSpider(PlatformSpider):
         # Telegram answers a name without a public preview by redirecting /s/name to /name.
         redirected_away = "/s/" in asked and "/s/" not in urlsplit(response.url).path
         if is_preview and not redirected_away:
-            return check.observation("ok", self.newest(cands, check.now))
+            return check.observation("ok", check.consider(cands, "Telegram preview message"))
         sel = Selector(text=html)
         title = " ".join(t.strip() for t in sel.css(".tgme_page_title ::text").getall() if t.strip())
         if title:

@@ -3,20 +3,33 @@
 The order follows DESIGN.md — discovered feeds, then the WordPress API, then sitemaps —
 and the home page's article dates always count; the newest credible date wins. Each
 fallback is only fetched when the sources before it found nothing, which keeps a
-national pass near two requests per site.
+national pass near two requests per site. When the newest activity comes only from a
+listing (the home page, a sitemap without dates), that post's own page is read once for its
+date (crawler/pagedate.py) and the answer cached by its URL on the account row.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
 
 from pantau.crawler.dates import Candidate
-from pantau.crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
+from pantau.crawler.extract import (
+    newest_undated_post,
+    parse_page,
+    parse_sitemap,
+    parse_wp_posts,
+    sitemaps_from_robots,
+)
 from pantau.crawler.items import Observation
+from pantau.crawler.pagedate import Considered, post_date
 from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
 from pantau.spiders.feed import read_feed
 
@@ -25,6 +38,29 @@ COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 # seconds to read, and on the reactor thread every other check would wait for it.
 BIG_SITEMAP = 256 * 1024
 MAX_FEEDS = 2
+MAX_PAGE_CANDIDATES = 12
+# Off the reactor, like feeds (spiders/feed.py): a large post page costs tens of milliseconds of
+# pure-Python work (htmldate, dateparser), which would stall every download in flight. One thread:
+# the GIL makes more of them no faster.
+_PAGE_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-page-parser")
+# When sources name the same post, the strongest evidence is the one shown (DESIGN.md's order).
+SOURCE_RANK = {"feed": 0, "wp-api": 1, "sitemap": 2, "page-date": 3}
+
+
+def strongest_of_same_post(best: Candidate | None, cands: list[Candidate]) -> Candidate | None:
+    """The best candidate, told by its strongest source when several sources found that post."""
+    if best is None:
+        return None
+    same = [c for c in cands if c.url and best.url and _post_key(c.url) == _post_key(best.url)
+            and abs(c.at - best.at) <= timedelta(days=1)]
+    if not same:
+        return best
+    return min(same, key=lambda c: (SOURCE_RANK.get(c.source, 9), -c.at.timestamp()))
+
+
+def _post_key(url: str) -> tuple[str, str, str]:
+    p = urlsplit(url)
+    return (p.hostname or "").removeprefix("www."), p.path.rstrip("/") or "/", p.query
 
 
 def _is_comments_feed(url: str) -> bool:
@@ -57,7 +93,11 @@ class WebsiteSpider(AccountSpider):
             # A website's missing home page is a broken site, not a vanished account.
             raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
         home = self._home(check, response)
-        cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
+        page_cands = [c for c in (candidate_from_json(d) for d in home.get("page_cands") or []) if c]
+        if not page_cands and home.get("page_best"):
+            page_cands = [c for c in (candidate_from_json(home.get("page_best")),) if c]
+        page_best = check.consider(page_cands, "home page (a date tied to an article link)")
+        cands: list[Candidate] = [page_best] if page_best else []
         errors: list[str] = []
 
         feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
@@ -82,19 +122,124 @@ class WebsiteSpider(AccountSpider):
             if got:
                 cands.append(got)
         best = self.newest(cands, check.now)
+        if best is None and home.get("first_post"):
+            # A listing without dates still says which post is newest: read it on its page.
+            best = await self._confirm(check, home["first_post"], None)
+        elif best is None and home.get("own_date"):
+            best = self._own_date(check, response.url, home["own_date"])
+        elif (best is not None and best.source == "page-date" and best.url and best.how != "post page"
+              and _post_key(best.url) != _post_key(response.url)):
+            # The newest activity comes only from the home page: confirm it on the post's page.
+            listed = best
+            confirmed = await self._confirm(check, listed.url, listed)
+            if confirmed is not None:
+                best = self.newest([c for c in cands if c is not listed] + [confirmed], check.now)
+            elif listed.how == "relative":
+                # "2 jam yang lalu" on a listing is read against today's clock: without the
+                # post's own page to confirm it, it is no evidence (a dead site's "popular"
+                # widget would otherwise keep it active forever).
+                for cand in check.considered:
+                    if cand.accepted and cand.at == listed.at and cand.url == listed.url:
+                        cand.accepted = False
+                        cand.why = "a relative phrase on a listing, not confirmed on the post's own page"
+                absolute = self.newest([c for c in page_cands if c.how != "relative"], check.now)
+                best = self.newest([c for c in cands if c is not listed] + ([absolute] if absolute else []),
+                                   check.now)
+        best = strongest_of_same_post(best, cands)
         if best is None and errors:
             check.notes.extend(errors)
         return check.observation("ok", best, error="; ".join(errors[:3]) or None)
+
+    async def _confirm(self, check: Check, url: str, listed: Candidate | None) -> Candidate | None:
+        """The date of the post at ``url`` read on its own page, once per URL (cached)."""
+        cached = _cached_post(check.account)
+        if cached is not None and cached["url"] == url:
+            check.confirmed_post = cached
+            if not cached.get("at"):
+                # Read before and it gave no date (gone, or undated): not fetched again until a
+                # newer post leads the listing.
+                return None
+            at = datetime.fromisoformat(cached["at"])
+            cand = Candidate(at, url, cached.get("title") or (listed.title if listed else None),
+                             "page-date", "post page")
+            check.considered.append(Considered(at, url, cand.title, "page-date",
+                                               f"the post's own page: {cached.get('where')} (cached)", True,
+                                               "read on the post's own page at an earlier check; its URL is "
+                                               "unchanged, so it is not fetched again"))
+            return self._replace_listed(check, listed, cand)
+        try:
+            response = await check.fetch(url)
+        except (CheckFailed, ValueError):  # ValueError: a link no request can carry (UnicodeError too)
+            return None
+        if response.status >= 400:
+            check.confirmed_post = {"url": url, "at": None, "where": f"HTTP {response.status}"}
+            return None
+        read = functools.partial(post_date, response.body, response.url, check.now,
+                                 encoding=getattr(response, "encoding", None))
+        found = await asyncio.get_running_loop().run_in_executor(_PAGE_PARSER, read)
+        for cand in found.candidates:
+            cand.url = url
+            cand.where = f"the post's own page: {cand.where}"
+        check.considered.extend(found.candidates)
+        if found.winner is None:
+            check.confirmed_post = {"url": url, "at": None, "where": "no date on the post's own page"}
+            return None
+        title = (listed.title if listed and listed.title else None) or found.title
+        check.confirmed_post = {"url": url, "at": found.winner.at.isoformat(), "where": found.winner.where,
+                                "title": title}
+        return self._replace_listed(check, listed, Candidate(found.winner.at, url, title, "page-date", "post page"))
+
+    @staticmethod
+    def _own_date(check: Check, url: str, own: list[dict[str, Any]]) -> Candidate | None:
+        """The page's own date, when the account's address is one page (not a site's root): that
+        page is the post. A site's front page dates only its render or last edit: refused."""
+        # The registry's address, not where it redirected: "/" often redirects to "/id/".
+        is_page = urlsplit(check.account["url"]).path.strip("/") != ""
+        best = None
+        for row in own:
+            cand = Considered(datetime.fromisoformat(row["at"]), url, row.get("title"), "page-date",
+                              f"the page's own date: {row['where']}", bool(row.get("accepted")), row.get("why") or "")
+            if cand.accepted and not is_page:
+                cand.accepted = False
+                cand.why = "the front page's own date (its render or last edit), not a post's"
+            elif cand.accepted and (cand.where.startswith("the page's own date: htmldate") or "relative" in cand.why):
+                # Without a post to tie it to, only what the page states as its date counts:
+                # not a library's guess among its dates, not a phrase read against today.
+                cand.accepted = False
+                cand.why = "a guess among the page's dates, with no post to tie it to"
+            check.considered.append(cand)
+            if cand.accepted:
+                best = Candidate(cand.at, url, cand.title, "page-date", "page")
+        return best
+
+    @staticmethod
+    def _replace_listed(check: Check, listed: Candidate | None, confirmed: Candidate) -> Candidate:
+        for cand in check.considered:
+            if listed is not None and cand.accepted and cand.at == listed.at and cand.url == listed.url:
+                cand.accepted = False
+                cand.why = "date on the listing; the post's own page is read instead"
+        return confirmed
 
     def _home(self, check: Check, response: Response) -> dict[str, Any]:
         if response.status == 304 and check.cached(response):
             return check.cached(response)
         info = parse_page(response.body, response.url, check.now,
                           encoding=getattr(response, "encoding", None))
+        newest_first = sorted(info.candidates, key=lambda c: c.at, reverse=True)[:MAX_PAGE_CANDIDATES]
+        own_date = None
+        if not info.candidates and not info.first_post:
+            # No post to follow: what the page says of itself (metadata, byline, htmldate).
+            found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
+            # The winner first, so the cap never drops it.
+            ranked = sorted(found.candidates, key=lambda c: not c.accepted)[:MAX_PAGE_CANDIDATES]
+            own_date = [c.to_json() for c in ranked]
         home = {
             "feeds": info.feeds,
             "wp_api": info.wp_api,
             "page_best": candidate_to_json(self.newest(info.candidates, check.now)),
+            "page_cands": [candidate_to_json(c) for c in newest_first],
+            "first_post": info.first_post,
+            "own_date": own_date,
         }
         check.remember(response, home)
         return home
@@ -135,7 +280,7 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"WordPress API {url}: {err}")
             return None
-        best = self.newest(cands, check.now)
+        best = check.consider(cands, "WordPress REST API post")
         check.remember(response, candidate_to_json(best))
         return best
 
@@ -167,11 +312,25 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"sitemap {url}: {err}")
             return None
-        best = self.newest(cands, check.now)
+        best = check.consider(cands, f"sitemap {url}")
         if best is None and children and depth == 0:
             # An index: its newest child sitemap holds the newest posts.
             best = await self._read_sitemap(check, children[0], errors, depth=1)
             # An unchanged index says nothing of its children: never answer it from cache.
             return best
+        if best is None and not children:
+            # No <lastmod> at all: the address that looks newest, dated on its own page.
+            newest = newest_undated_post(response.body, url)
+            if newest:
+                best = await self._confirm(check, newest, None)
         check.remember(response, candidate_to_json(best))
         return best
+
+
+def _cached_post(account: dict[str, Any]) -> dict[str, Any] | None:
+    raw = account.get("confirmed_post")
+    try:
+        value = json.loads(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) and value.get("url") else None

@@ -227,4 +227,4 @@ class YouTubeSpider(PlatformSpider):
             if at and video:
                 cands.append(Candidate(at, f"https://www.youtube.com/watch?v={video}",
                                        post_title(snippet.get("title")), "api", "youtube-api"))
-        return self.newest(cands, check.now)
+        return check.consider(cands, "YouTube Data API upload")

@@ -265,6 +265,21 @@ def m004_responses(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m006_candidates(db: sqlite_utils.Database) -> None:
+    # `pantau explain` shows every dated candidate of an account's last check, where it was
+    # found and why it was taken or refused: one row per account, replaced by each check that
+    # read something (a failed check keeps the last explanation). `confirmed_post` caches, per
+    # website, the newest post's date as read on the post's own page, keyed by its URL, so a
+    # recheck whose newest post has not changed fetches nothing more.
+    db["explanations"].create(
+        {"account_id": int, "checked_at": str, "candidates": str},
+        pk="account_id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["accounts"].add_column("confirmed_post", str)
+
+
+@migrations()
 def m007_platform_health(db: sqlite_utils.Database) -> None:
     # A platform's failure is not an account's (issue 8). Each check records the bridge it
     # went through (`via`, e.g. "rsshub") so a pass can be judged per platform and per bridge,

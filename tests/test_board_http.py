@@ -321,3 +321,25 @@ def test_a_link_opens_the_board_in_the_recipients_language(board):
         page = c.get("/").text
     # It should greet an English-reading recipient in English
     assert "Overview" in page and "Ringkasan" not in page
+
+
+def test_the_account_page_lists_the_candidates_of_its_last_check_like_explain(board):
+    from pantau.storage.db import open_db
+    from pantau.storage.explanations import record_candidates
+
+    cfg, country, _ = board
+    account = country.ids["bdg_dead"]
+    db = open_db(cfg.db_path)
+    record_candidates(db, account, NOW, [
+        {"at": "2024-10-01T03:00:00+00:00", "url": "https://bandung.example.go.id/berita/rapat", "title": "Rapat",
+         "source": "page-date", "where": "post page: byline", "accepted": True, "why": "the post's own byline"},
+        {"at": "2024-11-20T03:00:00+00:00", "url": None, "title": None, "source": "page-date",
+         "where": "home page: sidebar (timeago)", "accepted": False, "why": "a relative phrase in a sidebar"},
+    ])
+    db.conn.close()
+    with client_for(board, BANDUNG) as c:
+        page = c.get(f"/accounts/{account}").text
+    table = re.search(r'<table id="candidates">.*?</table>', page, re.S).group(0)
+    # It should show each candidate with where it was found and why it was taken or refused
+    assert "the post&#39;s own byline" in table or "the post's own byline" in table
+    assert "a relative phrase in a sidebar" in table and "home page: sidebar (timeago)" in table

@@ -84,14 +84,13 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def explain_candidates_for(db: Any, account_id: int) -> list[dict[str, Any]]:
+def explain_candidates_for(cfg: Config, db: Any, account_id: int) -> list[dict[str, Any]]:
     """The `explain` candidates of the account's latest check, for the account page's
-    ``explain_candidates`` block: ``[{"at", "url", "title", "source", "where", "accepted", "why"}]``.
+    ``explain_candidates`` block: ``[{"at", "url", "title", "source", "where", "accepted", "why"}]``,
+    exactly what `pantau explain` prints."""
+    from pantau.monitor.explain import explain_account
 
-    The storage of candidates is built in another room (issue 9's `explain`); until it is
-    wired here the block says that none are stored.
-    """
-    return []
+    return explain_account(cfg, db, account_id)["candidates"]
 
 
 def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: float = 300.0,
@@ -201,7 +200,7 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
                 return not_found(request, scope)
             history = account_history(db, account_id)
             answer = row.get("response") or current_response(db, account_id)
-            candidates = explain_candidates_for(db, account_id)
+            candidates = explain_candidates_for(cfg, db, account_id)
         finally:
             db.conn.close()
         chart = history_chart(history, cfg.policy_for(row["platform"]), now(), words(lang))
