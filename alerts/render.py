@@ -45,7 +45,7 @@ STATUS_LABELS = {
 }
 
 # The order sections appear in, in a digest and in its subject line.
-KINDS = ("dormant", "close_recommended", "unreachable", "revived")
+KINDS = ("dormant", "close_recommended", "unreachable", "revived", "compromised", "recovered")
 
 KIND_LABELS = {
     "id": {
@@ -53,12 +53,38 @@ KIND_LABELS = {
         "close_recommended": "direkomendasikan ditutup",
         "unreachable": "tidak dapat dijangkau",
         "revived": "aktif kembali",
+        "compromised": "situs disusupi",
+        "recovered": "situs bersih kembali",
     },
     "en": {
         "dormant": "dormant",
         "close_recommended": "close recommended",
         "unreachable": "unreachable",
         "revived": "revived",
+        "compromised": "compromised",
+        "recovered": "recovered",
+    },
+}
+
+# What a compromise finding is and where it was seen, for mails and reports.
+COMPROMISE_LABELS = {
+    "id": {
+        "gambling_injection": "sisipan judi online",
+        "cloaking": "cloaking (konten judi hanya untuk mesin pencari)",
+        "defacement": "defacement (tampilan diganti peretas)",
+        "hidden_block": "blok tersembunyi", "footer_links": "daftar tautan di footer",
+        "page_links": "tautan di halaman", "title": "judul halaman", "meta_description": "deskripsi meta",
+        "script": "skrip pengalih", "page_text": "teks halaman", "cloaked_response": "respons untuk Googlebot",
+        "sitemap_entry": "entri sitemap", "feed_item": "entri feed", "defaced_page": "halaman depan",
+    },
+    "en": {
+        "gambling_injection": "gambling injection",
+        "cloaking": "cloaking (gambling content served to search engines only)",
+        "defacement": "defacement (page replaced by an attacker)",
+        "hidden_block": "hidden block", "footer_links": "footer link list", "page_links": "links on the page",
+        "title": "page title", "meta_description": "meta description", "script": "redirect script",
+        "page_text": "page text", "cloaked_response": "response to Googlebot", "sitemap_entry": "sitemap entry",
+        "feed_item": "feed item", "defaced_page": "home page",
     },
 }
 
@@ -76,7 +102,8 @@ MONTHS = {
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
-        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali",
+        "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
+                    "|Situs disusupi (judi online, cloaking, defacement)|Situs bersih kembali",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
         "institution": "Instansi",
         "platform": "Platform",
@@ -131,9 +158,19 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Aktif kembali",
         "sheet_unreachable_now": "Tidak dapat dijangkau",
         "sheet_unknown_now": "Tidak diketahui",
+        "compromise": "Temuan",
+        "seen_at": "Terlihat di",
+        "evidence_excerpt": "Cuplikan bukti",
+        "detected_at": "Terdeteksi",
+        "resolved_at": "Bersih sejak",
+        "compromised_advice": ("Konten ini ditanam pihak lain. Segera periksa server dan CMS, hapus sisipan, "
+                               "ganti kata sandi, dan laporkan ke CSIRT/BSSN."),
+        "compromised_now": "Situs terindikasi disusupi (judi online, cloaking, defacement)",
+        "sheet_compromised_now": "Situs disusupi",
     },
     "en": {
-        "sections": "Dormant|Close recommended|Unreachable|Revived",
+        "sections": "Dormant|Close recommended|Unreachable|Revived"
+                    "|Compromised sites (gambling injection, cloaking, defacement)|Sites clean again",
         "intro": "These official accounts in your area changed status according to pantau's monitoring.",
         "institution": "Institution",
         "platform": "Platform",
@@ -187,6 +224,15 @@ TEXT: dict[str, dict[str, str]] = {
         "sheet_revived": "Revived",
         "sheet_unreachable_now": "Unreachable",
         "sheet_unknown_now": "Unknown",
+        "compromise": "Finding",
+        "seen_at": "Seen at",
+        "evidence_excerpt": "Evidence excerpt",
+        "detected_at": "Detected",
+        "resolved_at": "Clean since",
+        "compromised_advice": ("This content was planted by someone else. Check the server and CMS now, remove "
+                               "the injection, change the passwords and report it to your CSIRT/BSSN."),
+        "compromised_now": "Compromised sites (gambling injection, cloaking, defacement)",
+        "sheet_compromised_now": "Compromised",
     },
 }
 
@@ -207,6 +253,7 @@ def translations(language: str) -> dict[str, Any]:
     t: dict[str, Any] = dict(TEXT[lang])
     t["statuses"] = STATUS_LABELS[lang]
     t["kinds"] = KIND_LABELS[lang]
+    t["compromise_labels"] = COMPROMISE_LABELS[lang]
     t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
     t["lang"] = lang

@@ -195,7 +195,8 @@ def _text_part(msg: EmailMessage) -> str:
 
 def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
     """What the templates show of one alert; anything from the web stays data, never markup."""
-    status = row.get("new_status") or ("active" if row["kind"] == "revived" else row["kind"])
+    status = row.get("new_status") or row.get("current_status") or (
+        "active" if row["kind"] == "revived" else row["kind"])
     return {
         "institution": oneline(row["institution"]),
         "platform": row["platform"],
@@ -211,7 +212,24 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "last_at": local_time(row.get("last_activity_at"), tz, t["lang"]),
         "evidence": row.get("evidence") or "",
         "reason": oneline(stored_reason(row).text(t["lang"])),
+        **_finding_view(row, t, tz),
     }
+
+
+def _finding_view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
+    """A compromised/recovered alert's evidence: what, where, the excerpt, when."""
+    if not row.get("finding_kind"):
+        return {"finding": None}
+    labels = t["compromise_labels"]
+    return {"finding": {
+        "kind": labels.get(row["finding_kind"], row["finding_kind"]),
+        "place": labels.get(row.get("finding_place") or "", row.get("finding_place") or ""),
+        "url": oneline(row.get("finding_url")),
+        "href": web_href(row.get("finding_url")),
+        "excerpt": oneline(row.get("finding_excerpt")),
+        "detected_at": local_time(row.get("finding_detected_at"), tz, t["lang"]),
+        "resolved_at": local_time(row.get("finding_resolved_at"), tz, t["lang"]),
+    }}
 
 
 def digest_subject(language: str, kinds: Counter) -> str:

@@ -104,6 +104,8 @@ DEFAULTS: dict[str, Any] = {
         "weekly_report": "mon 07:00",
     },
     "report": {"format": "xlsx"},
+    # Look for online-gambling injection, cloaking and defacement on every website check.
+    "security": {"scan": True},
 }
 
 RECIPIENT_KEYS: dict[str, Any] = {"name": "", "email": "", "regions": [], "language": "id"}

@@ -27,9 +27,15 @@ class Observation:
     # Not stored as columns: HTTP validators to save, and ids resolved during the check.
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None
+    # The compromise scan (crawler/compromise.py): what it found, which parts of the site it
+    # covered ("home", "cloak", "sitemap", "feed"; None: no scan ran) and whether the daily
+    # crawler-UA fetch was made.
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    scan_scopes: list[str] | None = None
+    cloak_checked: bool = False
 
     def row(self) -> dict[str, Any]:
         out = asdict(self)
-        out.pop("validators")
-        out.pop("resolved_id")
+        for key in ("validators", "resolved_id", "findings", "scan_scopes", "cloak_checked"):
+            out.pop(key)
         return out

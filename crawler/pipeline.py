@@ -7,6 +7,7 @@ from typing import Any
 
 from pantau.crawler.items import Observation
 from pantau.storage.db import open_db
+from pantau.storage.findings import save_scan
 from pantau.storage.observations import record_observation
 
 
@@ -40,4 +41,8 @@ class ObservationPipeline:
             validators=item.validators,
             resolved_id=item.resolved_id,
         )
+        if item.scan_scopes is not None or item.cloak_checked:
+            # The compromise scan's findings, and the alert that opens or closes an episode.
+            save_scan(self.db, item.account_id, item.findings, item.scan_scopes or (), item.checked_at,
+                      cloak_checked=item.cloak_checked)
         return item

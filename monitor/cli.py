@@ -182,7 +182,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _table(rows: list[dict[str, Any]]) -> str:
     cols = ("id", "status", "days", "platform", "institution", "evidence", "reason")
     cells = [[str(r["id"]), r["status"], "" if r["days_inactive"] is None else str(r["days_inactive"]),
-              r["platform"], r["institution"], r["evidence"] or "-", r["reason"]] for r in rows]
+              r["platform"], r["institution"], r["evidence"] or "-",
+              r["reason"] + (f" [{r['compromise']['kind']}: {r['compromise']['url']}]" if r.get("compromise") else "")]
+             for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
@@ -198,20 +200,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show the current status of every account (table, json or csv), with filters.
 
     Example: pantau status --format json --status dormant --status close_recommended
+             pantau status --compromised    (sites with gambling injection, cloaking or defacement)
     """
     from pantau.storage.daemon import last_heartbeat
 
     cfg = _config(args)
     db = _db(cfg)
     rows = status_rows(cfg, db, _now(), statuses=args.status or (), regions=args.region or (),
-                       platforms=args.platform or ())
+                       platforms=args.platform or (), compromised=args.compromised)
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         buf = io.StringIO()
         # CRLF rows (RFC 4180): the writer then quotes any cell holding a lone CR from the web,
         # which "\n" rows would let split a row in two.
-        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n")
+        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n",
+                           extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
         sys.stdout.write(buf.getvalue())
@@ -393,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
                     choices=("active", "warning", "dormant", "close_recommended", "unreachable", "unknown", "retired"))
     sp.add_argument("--region", action="append", metavar="CODE")
     sp.add_argument("--platform", action="append", metavar="P")
+    sp.add_argument("--compromised", action="store_true",
+                    help="only accounts with an unresolved gambling-injection, cloaking or defacement finding")
 
     sp = add("attest", cmd_attest)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")

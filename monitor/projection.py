@@ -29,16 +29,32 @@ STATUS_COLUMNS = ("id", "institution", "region", "platform", "handle", "url", "s
                   "days_inactive", "reason")
 
 
+def compromise_view(finding: dict[str, Any] | None, tz: str) -> dict[str, Any] | None:
+    """The status JSON's ``compromise``: the newest unresolved finding, or null."""
+    if not finding:
+        return None
+    return {"kind": finding["kind"], "url": finding["url"], "evidence": finding["excerpt"],
+            "detected_at": local_iso(finding["detected_at"], tz)}
+
+
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
-                regions: Sequence[str] = (), platforms: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Every account with its status as the policy sees it at ``now``."""
+                regions: Sequence[str] = (), platforms: Sequence[str] = (),
+                compromised: bool = False) -> list[dict[str, Any]]:
+    """Every account with its status as the policy sees it at ``now``.
+
+    ``compromised`` keeps only the accounts with an unresolved compromise finding.
+    """
     from pantau.monitor.evaluate import policy_inputs, verdict_for
     from pantau.storage.accounts import select_accounts
+    from pantau.storage.findings import open_findings
     from pantau.storage.timefmt import to_iso
 
     recent, attest = policy_inputs(db, cfg)
+    findings = open_findings(db)
     out = []
     for a in select_accounts(db, regions=regions, platforms=platforms):
+        if compromised and a["id"] not in findings:
+            continue
         v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now)
         if statuses and v.status not in statuses:
             continue
@@ -58,6 +74,7 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
             "last_checked_at": local_iso(a["last_checked_at"], cfg.timezone),
             "days_inactive": v.days_inactive,
             "reason": v.reason,
+            "compromise": compromise_view(findings.get(a["id"]), cfg.timezone),
         })
     return out
 

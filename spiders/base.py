@@ -162,6 +162,10 @@ class Check:
     validators: list[dict[str, Any]] = field(default_factory=list)
     resolved_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The compromise scan's results (websites only; see spiders/website.py).
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    scan_scopes: list[str] | None = None
+    cloak_checked: bool = False
 
     @property
     def now(self) -> datetime:
@@ -245,6 +249,9 @@ class Check:
             not_modified=bool(self.not_modified and not self.fetched),
             validators=self.validators,
             resolved_id=self.resolved_id,
+            findings=self.findings if outcome == "ok" or outcome == "not_modified" else [],
+            scan_scopes=self.scan_scopes if outcome in ("ok", "not_modified") else None,
+            cloak_checked=self.cloak_checked,
         )
 
 

@@ -8,11 +8,14 @@ national pass near two requests per site.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
+from scrapy.robotstxt import ProtegoRobotParser
 
+from pantau.crawler import compromise
 from pantau.crawler.dates import Candidate
 from pantau.crawler.extract import parse_page, parse_sitemap, parse_wp_posts, sitemaps_from_robots
 from pantau.crawler.items import Observation
@@ -21,6 +24,12 @@ from pantau.spiders.feed import read_feed
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 MAX_FEEDS = 2
+
+# Cloaking is looked for with the user agent of the crawler spammers cloak for, at most this
+# often per site: it is one more request, and injected content stays for weeks.
+CRAWLER_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+CRAWLER_NAME = "Googlebot"
+CLOAK_EVERY = timedelta(days=1)
 
 
 def _is_comments_feed(url: str) -> bool:
@@ -48,6 +57,12 @@ class WebsiteSpider(AccountSpider):
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
         return {"conditional": True, "robots": True}
 
+    @property
+    def scanning(self) -> bool:
+        """``[security] scan``: look for gambling injection, cloaking and defacement."""
+        security = (self.cfg.data.get("security") or {}) if self.cfg is not None else {}
+        return bool(security.get("scan", True))
+
     async def observe(self, check: Check, response: Response) -> Observation:
         if response.status >= 400:
             # A website's missing home page is a broken site, not a vanished account.
@@ -55,6 +70,9 @@ class WebsiteSpider(AccountSpider):
         home = self._home(check, response)
         cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
         errors: list[str] = []
+        if self.scanning and "compromise" in home:
+            check.scan_scopes = ["home"]
+            check.findings.extend(home["compromise"])
 
         feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
                  else [f for f in home["feeds"] if not _is_comments_feed(f)][:MAX_FEEDS])
@@ -77,6 +95,8 @@ class WebsiteSpider(AccountSpider):
             got = await self._try_sitemaps(check, response.url, errors)
             if got:
                 cands.append(got)
+        if self.scanning and check.scan_scopes is not None and _cloak_due(check.account, check.now):
+            await self._look_for_cloaking(check, response.url, home)
         best = self.newest(cands, check.now)
         if best is None and errors:
             check.notes.extend(errors)
@@ -85,22 +105,68 @@ class WebsiteSpider(AccountSpider):
     def _home(self, check: Check, response: Response) -> dict[str, Any]:
         if response.status == 304 and check.cached(response):
             return check.cached(response)
-        info = parse_page(response.body, response.url, check.now,
-                          encoding=getattr(response, "encoding", None))
+        encoding = getattr(response, "encoding", None)
+        info = parse_page(response.body, response.url, check.now, encoding=encoding, keep_root=self.scanning)
         home = {
             "feeds": info.feeds,
             "wp_api": info.wp_api,
             "page_best": candidate_to_json(self.newest(info.candidates, check.now)),
         }
+        if self.scanning:
+            # Kept with the validators: a 304 next time means the same page, the same findings.
+            scan = compromise.scan_page(response.body, response.url, encoding, root=info.root)
+            home["compromise"] = [f.to_json() for f in scan.findings]
+            home["sha256"] = scan.sha256
+        info.root = None
         check.remember(response, home)
         return home
+
+    async def _look_for_cloaking(self, check: Check, home_url: str, home: dict[str, Any]) -> None:
+        """Fetch the home page as Googlebot (when its robots.txt lets Googlebot in) and compare.
+
+        Spam served only to search engines is invisible to the office that runs the site:
+        this is the one extra request the scan makes, once a day per site.
+        """
+        origin = _origin(home_url)
+        try:
+            robots = await check.fetch(origin + "/robots.txt", robots=False)
+            if robots.status == 200 and not ProtegoRobotParser(robots.body, self).allowed(home_url, CRAWLER_NAME):
+                check.cloak_checked = True
+                return
+            seen = await check.fetch(home_url, headers={"User-Agent": CRAWLER_UA}, robots=False)
+        except CheckFailed:
+            return  # tried again at the next check
+        check.cloak_checked = True
+        if seen.status >= 400 or not hasattr(seen, "text"):
+            check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
+            return
+        normal = compromise.HomeScan(home.get("sha256") or "",
+                                     [compromise.Finding.from_json(f) for f in home.get("compromise") or []])
+        crawler = compromise.scan_page(seen.body, seen.url, getattr(seen, "encoding", None))
+        found = compromise.compare_cloaked(normal, crawler, seen.url, home_url)
+        check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
+        if found:
+            check.findings.append(found.to_json())
+
+    def _scan_entries(self, check: Check, found: compromise.Finding | None, scope: str) -> None:
+        if not self.scanning or check.scan_scopes is None:
+            return
+        if scope not in check.scan_scopes:
+            check.scan_scopes.append(scope)
+        if found and not any(f["place"] == found.place and f["url"] == found.url for f in check.findings):
+            check.findings.append(found.to_json())
 
     async def _try_feed(self, check: Check, url: str, errors: list[str], quiet: bool = False) -> Candidate | None:
         try:
             response = await check.fetch(url, conditional=True)
             if quiet and response.status >= 400:
                 return None
-            return await read_feed(self, check, response)
+            entries: list[Candidate] = []
+            best = await read_feed(self, check, response, entries=entries)
+            if response.status == 200:
+                self._scan_entries(check, compromise.scan_entries(
+                    ((c.url, c.title) for c in entries), response.url, response.body), "feed")
+            return best
         except CheckFailed as exc:
             if not quiet:
                 errors.append(str(exc))
@@ -160,6 +226,8 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"sitemap {url}: {err}")
             return None
+        if not children:
+            self._scan_entries(check, compromise.scan_sitemap(response.body, response.url), "sitemap")
         best = self.newest(cands, check.now)
         if best is None and children and depth == 0:
             # An index: its newest child sitemap holds the newest posts.
@@ -168,3 +236,15 @@ class WebsiteSpider(AccountSpider):
             return best
         check.remember(response, candidate_to_json(best))
         return best
+
+
+def _cloak_due(account: dict[str, Any], now: datetime) -> bool:
+    """At most once a day per site (``accounts.cloak_checked_at``, kept by the pipeline)."""
+    last = account.get("cloak_checked_at")
+    if not last:
+        return True
+    try:
+        when = datetime.fromisoformat(last)
+    except ValueError:
+        return True
+    return now - when >= CLOAK_EVERY

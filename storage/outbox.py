@@ -31,12 +31,15 @@ _ALERT_COLUMNS = """
     a.id as account_id, a.platform, a.url, a.handle, a.region, a.owner_email,
     a.retired_at, a.evidence, a.status as current_status, i.name as institution,
     c.old_status, c.new_status, c.reason, c.reason_data, c.changed_at, c.days_inactive,
-    c.last_activity_at, c.last_activity_url, c.last_activity_title
+    c.last_activity_at, c.last_activity_url, c.last_activity_title,
+    f.kind as finding_kind, f.place as finding_place, f.url as finding_url, f.excerpt as finding_excerpt,
+    f.detected_at as finding_detected_at, f.resolved_at as finding_resolved_at
 """
 _ALERT_JOINS = """
     join accounts a on a.id = al.account_id
     join institutions i on i.id = a.institution_id
     left join status_changes c on c.id = al.status_change_id
+    left join findings f on f.id = al.finding_id
 """
 _DELIVERY_SELECT = f"""
 select d.id as delivery_id, d.email, d.language, d.attempts, d.last_error, {_ALERT_COLUMNS}
