@@ -425,7 +425,7 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
             add(GAMBLING, place, url, _links_excerpt(spam_links, url, labels[place]))
     for frame in root.iter("iframe"):
         src = frame.get("src") or ""
-        if src and _QUICK_RE.search(src.lower()) and judge(url_words(urljoin(url, src))).gambling:
+        if src and _QUICK_RE.search(src.lower()) and judge(url_words(_join(url, src))).gambling:
             add(GAMBLING, _placement(frame, *hidden_selectors()), url, f'<iframe src="{src}">')
 
     # Hidden text (no links) and keyword stuffing: only on a page whose text sells gambling.
@@ -443,11 +443,11 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
             add(GAMBLING, PAGE_TEXT, url, stuffed)
 
     # Scripts: a source on a gambling host, or a redirect to one, or conditional on bots.
-    own = (urlsplit(url).hostname or "").lower()
+    own = _host(url)
     for script in root.iter("script"):
         src = script.get("src")
         if src:
-            if _QUICK_RE.search(src.lower()) and judge(url_words(urljoin(url, src))).gambling:
+            if _QUICK_RE.search(src.lower()) and judge(url_words(_join(url, src))).gambling:
                 add(GAMBLING, SCRIPT, url, f'<script src="{src}">')
             continue
         code = script.text or ""
@@ -458,7 +458,7 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
             continue
         targets = [m.group(0).strip("\"'`") for m in _URL_IN_SCRIPT.finditer(code)]
         spam_target = next((t for t in targets if judge(url_words(t)).gambling), None)
-        foreign = [t for t in targets if (urlsplit(urljoin(url, t)).hostname or "").lower() not in ("", own)]
+        foreign = [t for t in targets if _host(_join(url, t)).lower() not in ("", own)]
         if spam_target or (foreign and _BOT_CONDITION_RE.search(code)):
             add(GAMBLING, SCRIPT, url, "script redirect: " + code.strip())
     return found
@@ -486,16 +486,31 @@ def _gambling_link(a: Any, page_url: str) -> bool:
     href = (a.get("href") or "").strip()
     if not _QUICK_RE.search(anchor.lower()) and not _QUICK_RE.search(href.lower()):
         return False
-    target = urljoin(page_url, href) if href and not href.startswith(("#", "javascript:", "mailto:")) else ""
+    target = _join(page_url, href) if href and not href.startswith(("#", "javascript:", "mailto:")) else ""
     words = normalise(anchor) + " " + (url_words(target) if target else "")
     return judge(words, normalised=True).gambling
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _join(base: str, href: str) -> str:
+    """``urljoin`` that gives the raw text back for an address it cannot read (``http://[::1``)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
 
 
 def _links_excerpt(links: Sequence[Any], page_url: str, label: str) -> str:
     shown = []
     for a in links[:5]:
         anchor = re.sub(r"\s+", " ", _text_of(a)).strip() or "(no text)"
-        shown.append(f"{anchor} <{urljoin(page_url, (a.get('href') or '').strip())}>")
+        shown.append(f"{anchor} <{_join(page_url, (a.get('href') or '').strip())}>")
     more = f" (+{len(links) - 5} more)" if len(links) > 5 else ""
     return f"{len(links)} gambling link(s) in {label}: " + "; ".join(shown) + more
 
@@ -532,8 +547,8 @@ def compare_cloaked(normal: HomeScan, crawler: HomeScan, crawler_body_url: str, 
         first = crawler.gambling[0]
         return Finding(CLOAKING, CLOAKED, home_url, _excerpt("served to Googlebot only: " + first.excerpt),
                        crawler.sha256)
-    own = (urlsplit(home_url).hostname or "").lower()
-    landed = (urlsplit(crawler_body_url).hostname or "").lower()
+    own = _host(home_url)
+    landed = _host(crawler_body_url)
     if landed and landed != own and judge(url_words(crawler_body_url)).gambling:
         return Finding(CLOAKING, CLOAKED, home_url,
                        _excerpt(f"Googlebot is redirected to {crawler_body_url}"), crawler.sha256)

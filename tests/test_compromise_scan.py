@@ -170,6 +170,11 @@ def test_a_big_portal_with_news_about_a_hack_is_not_a_defacement():
     assert scan_page(page.encode(), HOME).findings == []
 
 
+def test_a_broken_address_on_the_page_does_not_hide_the_injection():
+    page = (FIX / "hidden_links_home.html").read_bytes().replace(b"<main>", b"<main><a href='http://[::1'>x</a>")
+    assert (GAMBLING, "hidden_block") in places(scan_page(page, HOME))
+
+
 def test_junk_and_empty_bodies_give_no_finding():
     for body in (b"", b"\x00\xff" * 100, b"<html><body>slot", b"judi" * 10, b"<a href='http://[::1'>slot</a>"):
         # It should never raise on what a broken site sends.
