@@ -261,13 +261,18 @@ def build_report(
 
 def _compromised(db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime,
                  tz: str) -> list[dict[str, Any]]:
-    """Sites in scope with a compromise finding open during the week (still open first)."""
+    """Sites in scope with a compromise finding open during the week (still open first), one
+    row a site with its newest finding; the others are in ``pantau status`` and the board."""
+    newest: dict[int, dict[str, Any]] = {}
+    for f in findings_in_scope(db, recipient.regions, start, end):
+        if not f["retired_at"]:
+            newest.setdefault(f["account_id"], f)
     return [{
         "institution": f["institution"], "region": f.get("region") or "", "platform": f["platform"],
         "handle": f.get("handle") or "", "url": f["account_url"], "compromise": f["kind"], "place": f["place"],
         "finding_url": f["url"], "excerpt": f["excerpt"], "detected_at": _iso_local(f["detected_at"], tz),
         "resolved_at": _iso_local(f["resolved_at"], tz),
-    } for f in findings_in_scope(db, recipient.regions, start, end) if not f["retired_at"]]
+    } for f in newest.values()]
 
 
 def _scoped_counts(rows: Iterable[dict[str, Any]], recipient: Recipient) -> Counter:

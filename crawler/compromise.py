@@ -47,6 +47,7 @@ __all__ = [
     "Finding",
     "HomeScan",
     "compare_cloaked",
+    "is_spam_entry",
     "judge",
     "scan_entries",
     "scan_page",
@@ -148,13 +149,21 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 # The fast path: a page with none of these anywhere in its bytes (lower-cased) is not parsed.
 # Every spam term and brand above contains one of the gambling words.
-_GAMBLING_WORDS = ("gacor", "maxwin", "togel", "judi", "judol", "slot", "casino", "kasino", "sbobet",
+_GAMBLING_WORDS = ("gacor", "maxwin", "max win", "togel", "judi", "judol", "slot", "casino", "kasino", "sbobet",
                    "scatter", "jackpot", "poker", "toto", "parlay", "zeus", "olympus", "mahjong", "domino",
-                   "bandarqq", "pkv")
+                   "bandarqq", "pkv", "rtp live", "rtp slot", "rtp gacor", "bocoran rtp", "info rtp", "rungkad",
+                   "bonus new member", "new member 100", "deposit pulsa", "deposit dana", "deposit qris",
+                   "depo pulsa", "depo 5k", "depo 10k", "depo 20k", "depo 25k", "tanpa potongan",
+                   "link alternatif", "akun pro", "pragmatic", "bonanza", "princess", "bandito", "pg soft",
+                   "live draw", "keluaran hk", "keluaran sgp", "keluaran sdy", "data sgp", "data hk", "prediksi hk",
+                   "prediksi sgp", "angka jitu", "jp paus", "auto jp",
+                   "gampang menang", "mudah menang", "live casino", "spaceman", "hoki", "cuan", "server thailand",
+                   "server kamboja", "gates of", "mpo")
 _TRIGGERS = ("hacked", "h4ck", "hack3d", "defaced", "pwned", "diretas", "dihack", "di hack", "googlebot",
              "document.referrer")
 _PREFILTER = re.compile("|".join(re.escape(w) for w in _GAMBLING_WORDS + _TRIGGERS).encode())
-_QUICK_RE = re.compile("|".join(re.escape(w) for w in _GAMBLING_WORDS))
+# The same words in normalised text (no punctuation), for links, titles and entries.
+_QUICK_RE = re.compile("|".join(re.escape(w.strip()) for w in _GAMBLING_WORDS))
 
 
 def _worth_parsing(raw: bytes) -> bool:
@@ -438,7 +447,9 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
                 if v.spam and not v.counter:
                     add(GAMBLING, HIDDEN_BLOCK, url, "hidden block: " + _text_of(el))
                     break
-        stuffed = _stuffing(norm_all)
+        # Only for a page with no other gambling finding: links, titles and hidden blocks are
+        # the clearer evidence, and their words would count twice.
+        stuffed = None if any(f.kind == GAMBLING for f in found) else _stuffing(norm_all)
         if stuffed:
             add(GAMBLING, PAGE_TEXT, url, stuffed)
 
@@ -583,6 +594,16 @@ def scan_sitemap(body: bytes, sitemap_url: str) -> Finding | None:
     return scan_entries(entries, sitemap_url, raw, SITEMAP_ENTRY, "sitemap")
 
 
+def is_spam_entry(link: str | None, title: str | None) -> bool:
+    """A sitemap or feed entry whose address or title is gambling spam: not the institution's
+    activity (a dormant site with spam pages planted yesterday is still dormant)."""
+    words = (url_words(link) if link else "") + " " + (normalise(title) if title else "")
+    if not _QUICK_RE.search(words):
+        return False
+    v = judge(words, normalised=True)
+    return v.gambling and bool(v.spam)
+
+
 def scan_entries(entries: Iterable[tuple[str | None, str | None]], source_url: str, body: bytes | str,
                  place: str = FEED_ITEM, label: str = "feed") -> Finding | None:
     """Feed items (or sitemap entries) whose address or title is gambling spam."""
@@ -590,9 +611,7 @@ def scan_entries(entries: Iterable[tuple[str | None, str | None]], source_url: s
     total = 0
     for link, title in entries:
         total += 1
-        words = (url_words(link) if link else "") + " " + (normalise(title) if title else "")
-        v = judge(words, normalised=True)
-        if v.gambling and v.spam:
+        if is_spam_entry(link, title):
             spam.append(f"{title} <{link}>" if title and link and link != source_url else (link or title or ""))
     if not spam:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,11 +20,12 @@ _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-feed-pars
 
 
 async def read_feed(spider: AccountSpider, check: Check, response: Response, *, label: str = "feed",
-                    entries: list[Candidate] | None = None) -> Candidate | None:
+                    entries: list[Candidate] | None = None,
+                    keep: Callable[[Candidate], bool] | None = None) -> Candidate | None:
     """The newest credible entry of a feed response (or of the last parse, on a 304).
 
     ``entries``, when given, receives every entry of a freshly parsed feed (for the
-    compromise scan of feed items).
+    compromise scan of feed items); ``keep`` says which entries may be activity.
     """
     if response.status == 304:
         return candidate_from_json(check.cached(response))
@@ -37,6 +39,8 @@ async def read_feed(spider: AccountSpider, check: Check, response: Response, *, 
         raise CheckFailed("error", f"{response.url} is not a readable feed: {err}", response.status)
     if entries is not None:
         entries.extend(cands)
+    if keep is not None:
+        cands = [c for c in cands if keep(c)]
     best = spider.newest(cands, check.now)
     check.remember(response, candidate_to_json(best))
     return best

@@ -148,6 +148,10 @@ class WebsiteSpider(AccountSpider):
         if found:
             check.findings.append(found.to_json())
 
+    def _activity(self, cand: Candidate) -> bool:
+        """Spam pages planted on a site are not the institution's activity."""
+        return not (self.scanning and compromise.is_spam_entry(cand.url, cand.title))
+
     def _scan_entries(self, check: Check, found: compromise.Finding | None, scope: str) -> None:
         if not self.scanning or check.scan_scopes is None:
             return
@@ -162,7 +166,7 @@ class WebsiteSpider(AccountSpider):
             if quiet and response.status >= 400:
                 return None
             entries: list[Candidate] = []
-            best = await read_feed(self, check, response, entries=entries)
+            best = await read_feed(self, check, response, entries=entries, keep=self._activity)
             if response.status == 200:
                 self._scan_entries(check, compromise.scan_entries(
                     ((c.url, c.title) for c in entries), response.url, response.body), "feed")
@@ -228,7 +232,7 @@ class WebsiteSpider(AccountSpider):
             return None
         if not children:
             self._scan_entries(check, compromise.scan_sitemap(response.body, response.url), "sitemap")
-        best = self.newest(cands, check.now)
+        best = self.newest([c for c in cands if self._activity(c)], check.now)
         if best is None and children and depth == 0:
             # An index: its newest child sitemap holds the newest posts.
             best = await self._read_sitemap(check, children[0], errors, depth=1)
