@@ -166,6 +166,7 @@ class Check:
     findings: list[dict[str, Any]] = field(default_factory=list)
     scan_scopes: list[str] | None = None
     cloak_checked: bool = False
+    robots_txt: bytes | None = None  # the site's robots.txt when this check read it (b"": none)
 
     @property
     def now(self) -> datetime:

@@ -68,6 +68,15 @@ class WebsiteSpider(AccountSpider):
             # A website's missing home page is a broken site, not a vanished account.
             raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
         home = self._home(check, response)
+        if self.scanning and response.status == 304 and "compromise" not in home:
+            # Validators kept from before the scan existed (or with it switched off): read the
+            # page once in full, so an unchanged home page is not left unscanned for ever.
+            try:
+                full = await check.fetch(response.url)
+                if full.status == 200:
+                    response, home = full, self._home(check, full)
+            except CheckFailed:
+                pass
         cands: list[Candidate] = [c for c in (candidate_from_json(home.get("page_best")),) if c]
         errors: list[str] = []
         if self.scanning and "compromise" in home:
@@ -129,8 +138,11 @@ class WebsiteSpider(AccountSpider):
         """
         origin = _origin(home_url)
         try:
-            robots = await check.fetch(origin + "/robots.txt", robots=False)
-            if robots.status == 200 and not ProtegoRobotParser(robots.body, self).allowed(home_url, CRAWLER_NAME):
+            robots = check.robots_txt
+            if robots is None:
+                got = await check.fetch(origin + "/robots.txt", robots=False)
+                robots = got.body if got.status == 200 else b""
+            if robots and not ProtegoRobotParser(robots, self).allowed(home_url, CRAWLER_NAME):
                 check.cloak_checked = True
                 return
             seen = await check.fetch(home_url, headers={"User-Agent": CRAWLER_UA}, robots=False)
@@ -210,6 +222,7 @@ class WebsiteSpider(AccountSpider):
         sitemaps: list[str] = []
         try:
             robots = await check.fetch(origin + "/robots.txt", robots=False)
+            check.robots_txt = robots.body if robots.status == 200 else b""
             if robots.status == 200:
                 sitemaps = sitemaps_from_robots(robots.body, origin)
         except CheckFailed:
@@ -243,12 +256,20 @@ class WebsiteSpider(AccountSpider):
 
 
 def _cloak_due(account: dict[str, Any], now: datetime) -> bool:
-    """At most once a day per site (``accounts.cloak_checked_at``, kept by the pipeline)."""
+    """At most once a day per site (``accounts.cloak_checked_at``, kept by the pipeline).
+
+    A site never fetched as Googlebot counts as fetched at a moment of the day before its
+    registration fixed by its id, so a national import spreads these fetches over its first
+    day instead of adding one to every check of the first pass.
+    """
     last = account.get("cloak_checked_at")
-    if not last:
-        return True
     try:
-        when = datetime.fromisoformat(last)
-    except ValueError:
+        if last:
+            return now - datetime.fromisoformat(last) >= CLOAK_EVERY
+        registered = datetime.fromisoformat(account.get("created_at") or "")
+    except (TypeError, ValueError):
         return True
-    return now - when >= CLOAK_EVERY
+    if registered.tzinfo is None:
+        registered = registered.replace(tzinfo=now.tzinfo)
+    share = (int(account.get("id") or 0) * 0.6180339887) % 1.0
+    return now - (registered - share * CLOAK_EVERY) >= CLOAK_EVERY

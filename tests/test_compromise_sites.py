@@ -113,8 +113,15 @@ def setup(module_sites, tmp_path_factory, smtp):
     ids = {name: w.add(site.url, institution=f"Dinas {name.title()} Kab. Musi Banyuasin",
                        region="16.02" if name == "clean" else "16.06")
            for name, site in served.items()}
+    registered_long_ago(w)
     w.check()
     return w, served, ids, googlebot
+
+
+def registered_long_ago(w) -> None:
+    """Sites registered days ago: their daily Googlebot fetch is due (a new one waits up to a day)."""
+    stamp = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds")
+    w.db.execute("update accounts set created_at = ?", [stamp])
 
 
 def compromise_of(w, account_id: int) -> dict[str, Any] | None:
@@ -161,6 +168,7 @@ def test_googlebot_is_not_impersonated_where_robots_txt_forbids_it(sites, watch)
                         "/robots.txt": Route("User-agent: Googlebot\nDisallow: /\n", content_type="text/plain")})
     w = watch()
     aid = w.add(site.url)
+    registered_long_ago(w)
     w.check()
     # It should respect robots.txt as that crawler: no Googlebot fetch, and no guess.
     assert not any("Googlebot" in a for a in seen)
@@ -176,6 +184,19 @@ def test_the_scan_can_be_switched_off(sites, watch):
     assert compromise_of(w, aid) is None
     # It should not even ask as Googlebot.
     assert not any("Googlebot" in str(h) for h in site.hits) and site.hits.count("/") == 1
+
+
+def test_an_unchanged_page_checked_before_the_scan_existed_is_scanned_once_switched_on(sites, watch):
+    site = sites.serve({"/": "../compromise/hidden_links_home.html", **NO_FEED})
+    w = watch(security={"scan": False})
+    aid = w.add(site.url)
+    w.check()
+    w.cfg.data["security"]["scan"] = True
+    w.check()
+    # It should read the page in full once, though the server would answer 304.
+    assert compromise_of(w, aid)["kind"] == "gambling_injection"
+    w.check()
+    assert site.not_modified >= 2 and compromise_of(w, aid) is not None
 
 
 def test_the_weekly_report_lists_the_compromised_sites(setup, tmp_path):
@@ -209,6 +230,18 @@ def test_status_compromised_lists_only_compromised_sites(sites, project):
     assert {r["url"]: r["compromise"] for r in everything}[news.url] is None
     table = project.run("status", "--compromised").stdout
     assert "gambling_injection" in table and news.url not in table
+
+
+def test_the_googlebot_fetches_of_a_national_import_spread_over_its_first_day():
+    from pantau.spiders.website import _cloak_due
+
+    now = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
+    accounts = [{"id": i, "created_at": now.isoformat(), "cloak_checked_at": None} for i in range(1, 1001)]
+    due = [sum(_cloak_due(a, now + timedelta(hours=h)) for a in accounts) for h in (0, 6, 12, 18, 24)]
+    # It should make about a quarter of them due in each 6-hour pass, and all within a day.
+    assert due[0] <= 5 and 200 <= due[1] <= 300 and 450 <= due[2] <= 550 and due[4] == 1000
+    assert _cloak_due({"id": 1, "cloak_checked_at": (now - timedelta(hours=23)).isoformat()}, now) is False
+    assert _cloak_due({"id": 1, "cloak_checked_at": (now - timedelta(hours=24)).isoformat()}, now) is True
 
 
 def test_the_config_defaults_to_scanning():
