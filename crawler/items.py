@@ -33,9 +33,11 @@ class Observation:
     findings: list[dict[str, Any]] = field(default_factory=list)
     scan_scopes: list[str] | None = None
     cloak_checked: bool = False
+    cloak_allowed: bool | None = None  # robots.txt read for the crawler: may it read the home page?
 
     def row(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("validators", "resolved_id", "findings", "scan_scopes", "cloak_checked"):
+        for key in ("validators", "resolved_id", "findings", "scan_scopes", "cloak_checked",
+                    "cloak_allowed"):
             out.pop(key)
         return out

@@ -44,5 +44,5 @@ class ObservationPipeline:
         if item.scan_scopes is not None or item.cloak_checked:
             # The compromise scan's findings, and the alert that opens or closes an episode.
             save_scan(self.db, item.account_id, item.findings, item.scan_scopes or (), item.checked_at,
-                      cloak_checked=item.cloak_checked)
+                      cloak_checked=item.cloak_checked, cloak_allowed=item.cloak_allowed)
         return item

@@ -167,6 +167,7 @@ class Check:
     scan_scopes: list[str] | None = None
     cloak_checked: bool = False
     robots_txt: bytes | None = None  # the site's robots.txt when this check read it (b"": none)
+    cloak_allowed: bool | None = None  # robots.txt read for the crawler this check: allowed?
 
     @property
     def now(self) -> datetime:
@@ -253,6 +254,7 @@ class Check:
             findings=self.findings if outcome == "ok" or outcome == "not_modified" else [],
             scan_scopes=self.scan_scopes if outcome in ("ok", "not_modified") else None,
             cloak_checked=self.cloak_checked,
+            cloak_allowed=self.cloak_allowed,
         )
 
 

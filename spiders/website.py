@@ -30,6 +30,10 @@ MAX_FEEDS = 2
 CRAWLER_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 CRAWLER_NAME = "Googlebot"
 CLOAK_EVERY = timedelta(days=1)
+# How long what robots.txt says of that crawler is trusted (Google itself caches it a day; a
+# week halves the cost of the daily fetch, and a site changing it to shut Googlebot out of
+# its home page is rare).
+ROBOTS_EVERY = timedelta(days=7)
 
 
 def _is_comments_feed(url: str) -> bool:
@@ -136,13 +140,8 @@ class WebsiteSpider(AccountSpider):
         Spam served only to search engines is invisible to the office that runs the site:
         this is the one extra request the scan makes, once a day per site.
         """
-        origin = _origin(home_url)
         try:
-            robots = check.robots_txt
-            if robots is None:
-                got = await check.fetch(origin + "/robots.txt", robots=False)
-                robots = got.body if got.status == 200 else b""
-            if robots and not ProtegoRobotParser(robots, self).allowed(home_url, CRAWLER_NAME):
+            if not await self._crawler_allowed(check, home_url):
                 check.cloak_checked = True
                 return
             seen = await check.fetch(home_url, headers={"User-Agent": CRAWLER_UA}, robots=False)
@@ -160,14 +159,39 @@ class WebsiteSpider(AccountSpider):
         if found:
             check.findings.append(found.to_json())
 
+    async def _crawler_allowed(self, check: Check, home_url: str) -> bool:
+        """What the site's robots.txt says of Googlebot reading the home page: read this week
+        (kept in the database), else read now (or reused from this check's sitemap lookup)."""
+        account = check.account
+        read_at = account.get("cloak_robots_at")
+        if read_at and account.get("cloak_allowed") is not None and check.robots_txt is None:
+            try:
+                if check.now - datetime.fromisoformat(read_at) < ROBOTS_EVERY:
+                    return bool(account["cloak_allowed"])
+            except ValueError:
+                pass
+        robots = check.robots_txt
+        if robots is None:
+            got = await check.fetch(_origin(home_url) + "/robots.txt", robots=False)
+            robots = got.body if got.status == 200 else b""
+        check.cloak_allowed = not robots or ProtegoRobotParser(robots, self).allowed(home_url, CRAWLER_NAME)
+        return check.cloak_allowed
+
     def _activity(self, cand: Candidate) -> bool:
         """Spam pages planted on a site are not the institution's activity."""
         return not (self.scanning and compromise.is_spam_entry(cand.url, cand.title))
 
+    @staticmethod
+    def _not_rescanned(check: Check, scope: str) -> None:
+        """A source of this scope answered 304 (not read again): what was found in it earlier
+        must not be resolved by another source of the same scope that was read."""
+        if check.scan_scopes is not None:
+            check.scan_scopes = [s for s in check.scan_scopes if s != scope] + ["!" + scope]
+
     def _scan_entries(self, check: Check, found: compromise.Finding | None, scope: str) -> None:
         if not self.scanning or check.scan_scopes is None:
             return
-        if scope not in check.scan_scopes:
+        if scope not in check.scan_scopes and "!" + scope not in check.scan_scopes:
             check.scan_scopes.append(scope)
         if found and not any(f["place"] == found.place and f["url"] == found.url for f in check.findings):
             check.findings.append(found.to_json())
@@ -182,6 +206,8 @@ class WebsiteSpider(AccountSpider):
             if response.status == 200:
                 self._scan_entries(check, compromise.scan_entries(
                     ((c.url, c.title) for c in entries), response.url, response.body), "feed")
+            elif response.status == 304:
+                self._not_rescanned(check, "feed")
             return best
         except CheckFailed as exc:
             if not quiet:

@@ -287,4 +287,8 @@ def m010_compromise_findings(db: sqlite_utils.Database) -> None:
     db["findings"].create_index(["account_id", "resolved_at"])
     db.execute("create index findings_open on findings (account_id) where resolved_at is null")
     db["accounts"].add_column("cloak_checked_at", str)
+    # Whether the site's robots.txt lets Googlebot read the home page, and when it was read:
+    # re-read weekly, not with every daily fetch (half of that fetch's cost).
+    db["accounts"].add_column("cloak_allowed", int)
+    db["accounts"].add_column("cloak_robots_at", str)
     db["alerts"].add_column("finding_id", int)

@@ -47,12 +47,14 @@ def save_scan(
     now: datetime,
     *,
     cloak_checked: bool = False,
+    cloak_allowed: bool | None = None,
 ) -> ScanSaved:
     """Fold one check's scan into the account's findings, and raise the episode's alerts.
 
     ``findings`` are ``Finding.to_json()`` dicts (kind, place, url, excerpt, sha256);
     ``scopes`` the parts of the site this scan covered. A finding already open with the
-    same kind, place and url is the same finding seen again.
+    same kind, place and url is the same finding seen again. ``cloak_allowed`` is what the
+    site's robots.txt, read this check, says of the crawler (None: not read).
     """
     stamp = to_iso(now)
     covered = set(scopes)
@@ -62,6 +64,9 @@ def save_scan(
         with db.atomic():
             if cloak_checked:
                 db.execute("update accounts set cloak_checked_at = ? where id = ?", [stamp, account_id])
+            if cloak_allowed is not None:
+                db.execute("update accounts set cloak_allowed = ?, cloak_robots_at = ? where id = ?",
+                           [int(cloak_allowed), stamp, account_id])
             before = list(db.query(
                 "select id, kind, place, url, scope from findings where account_id = ? and resolved_at is null "
                 "order by id", [account_id]))

@@ -176,6 +176,39 @@ def test_googlebot_is_not_impersonated_where_robots_txt_forbids_it(sites, watch)
     assert w.account(aid)["cloak_checked_at"] is not None
 
 
+def test_what_robots_txt_says_of_googlebot_is_kept_for_a_week(sites, watch):
+    seen: list[str] = []
+    home = with_feed(page("clean_portal_home.html"))
+    site = sites.serve({"/": by_agent(home, home, seen), "/feed/": "../compromise/anti_gambling_posts.rss.xml",
+                        **NO_FEED})
+    w = watch()
+    aid = w.add(site.url)
+    registered_long_ago(w)
+    w.check()
+    day_ago = (datetime.now(UTC) - timedelta(days=1, minutes=1)).isoformat(timespec="seconds")
+    w.db.execute("update accounts set cloak_checked_at = ? where id = ?", [day_ago, aid])
+    w.check()
+    # It should fetch as Googlebot each day but read robots.txt for it once a week.
+    assert sum("Googlebot" in a for a in seen) == 2 and site.hits.count("/robots.txt") == 1
+    assert w.account(aid)["cloak_allowed"] == 1
+
+
+def test_a_spam_feed_answering_304_stays_a_finding_while_another_feed_changes(sites, watch):
+    two_feeds = page("clean_portal_home.html").replace(
+        "</head>", FEED_LINK + '\n<link rel="alternate" type="application/rss+xml" href="/berita/feed/">\n</head>')
+    site = sites.serve({"/": Route(two_feeds), "/feed/": "../compromise/spam_posts.rss.xml",
+                        "/berita/feed/": "../compromise/anti_gambling_posts.rss.xml", **NO_FEED})
+    w = watch()
+    aid = w.add(site.url)
+    w.check()
+    assert compromise_of(w, aid)["kind"] == "gambling_injection"
+    news = site.routes["/berita/feed/"]
+    site.routes["/berita/feed/"] = Route(news.body.replace("Dikukuhkan", "Dilantik"), content_type=news.content_type)
+    w.check()
+    # It should not call the spam gone because it read a different feed this time.
+    assert site.not_modified >= 2 and compromise_of(w, aid) is not None
+
+
 def test_the_scan_can_be_switched_off(sites, watch):
     site = sites.serve({"/": "../compromise/hidden_links_home.html", **NO_FEED})
     w = watch(security={"scan": False})
