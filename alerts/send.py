@@ -237,6 +237,9 @@ def digest_subject(language: str, kinds: Counter) -> str:
     n = sum(kinds.values())
     if set(kinds) == {"revived"}:
         return "[pantau] " + t["revived_one" if n == 1 else "revived_many"].format(n=n)
+    if set(kinds) == {"recovered"}:
+        # Good news needs no one's attention: "[pantau] 1 situs bersih kembali".
+        return f"[pantau] {n} {t['kinds']['recovered']}"
     head = (t["attention_one"] if n == 1 else t["attention_many"]).format(n=n)
     parts = [f"{kinds[k]} {t['kinds'][k]}" for k in KINDS if kinds.get(k)]
     return f"[pantau] {head}: {', '.join(parts)}"

@@ -17,7 +17,9 @@ Each mode runs on a fresh database, so the passes do the same work but for the s
 For each mode a full pass (nothing cached) and a recheck (conditional GET, mostly 304; the
 crawler-UA fetch due again in ``on+cloak``). CPU is this process's user + system time
 (psutil), all threads, over the pass; the site servers are other processes. ``off`` runs
-first and last and its mean is the baseline, so drift on a shared machine shows.
+in every round and once more at the end; medians are reported, and every row is in the JSON,
+so drift on a shared machine shows. ``per_page`` times the scan alone on the same home pages
+(``parse_page`` with and without it), against the CPU of a website check in the ``off`` pass.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -75,6 +78,37 @@ def config(path: Path, args: argparse.Namespace, scan: bool) -> Any:
     }, None)
 
 
+def per_page(plans: dict[str, dict[str, Any]], args: argparse.Namespace, cpu_per_check: float) -> dict[str, Any]:
+    """The scan's CPU per home page, measured alone on the same pages (less noisy than a pass):
+    parse_page with and without the scan, as the spider calls them."""
+    from datetime import UTC, datetime
+
+    from pantau.crawler.compromise import scan_page
+    from pantau.crawler.extract import parse_page
+
+    now = datetime.now(UTC)
+    homes = []
+    for url, plan in plans.items():
+        routes = bc.render_site(plan, url.rstrip("/"), now)
+        if "/" in routes and plan["kind"] != "feed":
+            homes.append((routes["/"].body, url))
+    best_plain = best_scan = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        for body, url in homes:
+            parse_page(body, url, now)
+        t1 = time.process_time()
+        for body, url in homes:
+            info = parse_page(body, url, now, keep_root=True)
+            scan_page(body, url, root=info.root)
+        t2 = time.process_time()
+        best_plain, best_scan = min(best_plain, t1 - t0), min(best_scan, t2 - t1)
+    scan_ms = (best_scan - best_plain) / len(homes) * 1000
+    return {"home_pages": len(homes), "parse_page_ms": round(best_plain / len(homes) * 1000, 3),
+            "scan_ms": round(scan_ms, 3), "cpu_per_website_check_ms": round(cpu_per_check * 1000, 2),
+            "scan_share_of_a_check": round(scan_ms / (cpu_per_check * 1000), 4)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sites", type=int, default=1000)
@@ -86,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--server-procs", type=int, default=2)
     ap.add_argument("--port", type=int, default=18280)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each mode (medians are reported)")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     bc._raise_nofile()
@@ -105,15 +140,19 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
     records, plans = bc.build_accounts(args.sites, args.seed, health, args.port)
     n_slow = sum(1 for p in plans.values() if p["health"] == "slow")
     websites = sum(1 for r in records if r["platform"] == "website")
+    from pantau.storage.accounts import select_accounts
+
     sampler = bc.RssSampler(0.5)
     rows: list[dict[str, Any]] = []
-    for name, scan, cloak_due in (("off", False, False), ("on", True, False), ("on+cloak", True, True),
-                                  ("off", False, False)):
+    modes = (("off", False, False), ("on", True, False), ("on+cloak", True, True)) * args.rounds
+    for name, scan, cloak_due in (*modes, ("off", False, False)):
         path, db, accounts = fresh_db(tmp, f"{name}-{len(rows)}", records, cloak_due)
         cfg = config(path, args, scan)
         for pass_name in ("full", "recheck"):
             if name == "on+cloak" and pass_name == "recheck":
                 cloak_at(db, 2)
+            # Read as the daemon does before each pass (what the last pass stored included).
+            accounts = select_accounts(db)
             r = bc.run_pass(pass_name, cfg, accounts, servers, sampler, args, n_slow)
             findings = db.execute("select count(distinct account_id) from findings").fetchone()[0] if scan else 0
             rows.append({"mode": name, "pass": pass_name, "cpu_s": r.cpu_s, "wall_s": r.wall_s,
@@ -124,8 +163,8 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
         db.conn.close()
 
     def cpu(mode: str, pass_name: str) -> float:
-        got = [r["cpu_s"] for r in rows if r["mode"] == mode and r["pass"] == pass_name]
-        return sum(got) / len(got)
+        got = sorted(r["cpu_s"] for r in rows if r["mode"] == mode and r["pass"] == pass_name)
+        return statistics.median(got)
 
     injected = sum(1 for r, p in zip(records, plans.values(), strict=True)
                    if r["platform"] == "website" and p["health"] == "ok" and p["i"] % 50 == 13)
@@ -144,6 +183,7 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
     for pass_name in ("full", "recheck"):
         s = summary[pass_name]
         s["per_pass_overhead_at_6h"] = round((3 * s["scan_overhead"] + s["scan_and_cloak_overhead"]) / 4, 4)
+    summary["per_page"] = per_page(plans, args, cpu("off", "full") / max(1, websites))
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps({"params": vars(args), "rows": rows, "summary": summary},

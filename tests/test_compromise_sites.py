@@ -329,8 +329,10 @@ def test_the_compromised_alert_is_mailed_with_the_evidence_then_recovered_once(s
     send_pending(w.db, w.cfg, now)
     new = [r for r in smtp.received[before:]]
     assert {r.rcpt_tos[0] for r in new} == {KADIS, KOMDIGI}
-    text = new[0].message.get_body(preferencelist=("plain",)).get_content()
-    assert "bersih kembali" in text.lower() or "clean again" in text.lower()
+    recovered = {r.rcpt_tos[0]: r.message for r in new}
+    assert recovered[KADIS]["Subject"] == "[pantau] 1 situs bersih kembali"
+    text = recovered[KADIS].get_body(preferencelist=("plain",)).get_content()
+    assert "Situs bersih kembali (1)" in text and "slot gacor" in text
 
     # A check that finds it clean again and another send change nothing: once per episode.
     w.check(ids["hidden"])
