@@ -128,8 +128,11 @@ _COUNTER_TERMS = (
 _BRAND = re.compile(
     r"\b(?:"
     r"(?:slot|toto|togel|judi|gacor|mpo|pkv|zeus|sbobet|jackpot|maxwin|hoki|cuan)"
-    r"(?:\d{2,4}|gacor|online|resmi|maxwin|hoki|vip|asia|win|jp|bet|play|zeus|thailand)"
-    r"|[a-z]{2,14}(?:slot|toto|togel|gacor|maxwin)"
+    r"(?:gacor|online|resmi|maxwin|hoki|vip|asia|win|jp|bet|play|zeus|thailand)?\d{2,4}"
+    r"|(?:slot|toto|togel|judi|gacor|mpo|pkv|zeus|sbobet|jackpot|maxwin|hoki|cuan)"
+    r"(?:gacor|online|resmi|maxwin|hoki|vip|asia|win|jp|bet|play|zeus|thailand)\d{0,4}"
+    r"|[a-z]{0,14}(?:slot|togel|gacor|maxwin)[a-z]{0,10}\d{2,4}"
+    r"|[a-z]{2,14}(?:slot|toto|togel|gacor|maxwin)\d{0,4}"
     r")\b"
 )
 _LUCKY = re.compile(r"\b[a-z]{3,12}(?:88|777|303|138|168|188|4d|888|999)\b")
@@ -241,7 +244,7 @@ def judge(text: str, *, normalised: bool = False) -> Verdict:
     spam = list(dict.fromkeys(_SPAM_RE.findall(norm)))
     spam += [b for b in dict.fromkeys(_BRAND.findall(norm)) if b not in _NOT_BRANDS and b not in spam]
     topic = [t for t in dict.fromkeys(_TOPIC_RE.findall(norm)) if not any(t in s for s in spam)]
-    topic += [b for b in dict.fromkeys(_LUCKY.findall(norm)) if b not in topic]
+    topic += [b for b in dict.fromkeys(_LUCKY.findall(norm)) if b not in topic and b not in spam]
     return Verdict(tuple(spam), tuple(topic), tuple(dict.fromkeys(_COUNTER_RE.findall(norm))))
 
 

@@ -163,6 +163,23 @@ def test_a_meta_refresh_to_a_gambling_site_is_found():
     assert (GAMBLING, "script") in places(scan_page(page, HOME))
 
 
+def test_a_script_or_iframe_loaded_from_a_gambling_host_is_found():
+    page = (b'<html><body><p>Portal</p><script src="https://cdn.slotgacor88.example/pop.js"></script>'
+            b'<iframe src="https://situs-toto.example/" width="0" height="0" style="width:0;height:0"></iframe>'
+            b'</body></html>')
+    found = places(scan_page(page, HOME))
+    # It should see both: the script as a script, the zero-size iframe as a hidden block.
+    assert (GAMBLING, "script") in found and (GAMBLING, "hidden_block") in found
+
+
+def test_a_redirect_for_phones_or_an_analytics_snippet_is_not_a_cloaking_script():
+    page = b"""<html><head><script>
+    var ref = document.referrer; ga('set', 'referrer', ref);
+    if (/Android|iPhone/i.test(navigator.userAgent)) { window.location.href = "https://m.example.go.id/"; }
+    </script></head><body>Portal resmi</body></html>"""
+    assert scan_page(page, HOME).findings == []
+
+
 def test_a_big_portal_with_news_about_a_hack_is_not_a_defacement():
     news = "".join(f"<li><a href='/b/{i}'>Berita {i}</a></li>" for i in range(40))
     page = (f"<html><head><title>Portal Kota</title></head><body><ul>{news}</ul>"
