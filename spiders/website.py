@@ -108,7 +108,10 @@ class WebsiteSpider(AccountSpider):
             got = await self._try_sitemaps(check, response.url, errors)
             if got:
                 cands.append(got)
-        if self.scanning and check.scan_scopes is not None and _cloak_due(check.account, check.now):
+        served_to_all = any(f["kind"] == compromise.GAMBLING for f in home.get("compromise") or ())
+        if (self.scanning and check.scan_scopes is not None and not served_to_all
+                and _cloak_due(check.account, check.now)):
+            # (Spam every visitor sees is a finding already; what Googlebot sees adds nothing.)
             await self._look_for_cloaking(check, response.url, home)
         best = self.newest(cands, check.now)
         if best is None and errors:
