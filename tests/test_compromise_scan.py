@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pantau.crawler.compromise import (
     CLOAKING,
@@ -170,6 +172,30 @@ def test_a_script_or_iframe_loaded_from_a_gambling_host_is_found():
     found = places(scan_page(page, HOME))
     # It should see both: the script as a script, the zero-size iframe as a hidden block.
     assert (GAMBLING, "script") in found and (GAMBLING, "hidden_block") in found
+
+
+def test_a_redirect_hidden_in_base64_or_char_codes_is_found():
+    import base64
+
+    target = base64.b64encode(b"https://situs-slot-gacor.example/").decode()
+    page = f"""<html><head><script>var u = atob("{target}");
+    if (document.referrer.indexOf("google") > -1) {{ window.location = u; }}</script></head>
+    <body>Portal</body></html>""".encode()
+    assert (GAMBLING, "script") in places(scan_page(page, HOME))
+    codes = ",".join(str(ord(c)) for c in "https://toto88.example/")
+    page = f"""<html><head><script>var u = String.fromCharCode({codes});
+    if (navigator.userAgent.match(/bot/i)) {{ document.location.href = u; }}</script></head>
+    <body>Portal</body></html>""".encode()
+    # It should decode the literal and see where the visitor is sent.
+    assert (GAMBLING, "script") in places(scan_page(page, HOME))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000) | st.text(max_size=3000).map(lambda t: ("<html><body><a href='x'>slot " + t).encode()))
+def test_the_scan_never_raises_on_arbitrary_bytes(body):
+    # It should answer for any body a broken or hostile site sends.
+    assert isinstance(scan_page(body, HOME), HomeScan)
+    assert scan_sitemap(body, HOME + "sitemap.xml") is None or scan_sitemap(body, HOME).kind == GAMBLING
 
 
 def test_a_redirect_for_phones_or_an_analytics_snippet_is_not_a_cloaking_script():

@@ -138,6 +138,9 @@ def test_every_injected_site_is_found_and_no_legitimate_one(setup):
     found = {name: (compromise_of(w, aid) or {}).get("kind") for name, aid in ids.items()}
     # It should find every injected site, with the right kind, and flag no legitimate one.
     assert found == expected
+    # Spam every visitor sees needs no Googlebot fetch; the others were fetched once.
+    assert w.account(ids["title"])["cloak_checked_at"] is None
+    assert w.account(ids["clean"])["cloak_checked_at"] is not None
 
 
 def test_the_status_json_carries_the_evidence(setup):
