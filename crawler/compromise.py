@@ -437,10 +437,9 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
     for a in links if text_worth or _QUICK_RE.search(hrefs) else ():
         if _gambling_link(a, url):
             by_place[_placement(a, *hidden_selectors())].append(a)
-    labels = {HIDDEN_BLOCK: "hidden block", FOOTER_LINKS: "footer", PAGE_LINKS: "page"}
     for place, spam_links in by_place.items():
         if spam_links:
-            add(GAMBLING, place, url, _links_excerpt(spam_links, url, labels[place]))
+            add(GAMBLING, place, url, _links_excerpt(spam_links, url))
     for frame in root.iter("iframe"):
         src = frame.get("src") or ""
         if src and _QUICK_RE.search(src.lower()) and judge(url_words(_join(url, src))).gambling:
@@ -454,7 +453,7 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
             if isinstance(el.tag, str) and el.tag not in _NOT_BLOCKS and _is_hidden(el, classes, ids):
                 v = judge(_text_of(el))
                 if v.spam and not v.counter:
-                    add(GAMBLING, HIDDEN_BLOCK, url, "hidden block: " + _text_of(el))
+                    add(GAMBLING, HIDDEN_BLOCK, url, _text_of(el))
                     break
         # Only for a page with no other gambling finding: links, titles and hidden blocks are
         # the clearer evidence, and their words would count twice.
@@ -480,7 +479,7 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
         spam_target = next((t for t in targets if judge(url_words(t)).gambling), None)
         foreign = [t for t in targets if _host(_join(url, t)).lower() not in ("", own)]
         if spam_target or (foreign and _BOT_CONDITION_RE.search(code)):
-            add(GAMBLING, SCRIPT, url, "script redirect: " + code.strip())
+            add(GAMBLING, SCRIPT, url, (script.text or "").strip())
     return found
 
 
@@ -546,13 +545,14 @@ def _join(base: str, href: str) -> str:
         return href
 
 
-def _links_excerpt(links: Sequence[Any], page_url: str, label: str) -> str:
+def _links_excerpt(links: Sequence[Any], page_url: str) -> str:
+    """The links as they read: ``slot gacor <https://…>; situs toto <https://…> (+3)``."""
     shown = []
     for a in links[:5]:
-        anchor = re.sub(r"\s+", " ", _text_of(a)).strip() or "(no text)"
+        anchor = re.sub(r"\s+", " ", _text_of(a)).strip() or "(…)"
         shown.append(f"{anchor} <{_join(page_url, (a.get('href') or '').strip())}>")
-    more = f" (+{len(links) - 5} more)" if len(links) > 5 else ""
-    return f"{len(links)} gambling link(s) in {label}: " + "; ".join(shown) + more
+    more = f" (+{len(links) - 5})" if len(links) > 5 else ""
+    return "; ".join(shown) + more
 
 
 def _stuffing(norm: str, window: int = 600, need: int = 4) -> str | None:
@@ -569,7 +569,7 @@ def _stuffing(norm: str, window: int = 600, need: int = 4) -> str | None:
         if len(terms) >= need:
             stretch = norm[max(0, start - 100): start + window + 100]
             if not _COUNTER_RE.search(stretch):
-                return "keyword stuffing: " + norm[start: start + 250]
+                return norm[start: start + 250]
     return None
 
 
@@ -585,13 +585,13 @@ def compare_cloaked(normal: HomeScan, crawler: HomeScan, crawler_body_url: str, 
         return None  # served to everyone: already a gambling_injection finding
     if crawler.gambling:
         first = crawler.gambling[0]
-        return Finding(CLOAKING, CLOAKED, home_url, _excerpt("served to Googlebot only: " + first.excerpt),
+        return Finding(CLOAKING, CLOAKED, home_url, first.excerpt,
                        crawler.sha256)
     own = _host(home_url)
     landed = _host(crawler_body_url)
     if landed and landed != own and judge(url_words(crawler_body_url)).gambling:
         return Finding(CLOAKING, CLOAKED, home_url,
-                       _excerpt(f"Googlebot is redirected to {crawler_body_url}"), crawler.sha256)
+                       _excerpt(f"Googlebot → {crawler_body_url}"), crawler.sha256)
     return None
 
 
@@ -645,7 +645,6 @@ def scan_entries(entries: Iterable[tuple[str | None, str | None]], source_url: s
     if not spam:
         return None
     first = next((s.rsplit("<", 1)[-1].rstrip(">") for s in spam if "<" in s), None) or spam[0]
-    excerpt = (f"{len(spam)} of {total} {label} entries are gambling pages ({source_url}): "
-               + "; ".join(spam[:5]))
+    excerpt = f"{len(spam)}/{total} {label} {source_url}: " + "; ".join(spam[:5])
     return Finding(GAMBLING, place, first if first.startswith("http") else source_url, _excerpt(excerpt),
                    sha256(body))

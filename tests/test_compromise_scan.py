@@ -117,7 +117,7 @@ def test_it_finds_spam_pages_listed_in_a_sitemap():
     found = scan_sitemap(body.encode(), "https://dinas.example.go.id/sitemap.xml")
     assert found is not None and found.kind == GAMBLING and found.place == "sitemap_entry"
     # It should count the spam entries and point at the first spam page.
-    assert found.excerpt.startswith("3 of 5 sitemap entries are gambling pages")
+    assert found.excerpt.startswith("3/5 sitemap https://dinas.example.go.id/sitemap.xml: ")
     assert found.url == "https://dinas.example.go.id/wp-content/uploads/slot-gacor-hari-ini/"
 
 

@@ -152,7 +152,7 @@ def test_the_status_json_carries_the_evidence(setup):
     # It should point at the injected page itself, not only the site.
     assert sitemap["url"] == served["sitemap"].url + "/wp-content/uploads/slot-gacor-hari-ini/"
     cloaked = compromise_of(w, ids["cloaked"])
-    assert cloaked["evidence"].startswith("served to Googlebot only")
+    assert cloaked["evidence"].startswith("<title>SITUS TOTO: Bandar Togel Online")
     [finding] = findings_of(w.db, ids["hidden"])
     assert len(finding["sha256"]) == 64 and finding["place"] == "hidden_block"
 
