@@ -107,6 +107,7 @@ def test_words_about_fighting_gambling_are_not_spam(text):
     "judi slot",
 ])
 def test_spam_vocabulary_and_brand_tokens_are_spam(text):
+    # It should call promotional words and brand tokens spam without any other sign.
     assert judge(text).gambling
 
 
@@ -123,6 +124,7 @@ def test_it_finds_spam_pages_listed_in_a_sitemap():
 
 def test_a_sitemap_of_news_about_fighting_gambling_is_clean():
     body = (FIX / "clean_news_sitemap.xml").read_bytes()
+    # It should leave slugs about fighting gambling (and 'slot pendaftaran') alone.
     assert scan_sitemap(body, "https://dinas.example.go.id/sitemap.xml") is None
 
 
@@ -151,17 +153,20 @@ def test_gambling_served_only_to_the_crawler_is_cloaking():
 
 def test_gambling_served_to_everyone_is_injection_not_cloaking():
     both = scan("spam_title_home.html")
+    # It should not call it cloaking when visitors get the spam too.
     assert compare_cloaked(both, both, HOME, HOME) is None
 
 
 def test_a_redirect_of_the_crawler_to_a_gambling_host_is_cloaking():
     normal = scan("clean_portal_home.html")
     found = compare_cloaked(normal, HomeScan("x"), "https://slot-gacor.example/", HOME)
+    # It should see where the crawler was sent, not only what it read.
     assert found is not None and found.kind == CLOAKING
 
 
 def test_a_meta_refresh_to_a_gambling_site_is_found():
     page = b'<html><head><meta http-equiv="refresh" content="0;url=https://situs-slot.example/maxwin"></head></html>'
+    # It should treat a refresh to a gambling address like a redirect script.
     assert (GAMBLING, "script") in places(scan_page(page, HOME))
 
 
@@ -203,6 +208,7 @@ def test_a_redirect_for_phones_or_an_analytics_snippet_is_not_a_cloaking_script(
     var ref = document.referrer; ga('set', 'referrer', ref);
     if (/Android|iPhone/i.test(navigator.userAgent)) { window.location.href = "https://m.example.go.id/"; }
     </script></head><body>Portal resmi</body></html>"""
+    # It should need a bot or search-engine condition, not any user-agent test.
     assert scan_page(page, HOME).findings == []
 
 
@@ -210,11 +216,13 @@ def test_a_big_portal_with_news_about_a_hack_is_not_a_defacement():
     news = "".join(f"<li><a href='/b/{i}'>Berita {i}</a></li>" for i in range(40))
     page = (f"<html><head><title>Portal Kota</title></head><body><ul>{news}</ul>"
             "<h2>Situs pemda hacked by kelompok asing, Diskominfo imbau waspada</h2></body></html>")
+    # It should take a 'hacked by' heading as defacement only on a short page.
     assert scan_page(page.encode(), HOME).findings == []
 
 
 def test_a_broken_address_on_the_page_does_not_hide_the_injection():
     page = (FIX / "hidden_links_home.html").read_bytes().replace(b"<main>", b"<main><a href='http://[::1'>x</a>")
+    # It should keep scanning past an address urljoin cannot read.
     assert (GAMBLING, "hidden_block") in places(scan_page(page, HOME))
 
 

@@ -281,6 +281,7 @@ def test_the_googlebot_fetches_of_a_national_import_spread_over_its_first_day():
 
 
 def test_the_config_defaults_to_scanning():
+    # It should scan unless the operator says otherwise (INTERFACE.md).
     assert from_dict({}, None).data["security"]["scan"] is True
 
 
