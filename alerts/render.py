@@ -48,7 +48,7 @@ STATUS_LABELS = {
 
 # The order sections appear in, in a digest and in its subject line.
 KINDS = ("dormant", "close_recommended", "unreachable", "revived", "platform_down", "platform_recovered",
-         "escalated", "will_reactivate_expired")
+         "escalated", "will_reactivate_expired", "compromised", "recovered")
 # Alerts about a whole platform or bridge, with no account: to the "*" recipients only.
 PLATFORM_KINDS = ("platform_down", "platform_recovered")
 
@@ -73,6 +73,8 @@ KIND_LABELS = {
         "platform_recovered": "platform pulih",
         "escalated": "diteruskan (belum dijawab)",
         "will_reactivate_expired": "janji aktif kembali terlewat",
+        "compromised": "situs disusupi",
+        "recovered": "situs bersih kembali",
     },
     "en": {
         "dormant": "dormant",
@@ -83,6 +85,30 @@ KIND_LABELS = {
         "platform_recovered": "platform recovered",
         "escalated": "escalated (no answer)",
         "will_reactivate_expired": "promise to reactivate lapsed",
+        "compromised": "compromised",
+        "recovered": "recovered",
+    },
+}
+
+# What a compromise finding is and where it was seen, for mails and reports.
+COMPROMISE_LABELS = {
+    "id": {
+        "gambling_injection": "sisipan judi online",
+        "cloaking": "cloaking (konten judi hanya untuk mesin pencari)",
+        "defacement": "defacement (tampilan diganti peretas)",
+        "hidden_block": "blok tersembunyi", "footer_links": "daftar tautan di footer",
+        "page_links": "tautan di halaman", "title": "judul halaman", "meta_description": "deskripsi meta",
+        "script": "skrip pengalih", "page_text": "teks halaman", "cloaked_response": "respons untuk Googlebot",
+        "sitemap_entry": "entri sitemap", "feed_item": "entri feed", "defaced_page": "halaman depan",
+    },
+    "en": {
+        "gambling_injection": "gambling injection",
+        "cloaking": "cloaking (gambling content served to search engines only)",
+        "defacement": "defacement (page replaced by an attacker)",
+        "hidden_block": "hidden block", "footer_links": "footer link list", "page_links": "links on the page",
+        "title": "page title", "meta_description": "meta description", "script": "redirect script",
+        "page_text": "page text", "cloaked_response": "response to Googlebot", "sitemap_entry": "sitemap entry",
+        "feed_item": "feed item", "defaced_page": "home page",
     },
 }
 
@@ -95,7 +121,8 @@ TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
                     "|Platform bermasalah|Platform pulih kembali"
-                    "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat",
+                    "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat"
+                    "|Situs disusupi (judi online, cloaking, defacement)|Situs bersih kembali",
         "escalated_note": "Belum ada jawaban instansi sejak {since} ({days} hari); diteruskan kepada Anda "
                           "sebagai {level}.",
         "level_region": "pimpinan wilayah di atasnya",
@@ -177,10 +204,20 @@ TEXT: dict[str, dict[str, Any]] = {
         "escalation_detail": "langkah {step}: diteruskan ke {to} setelah {days} hari tanpa jawaban",
         "answer_kinds": "aktif kembali paling lambat|sudah ditutup|dikecualikan",
         "board_link": "Lihat wilayah Anda dan jawab temuan ini di papan pantau (tautan pribadi, berlaku {days} hari):",
+        "compromise": "Temuan",
+        "seen_at": "Terlihat di",
+        "evidence_excerpt": "Cuplikan bukti",
+        "detected_at": "Terdeteksi",
+        "resolved_at": "Bersih sejak",
+        "compromised_advice": ("Konten ini ditanam pihak lain. Segera periksa server dan CMS, hapus sisipan, "
+                               "ganti kata sandi, dan laporkan ke CSIRT/BSSN."),
+        "compromised_now": "Situs terindikasi disusupi (judi online, cloaking, defacement)",
+        "sheet_compromised_now": "Situs disusupi",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered"
-                    "|Escalated to you: no answer|Promise to reactivate lapsed",
+                    "|Escalated to you: no answer|Promise to reactivate lapsed"
+                    "|Compromised sites (gambling injection, cloaking, defacement)|Sites clean again",
         "escalated_note": "No answer from the office since {since} ({days} days); escalated to you as {level}.",
         "level_region": "the region above",
         "level_national": "the national view",
@@ -259,6 +296,15 @@ TEXT: dict[str, dict[str, Any]] = {
         "escalation_detail": "step {step}: escalated to {to} after {days} days without an answer",
         "answer_kinds": "will run it again by|closed|exception",
         "board_link": "See your region and answer these findings on the pantau board (personal link, valid {days} days):",
+        "compromise": "Finding",
+        "seen_at": "Seen at",
+        "evidence_excerpt": "Evidence excerpt",
+        "detected_at": "Detected",
+        "resolved_at": "Clean since",
+        "compromised_advice": ("This content was planted by someone else. Check the server and CMS now, remove "
+                               "the injection, change the passwords and report it to your CSIRT/BSSN."),
+        "compromised_now": "Compromised sites (gambling injection, cloaking, defacement)",
+        "sheet_compromised_now": "Compromised",
     },
 }
 
@@ -279,6 +325,7 @@ def translations(language: str) -> dict[str, Any]:
     t: dict[str, Any] = dict(TEXT[lang])
     t["statuses"] = STATUS_LABELS[lang]
     t["kinds"] = KIND_LABELS[lang]
+    t["compromise_labels"] = COMPROMISE_LABELS[lang]
     t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
     t["answer_kinds"] = dict(zip(("will_reactivate", "closed", "exception"), TEXT[lang]["answer_kinds"].split("|"),

@@ -41,6 +41,7 @@ from pantau.config.vocabulary import stored_reason
 from pantau.monitor.policy import REVIVAL_FROM, STATUSES, effective_activity
 from pantau.storage import outbox
 from pantau.storage.accounts import attestations_by_account
+from pantau.storage.findings import findings_in_scope
 from pantau.storage.timefmt import from_iso
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,8 @@ CHANGE_COLUMNS = ("changed_at", "institution", "region", "region_name", "platfor
                   "new_status", "days_inactive", "last_activity_url", "last_activity_title", "reason")
 # The answer loop's sections: answers given this week, escalations made this week.
 LOOP_COLUMNS = ("changed_at", "institution", "region", "platform", "handle", "url", "status", "detail")
+FINDING_COLUMNS = ("institution", "region", "url", "compromise", "place", "finding_url", "excerpt",
+                   "detected_at", "resolved_at")
 
 
 def slug(text: str) -> str:
@@ -245,6 +248,7 @@ def build_report(
         {"key": "unreachable_now", "kind": "account", "rows": now_in("unreachable")},
         {"key": "unknown_now", "kind": "account",
          "rows": sorted(now_in("unknown"), key=lambda r: (r["reason"], r["institution"], r["id"]))},
+        {"key": "compromised_now", "kind": "finding", "rows": _compromised(db, recipient, start, end, tz)},
     ]
     sections += _loop_sections(db, recipient, start, end, tz, t)
     for s in sections:
@@ -319,6 +323,22 @@ def _loop_row(r: dict[str, Any], at: str, detail: str, tz: str) -> dict[str, Any
             "status": r.get("current_status"), "detail": detail}
 
 
+def _compromised(db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime,
+                 tz: str) -> list[dict[str, Any]]:
+    """Sites in scope with a compromise finding open during the week (still open first), one
+    row a site with its newest finding; the others are in ``pantau status`` and the board."""
+    newest: dict[int, dict[str, Any]] = {}
+    for f in findings_in_scope(db, recipient.regions, start, end):
+        if not f["retired_at"]:
+            newest.setdefault(f["account_id"], f)
+    return [{
+        "institution": f["institution"], "region": f.get("region") or "", "platform": f["platform"],
+        "handle": f.get("handle") or "", "url": f["account_url"], "compromise": f["kind"], "place": f["place"],
+        "finding_url": f["url"], "excerpt": f["excerpt"], "detected_at": _iso_local(f["detected_at"], tz),
+        "resolved_at": _iso_local(f["resolved_at"], tz),
+    } for f in newest.values()]
+
+
 def _scoped_counts(rows: Iterable[dict[str, Any]], recipient: Recipient) -> Counter:
     counts: Counter = Counter()
     for row in rows:
@@ -350,8 +370,16 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
             "last_href": web_href(row.get("last_activity_url")),
             "last_at": local_time(row.get("last_activity_at"), tz, t["lang"], with_time=False),
             "changed_at": local_time(row.get("changed_at"), tz, t["lang"]),
-            "reason": oneline(stored_reason(row).text(t["lang"])),
+            "reason": oneline(stored_reason(row).text(t["lang"])) if "compromise" not in row else "",
             "detail": oneline(row.get("detail")),
+            **({"finding": {
+                "kind": t["compromise_labels"].get(row["compromise"], row["compromise"]),
+                "place": t["compromise_labels"].get(row["place"], row["place"]),
+                "url": oneline(row["finding_url"]), "href": web_href(row["finding_url"]),
+                "excerpt": oneline(row["excerpt"]),
+                "detected_at": local_time(row["detected_at"], tz, t["lang"]),
+                "resolved_at": local_time(row["resolved_at"], tz, t["lang"]) if row["resolved_at"] else "",
+            }} if "compromise" in row else {}),
         }
 
     sections = [
@@ -440,7 +468,9 @@ def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
              "last_activity_at": t["last_activity"], "last_activity_url": t["last_activity_url"],
              "last_activity_title": t["last_activity_title"], "evidence": t["evidence"], "reason": t["reason"],
              "last_checked_at": t["last_checked_at"], "region_name": t["region_name"],
-             "detail": t["detail"]}
+             "detail": t["detail"], "compromise": t["compromise"], "place": t["seen_at"],
+             "finding_url": t["url"], "excerpt": t["evidence_excerpt"], "detected_at": t["detected_at"],
+             "resolved_at": t["resolved_at"]}
     return [names.get(c, c) for c in columns]
 
 
@@ -463,7 +493,7 @@ def report_xlsx(rep: RecipientReport) -> bytes:
         (t["summary"], [t["status"], t["count"]], summary)
     ]
     for s in rep.sections:
-        cols = {"change": CHANGE_COLUMNS, "loop": LOOP_COLUMNS}.get(s["kind"], ACCOUNT_COLUMNS)
+        cols = {"change": CHANGE_COLUMNS, "loop": LOOP_COLUMNS, "finding": FINDING_COLUMNS}.get(s["kind"], ACCOUNT_COLUMNS)
         sheets.append((s["sheet"], _header(cols, t), [[label(r, c) for c in cols] for r in s["rows"]]))
     sheets.append((t["all_accounts"], _header(ACCOUNT_COLUMNS, t),
                    [[label(a, c) for c in ACCOUNT_COLUMNS] for a in rep.accounts]))

@@ -328,7 +328,8 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
     """What the templates show of one alert; anything from the web stays data, never markup."""
     if row["kind"] in PLATFORM_KINDS:
         return _platform_view(row, t, tz)
-    status = row.get("new_status") or ("active" if row["kind"] == "revived" else row["kind"])
+    status = row.get("new_status") or row.get("current_status") or (
+        "active" if row["kind"] == "revived" else row["kind"])
     return {
         "institution": oneline(row["institution"]),
         "platform": row["platform"],
@@ -346,6 +347,7 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         "evidence": row.get("evidence") or "",
         "reason": oneline(stored_reason(row).text(t["lang"])),
         "note": _followup_note(row, t, tz),
+        **_finding_view(row, t, tz),
     }
 
 
@@ -363,6 +365,22 @@ def _followup_note(row: dict[str, Any], t: dict[str, Any], tz: str) -> str:
     return ""
 
 
+def _finding_view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
+    """A compromised/recovered alert's evidence: what, where, the excerpt, when."""
+    if not row.get("finding_kind"):
+        return {"finding": None}
+    labels = t["compromise_labels"]
+    return {"finding": {
+        "kind": labels.get(row["finding_kind"], row["finding_kind"]),
+        "place": labels.get(row.get("finding_place") or "", row.get("finding_place") or ""),
+        "url": oneline(row.get("finding_url")),
+        "href": web_href(row.get("finding_url")),
+        "excerpt": oneline(row.get("finding_excerpt")),
+        "detected_at": local_time(row.get("finding_detected_at"), tz, t["lang"]),
+        "resolved_at": local_time(row.get("finding_resolved_at"), tz, t["lang"]),
+    }}
+
+
 def digest_subject(language: str, kinds: Counter) -> str:
     t = translations(language)
     platform = [f"{kinds[k]} {t['kinds'][k]}" for k in PLATFORM_KINDS if kinds.get(k)]
@@ -372,6 +390,9 @@ def digest_subject(language: str, kinds: Counter) -> str:
         return f"[pantau] {', '.join(platform)}"
     if set(kinds) == {"revived"} and not platform:
         return "[pantau] " + t["revived_one" if n == 1 else "revived_many"].format(n=n)
+    if set(kinds) == {"recovered"}:
+        # Good news needs no one's attention: "[pantau] 1 situs bersih kembali".
+        return f"[pantau] {n} {t['kinds']['recovered']}"
     head = (t["attention_one"] if n == 1 else t["attention_many"]).format(n=n)
     parts = platform + [f"{kinds[k]} {t['kinds'][k]}" for k in KINDS if kinds.get(k)]
     return f"[pantau] {head}: {', '.join(parts)}"

@@ -137,7 +137,27 @@ def render_site(plan: dict[str, Any], base: str, now: datetime) -> dict[str, Res
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n",
                  "application/xml; charset=UTF-8")
         page("/robots.txt", robots, "text/plain", cond=False)
+    if os.environ.get("PANTAU_BENCH_INJECT") and "/" in routes:
+        _inject(routes, plan["i"])
     return routes
+
+
+# With PANTAU_BENCH_INJECT set (benchmarks/bench_scan.py), some home pages carry what the
+# compromise scan looks at: 2% a hidden block of gambling links, and another 20% an ad script
+# naming a "slot" (googletag.defineSlot), which passes the scan's fast path and makes it read
+# the page, as the word does on real portals.
+_HIDDEN_LINKS = ('<div style="display:none"><a href="https://gacor.example/">slot gacor</a> '
+                 '<a href="https://toto88.example/">situs toto</a> <a href="https://mpo888.example/">slot88</a></div>')
+_AD_SLOT = ("<script>googletag.cmd.push(function(){googletag.defineSlot('/1234/portal', [728, 90], "
+            "'div-gpt-ad-1').addService(googletag.pubads());});</script>")
+
+
+def _inject(routes: dict[str, Resp], i: int) -> None:
+    extra = _HIDDEN_LINKS if i % 50 == 13 else _AD_SLOT if i % 5 == 2 else ""
+    if extra:
+        home = routes["/"]
+        body = home.body.replace(b"</body>", extra.encode() + b"</body>")
+        routes["/"] = Resp(home.status, body, home.ctype, '"' + hashlib.sha1(body).hexdigest()[:16] + '"', home.cond)
 
 
 # Server-side counters, one shared array per server process.

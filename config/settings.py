@@ -123,6 +123,8 @@ DEFAULTS: dict[str, Any] = {
         "admin_password_env": "PANTAU_WEB_ADMIN_PASSWORD",
         "link_days": 30,
     },
+    # Look for online-gambling injection, cloaking and defacement on every website check.
+    "security": {"scan": True},
 }
 
 # Every platform may say whether its fetches obey robots.txt (a feed reader for a registered

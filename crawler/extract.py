@@ -198,13 +198,16 @@ class PageInfo:
     # The first link that clearly leads to a post, outside navigation, sidebars and widgets: on
     # a listing without dates, the newest post, to be dated on its own page.
     first_post: str | None = None
+    # The parsed tree, only when asked for (``keep_root``): the compromise scan reads the same
+    # page, and parsing it twice would double the cost of a home page.
+    root: Any = None
 
 
 # --------------------------------------------------------------------------------------- HTML
 
 
 def parse_page(
-    body: bytes | str, url: str, now: datetime, encoding: str | None = None
+    body: bytes | str, url: str, now: datetime, encoding: str | None = None, *, keep_root: bool = False
 ) -> PageInfo:
     """Discover feeds and the WordPress API on a page and collect dates tied to its articles.
 
@@ -213,12 +216,13 @@ def parse_page(
     zones) are left out. Never raises: junk gives an empty PageInfo.
     """
     try:
-        return _parse_page(body, url, now, encoding)
+        return _parse_page(body, url, now, encoding, keep_root)
     except (ValueError, TypeError, LookupError, UnicodeError, RecursionError, etree.LxmlError):
         return PageInfo()
 
 
-def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None) -> PageInfo:
+def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None,
+                keep_root: bool = False) -> PageInfo:
     text = _decode_html(body, encoding)
     text = _CONTROL_RE.sub("", text)
     if not text.strip():
@@ -237,7 +241,7 @@ def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None
             base = urljoin(url, href)
         break
 
-    info = PageInfo()
+    info = PageInfo(root=root if keep_root else None)
     info.title = _page_title(root)
     info.feeds, info.wp_api, generator = _head_links(root, base)
     info.is_wordpress = bool(

@@ -36,8 +36,17 @@ class Observation:
     considered: list[dict[str, Any]] = field(default_factory=list)
     confirmed_post: dict[str, Any] | None = None
 
+    # The compromise scan (crawler/compromise.py): what it found, which parts of the site it
+    # covered ("home", "cloak", "sitemap", "feed"; None: no scan ran) and whether the daily
+    # crawler-UA fetch was made.
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    scan_scopes: list[str] | None = None
+    cloak_checked: bool = False
+    cloak_allowed: bool | None = None  # robots.txt read for the crawler: may it read the home page?
+
     def row(self) -> dict[str, Any]:
         out = asdict(self)
-        for extra in ("validators", "resolved_id", "considered", "confirmed_post"):
-            out.pop(extra)
+        for key in ("validators", "resolved_id", "considered", "confirmed_post", "findings", "scan_scopes",
+                    "cloak_checked", "cloak_allowed"):
+            out.pop(key)
         return out

@@ -8,6 +8,7 @@ from typing import Any
 from pantau.crawler.items import Observation
 from pantau.storage.db import open_db
 from pantau.storage.explanations import record_candidates
+from pantau.storage.findings import save_scan
 from pantau.storage.observations import record_observation
 
 
@@ -43,4 +44,8 @@ class ObservationPipeline:
         )
         record_candidates(self.db, item.account_id, item.checked_at, item.considered,
                           confirmed_post=item.confirmed_post)
+        if item.scan_scopes is not None or item.cloak_checked:
+            # The compromise scan's findings, and the alert that opens or closes an episode.
+            save_scan(self.db, item.account_id, item.findings, item.scan_scopes or (), item.checked_at,
+                      cloak_checked=item.cloak_checked, cloak_allowed=item.cloak_allowed)
         return item

@@ -198,7 +198,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
     # may reach the operator's terminal.
     cells = [[printable(str(c)) for c in (r["id"], r["status"], "" if r["days_inactive"] is None else r["days_inactive"],
                                           r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
-                                          r["evidence"] or "-", r["reason"])]
+                                          r["evidence"] or "-",
+                                          r["reason"] + (f" [{r['compromise']['kind']}: {r['compromise']['url']}]"
+                                                         if r.get("compromise") else ""))]
              for r in rows]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
@@ -216,13 +218,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show the current status of every account (table, json or csv), with filters.
 
     Example: pantau status --format json --status dormant --status close_recommended
+             pantau status --compromised    (sites with gambling injection, cloaking or defacement)
     """
     from pantau.storage.daemon import last_heartbeat
 
     cfg = _config(args)
     db = _db(cfg)
     rows = status_rows(cfg, db, _now(), statuses=args.status or (), regions=args.region or (),
-                       platforms=args.platform or ())
+                       platforms=args.platform or (), compromised=args.compromised)
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -565,6 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--status", action="append", metavar="S", choices=[s.value for s in Status])
     sp.add_argument("--region", action="append", metavar="CODE")
     sp.add_argument("--platform", action="append", metavar="P")
+    sp.add_argument("--compromised", action="store_true",
+                    help="only accounts with an unresolved gambling-injection, cloaking or defacement finding")
 
     sp = add("attest", cmd_attest)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")

@@ -43,13 +43,25 @@ STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "han
 SCOPED_INPUTS_MAX = 20_000
 
 
+def compromise_view(finding: dict[str, Any] | None, tz: str) -> dict[str, Any] | None:
+    """The status JSON's ``compromise``: the newest unresolved finding, or null."""
+    if not finding:
+        return None
+    return {"kind": finding["kind"], "url": finding["url"], "evidence": finding["excerpt"],
+            "detected_at": local_iso(finding["detected_at"], tz)}
+
+
 def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
                 regions: Sequence[str] = (), platforms: Sequence[str] = (),
-                ids: Sequence[int] = ()) -> list[dict[str, Any]]:
-    """Every account (or those selected) with its status as the policy sees it at ``now``."""
+                ids: Sequence[int] = (), compromised: bool = False) -> list[dict[str, Any]]:
+    """Every account (or those selected) with its status as the policy sees it at ``now``.
+
+    ``compromised`` keeps only the accounts with an unresolved compromise finding.
+    """
     from pantau.monitor.evaluate import policy_inputs, verdict_for
     from pantau.monitor.policy import platform_degraded
     from pantau.storage.accounts import select_accounts
+    from pantau.storage.findings import open_findings
     from pantau.storage.followups import answers_by_account
     from pantau.storage.timefmt import to_iso
 
@@ -57,8 +69,11 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
     scoped = bool(ids or regions or platforms) and len(accounts) <= SCOPED_INPUTS_MAX
     recent, attest = policy_inputs(db, cfg, [a["id"] for a in accounts] if scoped else None)
     answers = answers_by_account(db)
+    findings = open_findings(db)
     out = []
     for a in accounts:
+        if compromised and a["id"] not in findings:
+            continue
         answer = answers.get(a["id"])
         v = verdict_for(cfg, a, recent.get(a["id"], []), attest.get(a["id"]), now, answer)
         if statuses and v.status not in statuses:
@@ -83,6 +98,7 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
             # The latest check failed because the platform or bridge failed (`pantau health`).
             "platform_degraded": platform_degraded(recent.get(a["id"], [])),
             "response": response_view(answer, cfg.timezone),
+            "compromise": compromise_view(findings.get(a["id"]), cfg.timezone),
         })
     return out
 

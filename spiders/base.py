@@ -243,6 +243,13 @@ class Check:
     # {"url", "at", "where"}: the newest post's date as read on its own page (website checks).
     confirmed_post: dict[str, Any] | None = None
 
+    # The compromise scan's results (websites only; see spiders/website.py).
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    scan_scopes: list[str] | None = None
+    cloak_checked: bool = False
+    robots_txt: bytes | None = None  # the site's robots.txt when this check read it (b"": none)
+    cloak_allowed: bool | None = None  # robots.txt read for the crawler this check: allowed?
+
     MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
 
     def consider(self, cands: Iterable[Candidate], where: str = "") -> Candidate | None:
@@ -354,6 +361,10 @@ class Check:
             resolved_id=self.resolved_id,
             considered=[_masked(c.to_json(), secrets) for c in considered],
             confirmed_post=self.confirmed_post,
+            findings=self.findings if outcome == "ok" or outcome == "not_modified" else [],
+            scan_scopes=self.scan_scopes if outcome in ("ok", "not_modified") else None,
+            cloak_checked=self.cloak_checked,
+            cloak_allowed=self.cloak_allowed,
         )
 
     def _final_candidates(self, best: Candidate | None) -> list[Considered]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,8 +19,14 @@ from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_fro
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-feed-parser")
 
 
-async def read_feed(spider: AccountSpider, check: Check, response: Response, *, label: str = "feed") -> Candidate | None:
-    """The newest credible entry of a feed response (or of the last parse, on a 304)."""
+async def read_feed(spider: AccountSpider, check: Check, response: Response, *, label: str = "feed",
+                    entries: list[Candidate] | None = None,
+                    keep: Callable[[Candidate], bool] | None = None) -> Candidate | None:
+    """The newest credible entry of a feed response (or of the last parse, on a 304).
+
+    ``entries``, when given, receives every entry of a freshly parsed feed (for the
+    compromise scan of feed items); ``keep`` says which entries may be activity.
+    """
     if response.status == 304:
         return candidate_from_json(check.cached(response))
     if response.status >= 400:
@@ -30,6 +37,10 @@ async def read_feed(spider: AccountSpider, check: Check, response: Response, *, 
     cands, err = await loop.run_in_executor(_PARSER, parse_feed, response.body, response.url, check.now)
     if err:
         raise CheckFailed("error", f"{response.url} is not a readable feed: {err}", response.status)
+    if entries is not None:
+        entries.extend(cands)
+    if keep is not None:
+        cands = [c for c in cands if keep(c)]
     best = check.consider(cands, f"{label} entry")
     check.remember(response, candidate_to_json(best))
     return best

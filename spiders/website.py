@@ -19,7 +19,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
+from scrapy.robotstxt import ProtegoRobotParser
 
+from pantau.crawler import compromise
 from pantau.crawler.dates import Candidate
 from pantau.crawler.extract import (
     newest_undated_post,
@@ -62,6 +64,16 @@ def _post_key(url: str) -> tuple[str, str, str]:
     p = urlsplit(url)
     return (p.hostname or "").removeprefix("www."), p.path.rstrip("/") or "/", p.query
 
+# Cloaking is looked for with the user agent of the crawler spammers cloak for, at most this
+# often per site: it is one more request, and injected content stays for weeks.
+CRAWLER_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+CRAWLER_NAME = "Googlebot"
+CLOAK_EVERY = timedelta(days=1)
+# How long what robots.txt says of that crawler is trusted (Google itself caches it a day; a
+# week halves the cost of the daily fetch, and a site changing it to shut Googlebot out of
+# its home page is rare).
+ROBOTS_EVERY = timedelta(days=7)
+
 
 def _is_comments_feed(url: str) -> bool:
     # WordPress announces /comments/feed/ beside the posts feed on every page. Comments are
@@ -88,17 +100,35 @@ class WebsiteSpider(AccountSpider):
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
         return {"conditional": True, "robots": True}
 
+    @property
+    def scanning(self) -> bool:
+        """``[security] scan``: look for gambling injection, cloaking and defacement."""
+        security = (self.cfg.data.get("security") or {}) if self.cfg is not None else {}
+        return bool(security.get("scan", True))
+
     async def observe(self, check: Check, response: Response) -> Observation:
         if response.status >= 400:
             # A website's missing home page is a broken site, not a vanished account.
             raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
         home = self._home(check, response)
+        if self.scanning and response.status == 304 and "compromise" not in home:
+            # Validators kept from before the scan existed (or with it switched off): read the
+            # page once in full, so an unchanged home page is not left unscanned for ever.
+            try:
+                full = await check.fetch(response.url)
+                if full.status == 200:
+                    response, home = full, self._home(check, full)
+            except CheckFailed:
+                pass
         page_cands = [c for c in (candidate_from_json(d) for d in home.get("page_cands") or []) if c]
         if not page_cands and home.get("page_best"):
             page_cands = [c for c in (candidate_from_json(home.get("page_best")),) if c]
         page_best = check.consider(page_cands, "home page (a date tied to an article link)")
         cands: list[Candidate] = [page_best] if page_best else []
         errors: list[str] = []
+        if self.scanning and "compromise" in home:
+            check.scan_scopes = ["home"]
+            check.findings.extend(home["compromise"])
 
         feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
                  else [f for f in home["feeds"] if not _is_comments_feed(f)][:MAX_FEEDS])
@@ -121,6 +151,11 @@ class WebsiteSpider(AccountSpider):
             got = await self._try_sitemaps(check, response.url, errors)
             if got:
                 cands.append(got)
+        served_to_all = any(f["kind"] == compromise.GAMBLING for f in home.get("compromise") or ())
+        if (self.scanning and check.scan_scopes is not None and not served_to_all
+                and _cloak_due(check.account, check.now)):
+            # (Spam every visitor sees is a finding already; what Googlebot sees adds nothing.)
+            await self._look_for_cloaking(check, response.url, home)
         best = self.newest(cands, check.now)
         if best is None and home.get("first_post"):
             # A listing without dates still says which post is newest: read it on its page.
@@ -223,13 +258,13 @@ class WebsiteSpider(AccountSpider):
     def _home(self, check: Check, response: Response) -> dict[str, Any]:
         if response.status == 304 and check.cached(response):
             return check.cached(response)
-        info = parse_page(response.body, response.url, check.now,
-                          encoding=getattr(response, "encoding", None))
+        encoding = getattr(response, "encoding", None)
+        info = parse_page(response.body, response.url, check.now, encoding=encoding, keep_root=self.scanning)
         newest_first = sorted(info.candidates, key=lambda c: c.at, reverse=True)[:MAX_PAGE_CANDIDATES]
         own_date = None
         if not info.candidates and not info.first_post:
             # No post to follow: what the page says of itself (metadata, byline, htmldate).
-            found = post_date(response.body, response.url, check.now, encoding=getattr(response, "encoding", None))
+            found = post_date(response.body, response.url, check.now, encoding=encoding)
             # The winner first, so the cap never drops it.
             ranked = sorted(found.candidates, key=lambda c: not c.accepted)[:MAX_PAGE_CANDIDATES]
             own_date = [c.to_json() for c in ranked]
@@ -241,15 +276,90 @@ class WebsiteSpider(AccountSpider):
             "first_post": info.first_post,
             "own_date": own_date,
         }
+        if self.scanning:
+            # Kept with the validators: a 304 next time means the same page, the same findings.
+            scan = compromise.scan_page(response.body, response.url, encoding, root=info.root)
+            home["compromise"] = [f.to_json() for f in scan.findings]
+            home["sha256"] = scan.sha256
+        info.root = None
         check.remember(response, home)
         return home
+
+    async def _look_for_cloaking(self, check: Check, home_url: str, home: dict[str, Any]) -> None:
+        """Fetch the home page as Googlebot (when its robots.txt lets Googlebot in) and compare.
+
+        Spam served only to search engines is invisible to the office that runs the site:
+        this is the one extra request the scan makes, once a day per site.
+        """
+        try:
+            if not await self._crawler_allowed(check, home_url):
+                check.cloak_checked = True
+                return
+            seen = await check.fetch(home_url, headers={"User-Agent": CRAWLER_UA}, robots=False)
+        except CheckFailed:
+            return  # tried again at the next check
+        check.cloak_checked = True
+        if seen.status >= 400 or not hasattr(seen, "text"):
+            check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
+            return
+        normal = compromise.HomeScan(home.get("sha256") or "",
+                                     [compromise.Finding.from_json(f) for f in home.get("compromise") or []])
+        crawler = compromise.scan_page(seen.body, seen.url, getattr(seen, "encoding", None))
+        found = compromise.compare_cloaked(normal, crawler, seen.url, home_url)
+        check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
+        if found:
+            check.findings.append(found.to_json())
+
+    async def _crawler_allowed(self, check: Check, home_url: str) -> bool:
+        """What the site's robots.txt says of Googlebot reading the home page: read this week
+        (kept in the database), else read now (or reused from this check's sitemap lookup)."""
+        account = check.account
+        read_at = account.get("cloak_robots_at")
+        if read_at and account.get("cloak_allowed") is not None and check.robots_txt is None:
+            try:
+                if check.now - datetime.fromisoformat(read_at) < ROBOTS_EVERY:
+                    return bool(account["cloak_allowed"])
+            except ValueError:
+                pass
+        robots = check.robots_txt
+        if robots is None:
+            got = await check.fetch(_origin(home_url) + "/robots.txt", robots=False)
+            robots = got.body if got.status == 200 else b""
+        check.cloak_allowed = not robots or ProtegoRobotParser(robots, self).allowed(home_url, CRAWLER_NAME)
+        return check.cloak_allowed
+
+    def _activity(self, cand: Candidate) -> bool:
+        """Spam pages planted on a site are not the institution's activity."""
+        return not (self.scanning and compromise.is_spam_entry(cand.url, cand.title))
+
+    @staticmethod
+    def _not_rescanned(check: Check, scope: str) -> None:
+        """A source of this scope answered 304 (not read again): what was found in it earlier
+        must not be resolved by another source of the same scope that was read."""
+        if check.scan_scopes is not None:
+            check.scan_scopes = [s for s in check.scan_scopes if s != scope] + ["!" + scope]
+
+    def _scan_entries(self, check: Check, found: compromise.Finding | None, scope: str) -> None:
+        if not self.scanning or check.scan_scopes is None:
+            return
+        if scope not in check.scan_scopes and "!" + scope not in check.scan_scopes:
+            check.scan_scopes.append(scope)
+        if found and not any(f["place"] == found.place and f["url"] == found.url for f in check.findings):
+            check.findings.append(found.to_json())
 
     async def _try_feed(self, check: Check, url: str, errors: list[str], quiet: bool = False) -> Candidate | None:
         try:
             response = await check.fetch(url, conditional=True)
             if quiet and response.status >= 400:
                 return None
-            return await read_feed(self, check, response)
+            entries: list[Candidate] = []
+            best = await read_feed(self, check, response, entries=entries, keep=self._activity)
+            if response.status == 200:
+                self._scan_entries(check, compromise.scan_entries(
+                    ((c.url, c.title) for c in entries), response.url, response.body), "feed")
+            elif response.status == 304:
+                self._not_rescanned(check, "feed")
+            return best
         except CheckFailed as exc:
             if not quiet:
                 errors.append(str(exc))
@@ -289,6 +399,7 @@ class WebsiteSpider(AccountSpider):
         sitemaps: list[str] = []
         try:
             robots = await check.fetch(origin + "/robots.txt", robots=False)
+            check.robots_txt = robots.body if robots.status == 200 else b""
             if robots.status == 200:
                 sitemaps = sitemaps_from_robots(robots.body, origin)
         except CheckFailed:
@@ -312,7 +423,9 @@ class WebsiteSpider(AccountSpider):
         if err:
             errors.append(f"sitemap {url}: {err}")
             return None
-        best = check.consider(cands, f"sitemap {url}")
+        if not children:
+            self._scan_entries(check, compromise.scan_sitemap(response.body, response.url), "sitemap")
+        best = check.consider([c for c in cands if self._activity(c)], f"sitemap {url}")
         if best is None and children and depth == 0:
             # An index: its newest child sitemap holds the newest posts.
             best = await self._read_sitemap(check, children[0], errors, depth=1)
@@ -334,3 +447,23 @@ def _cached_post(account: dict[str, Any]) -> dict[str, Any] | None:
     except (TypeError, ValueError):
         return None
     return value if isinstance(value, dict) and value.get("url") else None
+
+
+def _cloak_due(account: dict[str, Any], now: datetime) -> bool:
+    """At most once a day per site (``accounts.cloak_checked_at``, kept by the pipeline).
+
+    A site never fetched as Googlebot counts as fetched at a moment of the day before its
+    registration fixed by its id, so a national import spreads these fetches over its first
+    day instead of adding one to every check of the first pass.
+    """
+    last = account.get("cloak_checked_at")
+    try:
+        if last:
+            return now - datetime.fromisoformat(last) >= CLOAK_EVERY
+        registered = datetime.fromisoformat(account.get("created_at") or "")
+    except (TypeError, ValueError):
+        return True
+    if registered.tzinfo is None:
+        registered = registered.replace(tzinfo=now.tzinfo)
+    share = (int(account.get("id") or 0) * 0.6180339887) % 1.0
+    return now - (registered - share * CLOAK_EVERY) >= CLOAK_EVERY

@@ -367,3 +367,38 @@ def m009_answer_loop_and_channels(db: sqlite_utils.Database) -> None:
         "create index channel_deliveries_pending on channel_deliveries (email, target) "
         "where sent_at is null and failed_at is null"
     )
+
+
+@migrations()
+def m010_compromise_findings(db: sqlite_utils.Database) -> None:
+    # Abandoned government sites collect online-gambling injections (issue 10). A finding is
+    # evidence like an observation: what was seen, where, in which response (sha256), when it
+    # was first and last seen and when a later scan found it gone. `accounts.cloak_checked_at`
+    # keeps the daily crawler-UA fetch to once a day per site across runs and restarts;
+    # `alerts.finding_id` ties a `compromised`/`recovered` alert to its evidence (those alerts
+    # have no status change).
+    db["findings"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "kind": str,  # gambling_injection | cloaking | defacement
+            "place": str,  # hidden_block, footer_links, title, script, cloaked_response, sitemap_entry, …
+            "scope": str,  # the part of the site a scan must cover to resolve it: home | cloak | sitemap | feed
+            "url": str,
+            "excerpt": str,
+            "sha256": str,
+            "detected_at": str,
+            "last_seen_at": str,
+            "resolved_at": str,
+        },
+        pk="id",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["findings"].create_index(["account_id", "resolved_at"])
+    db.execute("create index findings_open on findings (account_id) where resolved_at is null")
+    db["accounts"].add_column("cloak_checked_at", str)
+    # Whether the site's robots.txt lets Googlebot read the home page, and when it was read:
+    # re-read weekly, not with every daily fetch (half of that fetch's cost).
+    db["accounts"].add_column("cloak_allowed", int)
+    db["accounts"].add_column("cloak_robots_at", str)
+    db["alerts"].add_column("finding_id", int)

@@ -36,13 +36,16 @@ _ALERT_COLUMNS = """
     c.old_status, c.new_status, coalesce(c.reason, pc.reason) as reason,
     coalesce(c.reason_data, pc.reason_data) as reason_data, coalesce(c.changed_at, pc.changed_at) as changed_at,
     c.days_inactive, c.last_activity_at, c.last_activity_url, c.last_activity_title,
-    pc.new_state as platform_state, pc.old_state as platform_old_state
+    pc.new_state as platform_state, pc.old_state as platform_old_state,
+    f.kind as finding_kind, f.place as finding_place, f.url as finding_url, f.excerpt as finding_excerpt,
+    f.detected_at as finding_detected_at, f.resolved_at as finding_resolved_at
 """
 _ALERT_JOINS = """
     left join accounts a on a.id = al.account_id
     left join institutions i on i.id = a.institution_id
     left join status_changes c on c.id = al.status_change_id
     left join platform_changes pc on pc.id = al.platform_change_id
+    left join findings f on f.id = al.finding_id
 """
 _DELIVERY_SELECT = f"""
 select d.id as delivery_id, d.email, d.language, d.attempts, d.last_error, {_ALERT_COLUMNS}

@@ -194,7 +194,7 @@ def test_the_xlsx_has_a_sheet_per_section(db, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.xlsx")
 
     assert wb.sheetnames == ["Ringkasan", "Baru dormant", "Direkomendasikan ditutup", "Dormant",
-                             "Aktif kembali", "Tidak dapat dijangkau", "Tidak diketahui", "Jawaban", "Diteruskan",
+                             "Aktif kembali", "Tidak dapat dijangkau", "Tidak diketahui", "Situs disusupi", "Jawaban", "Diteruskan",
                              "Semua akun"]
     summary = {row[0]: row[1] for row in wb["Ringkasan"].iter_rows(min_row=2, values_only=True)}
     assert summary["tidak aktif (dormant)"] == 1 and summary["direkomendasikan ditutup"] == 1

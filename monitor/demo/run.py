@@ -133,6 +133,8 @@ def run_demo(keep: bool = False, board_seconds: float | None = None) -> int:
         main(["--config", cfg, "check", "--all"])
         _say("pantau status")
         main(["--config", cfg, "status"])
+        _say("pantau status --compromised    # gambling links planted in an abandoned site")
+        main(["--config", cfg, "status", "--compromised"])
         _say("pantau alerts send")
         main(["--config", cfg, "alerts", "send"])
         print(f"\nthe local mail server received {len(sink.messages)} mail(s):")

@@ -133,6 +133,11 @@ def site_routes(name: str, now: datetime, base: str, at: datetime | None = None)
 
 SITE_NAMES = ("portal", "wp_active", "wp_dormant", "wp_close", "telegram")
 
+# The shape judi-online injections take on abandoned .go.id sites: links no visitor sees.
+INJECTED_LINKS = ('<div style="position:absolute;left:-9999px"><a href="https://slot-gacor.example/">slot gacor '
+                  'hari ini</a> <a href="https://toto88.example/">situs toto</a> '
+                  '<a href="https://rtp-live.example/">rtp live</a></div>')
+
 
 def _seen(posts: list[tuple[str, int]], shift: int, keep: int | None = None) -> list[tuple[str, int]]:
     """The posts already made ``shift`` days ago, aged as they were then, newest first."""
@@ -179,7 +184,9 @@ def _routes(now: datetime, base: str, shift: int = 0) -> dict[str, dict[str, Rou
             ], shift)), content_type="application/rss+xml; charset=UTF-8"),
         },
         "wp_close": {
-            "/": Route(wordpress_home("Dinas Perpustakaan Kab. Ogan Komering Ilir", base)),
+            # Abandoned, and someone has planted gambling links in it (pantau status --compromised).
+            "/": Route(wordpress_home("Dinas Perpustakaan Kab. Ogan Komering Ilir", base).replace(
+                "</body>", INJECTED_LINKS + "</body>")),
             "/feed/": Route(wordpress_feed("Dispusip OKI", base, now, _seen([
                 ("Gerakan Gemar Membaca di Sekolah", 212),
             ], shift)), content_type="application/rss+xml; charset=UTF-8"),
