@@ -77,6 +77,29 @@ def build(db_path: Path) -> int:
             if age == 52:
                 target = aid
         evaluate_all(db, cfg, at)
+    # One abandoned site with gambling links planted in it (the overview's "compromised" list),
+    # and what the target's last check considered (the account page's explain table).
+    from pantau.storage.explanations import record_candidates
+    from pantau.storage.findings import save_scan
+
+    ages = dict(plan)
+    planted = next(r["id"] for r in db.query("select id, url from accounts where platform = 'website' order by id")
+                   if (ages.get(r["url"]) or 0) >= 90)
+    site = db.execute("select url from accounts where id = ?", [planted]).fetchone()[0]
+    save_scan(db, planted, [{"kind": "gambling_injection", "place": "hidden_block", "url": site + "/",
+                             "excerpt": "slot gacor maxwin hari ini — situs slot88 resmi", "sha256": "0" * 64}],
+              ["home"], NOW - timedelta(days=2))
+    target_url = db.execute("select url from accounts where id = ?", [target]).fetchone()[0]
+    record_candidates(db, target, NOW - timedelta(hours=3), [
+        {"at": (NOW - timedelta(days=52)).isoformat(), "url": f"{target_url}/berita/rapat-koordinasi-humas",
+         "title": "Rapat Koordinasi Humas", "source": "feed", "where": "feed entry", "accepted": True,
+         "why": "the newest credible date of this source"},
+        {"at": (NOW - timedelta(days=1)).isoformat(), "url": None, "title": None, "source": "page-date",
+         "where": "home page: sidebar (timeago)", "accepted": False,
+         "why": "a relative phrase on a listing, not confirmed on the post's own page"},
+        {"at": NOW.isoformat(), "url": None, "title": None, "source": "page-date", "where": "home page: header",
+         "accepted": False, "why": "today's date printed in the header"},
+    ])
     record_response(db, target, "will_reactivate", who="admin.dispar@okikab.example.go.id", at=NOW - timedelta(days=1),
                     by=(NOW + timedelta(days=30)).date(), note="admin baru ditunjuk; unggahan mulai Desember")
     db.conn.close()
@@ -110,6 +133,7 @@ def main() -> int:
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
         try:
             link = sign_link(cfg, "pantau-nasional@komdigi.example.go.id", NOW).replace(cfg.board_url, board.url)
+            driver.set_window_size(1200, 1000)
             driver.get(link)
             driver.save_screenshot(str(REPO / "docs" / "board-overview.png"))
             driver.delete_all_cookies()

@@ -199,7 +199,7 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
             if row is None:
                 return not_found(request, scope)
             history = account_history(db, account_id)
-            answer = row.get("response") or current_response(db, account_id)
+            answer = current_response(db, account_id)  # the stored record: it says who answered
             candidates = explain_candidates_for(cfg, db, account_id)
         finally:
             db.conn.close()

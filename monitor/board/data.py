@@ -27,6 +27,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
 from pantau.alerts.links import Scope
+from pantau.config.regions import region_name
 from pantau.config.settings import Config
 from pantau.config.vocabulary import Status
 from pantau.monitor.projection import status_rows
@@ -107,6 +108,13 @@ def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]]
                           "problems": sum(counts.get(s, 0) for s in PROBLEMS), "regencies": regencies})
     compromised = sorted(compromised, key=lambda r: str((r.get("compromise") or {}).get("detected_at") or ""),
                          reverse=True)
+    # Provinces and regencies by their Kemendagri names, whatever level the accounts sit at.
+    names = dict(names)
+    for code in [p["code"] for p in provinces] + [g["code"] for p in provinces for g in p["regencies"]]:
+        if code and code not in names:
+            name = region_name(code)
+            if name:
+                names[code] = name
     return Overview(totals, provinces, compromised, names)
 
 
