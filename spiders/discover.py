@@ -43,22 +43,22 @@ class DiscoverSpider(scrapy.Spider):
         return None
 
     def home(self, response: Response, website_id: int) -> Iterable[Any]:
-        problem = self._readable(response, website_id)
-        if problem:
-            yield problem
-            return
-        for link in social_links(response.body, response.url):
-            yield replace(link, website_id=website_id)
-        for url in contact_pages(response.body, response.url):
-            yield Request(url, callback=self.contact, errback=self.failed, cb_kwargs={"website_id": website_id})
+        yield from self._read(response, website_id, follow=True)
 
     def contact(self, response: Response, website_id: int) -> Iterable[Any]:
+        yield from self._read(response, website_id, follow=False)
+
+    def _read(self, response: Response, website_id: int, *, follow: bool) -> Iterable[Any]:
+        """The social links of one page; the home page also leads to its contact pages."""
         problem = self._readable(response, website_id)
         if problem:
             yield problem
             return
         for link in social_links(response.body, response.url):
             yield replace(link, website_id=website_id)
+        if follow:
+            for url in contact_pages(response.body, response.url):
+                yield Request(url, callback=self.contact, errback=self.failed, cb_kwargs={"website_id": website_id})
 
     def failed(self, failure: Failure) -> Iterable[PageProblem]:
         request = failure.request  # type: ignore[attr-defined]
