@@ -20,7 +20,7 @@ def chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str,
     bars = []
     for i, (wk, counts) in enumerate(series):
         x = left + i * step + (step - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         rects = []
         for s in STATUSES:
             n = counts.get(s, 0)

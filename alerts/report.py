@@ -116,7 +116,7 @@ def build_report(
                                                                "region_name": region_name(c.get("region")) or ""})
         return out
 
-    sections = [
+    sections: list[dict[str, Any]] = [
         {"key": "new_dormant", "kind": "change", "rows": changes(new_statuses=["dormant"])},
         {"key": "close_now", "kind": "account", "rows": now_in("close_recommended")},
         {"key": "dormant_now", "kind": "account", "rows": now_in("dormant")},
