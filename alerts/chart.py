@@ -28,12 +28,35 @@ def chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str,
                 continue
             h = plot_h * n / biggest
             y -= h
-            rects.append({"x": round(x, 1), "y": round(y, 1), "w": round(bar_w, 1), "h": round(h, 1),
-                          "colour": STATUS_COLOURS[s], "label": f"{wk}: {t['statuses'][s]} {n}"})
-        bars.append({"week": wk.split("-")[-1], "x": round(x + bar_w / 2, 1), "rects": rects,
-                     "total": sum(counts.values()), "top": round(y - 3, 1)})
-    return {"width": width, "height": height, "base": top + plot_h, "left": left, "max": biggest,
-            "top": top, "bars": bars, "label": t["trend"].format(n=len(series))}
+            rects.append(
+                {
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "w": round(bar_w, 1),
+                    "h": round(h, 1),
+                    "colour": STATUS_COLOURS[s],
+                    "label": f"{wk}: {t['statuses'][s]} {n}",
+                }
+            )
+        bars.append(
+            {
+                "week": wk.split("-")[-1],
+                "x": round(x + bar_w / 2, 1),
+                "rects": rects,
+                "total": sum(counts.values()),
+                "top": round(y - 3, 1),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "base": top + plot_h,
+        "left": left,
+        "max": biggest,
+        "top": top,
+        "bars": bars,
+        "label": t["trend"].format(n=len(series)),
+    }
 
 
 def table_chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +75,12 @@ def table_chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dic
             pct = 100 - used if i == len(parts) - 1 else max(1, round(100 * n / total))
             used += pct
             segments.append({"pct": pct, "colour": STATUS_COLOURS[s], "label": f"{t['statuses'][s]} {n}"})
-        rows.append({"week": wk, "total": total, "segments": segments,
-                     "width": max(1, round(100 * total / biggest)) if total else 0})
+        rows.append(
+            {
+                "week": wk,
+                "total": total,
+                "segments": segments,
+                "width": max(1, round(100 * total / biggest)) if total else 0,
+            }
+        )
     return {"label": t["trend"].format(n=len(series)), "rows": rows}

@@ -20,8 +20,9 @@ from pantau.monitor.policy import effective_activity
 from pantau.storage.timefmt import from_iso
 
 
-def account_view(row: dict[str, Any], t: dict[str, Any], tz: str, *, status: str,
-                 activity_time: bool = True) -> dict[str, Any]:
+def account_view(
+    row: dict[str, Any], t: dict[str, Any], tz: str, *, status: str, activity_time: bool = True
+) -> dict[str, Any]:
     """What the templates show of the account in ``row`` (an alert, a change or an account row).
 
     ``status`` is the status code to show (the caller knows which of the row's statuses that
@@ -71,8 +72,7 @@ def iso_local(value: str | None, tz: str) -> str | None:
     return dt.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if dt else None
 
 
-def account_row(acc: dict[str, Any], attestation: dict[str, Any] | None, now: datetime,
-                tz: str) -> dict[str, Any]:
+def account_row(acc: dict[str, Any], attestation: dict[str, Any] | None, now: datetime, tz: str) -> dict[str, Any]:
     """An account as the weekly report counts, sorts and exports it (``ACCOUNT_COLUMNS``)."""
     # The same activity the policy used (an attestation counts until something newer is
     # seen), so the days here agree with the status beside them.

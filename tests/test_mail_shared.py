@@ -25,23 +25,51 @@ URL = "https://dinkes.mubakab.go.id"
 
 def _dormant_account(tmp_path):
     db = open_db(tmp_path / "p.db")
-    import_accounts(db, [{"institution": "Dinas Kesehatan Kab. Musi Banyuasin", "region": "16.06",
-                          "platform": "instagram", "handle": "@dinkesmuba", "url": URL}],
-                    NOW - timedelta(days=200))
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Kesehatan Kab. Musi Banyuasin",
+                "region": "16.06",
+                "platform": "instagram",
+                "handle": "@dinkesmuba",
+                "url": URL,
+            }
+        ],
+        NOW - timedelta(days=200),
+    )
     [acc] = list(db["accounts"].rows)
     changed = NOW - timedelta(days=4)
-    record_observation(db, {"account_id": acc["id"], "checked_at": changed, "outcome": "ok", "evidence": "feed",
-                            "activity_at": NOW - timedelta(days=45), "activity_url": URL + "/p/1",
-                            "activity_title": "Rapat koordinasi"})
+    record_observation(
+        db,
+        {
+            "account_id": acc["id"],
+            "checked_at": changed,
+            "outcome": "ok",
+            "evidence": "feed",
+            "activity_at": NOW - timedelta(days=45),
+            "activity_url": URL + "/p/1",
+            "activity_title": "Rapat koordinasi",
+        },
+    )
     current = get_account(db, acc["id"])
-    apply_status(db, current, "dormant", "last activity 41 days ago", changed,
-                 alert_kind=alert_kind(current["status"], "dormant"), days_inactive=41)
+    apply_status(
+        db,
+        current,
+        "dormant",
+        "last activity 41 days ago",
+        changed,
+        alert_kind=alert_kind(current["status"], "dormant"),
+        days_inactive=41,
+    )
     return db
 
 
 def _config(smtp_server):
-    return from_dict({"smtp": smtp_server.smtp_config(),
-                      "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]}, None)
+    return from_dict(
+        {"smtp": smtp_server.smtp_config(), "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]},
+        None,
+    )
 
 
 def _row_cells(html: str) -> list[str]:
