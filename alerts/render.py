@@ -7,10 +7,8 @@ languages can never drift apart in structure.
 
 from __future__ import annotations
 
-import email.policy
 import re
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -400,23 +398,3 @@ def render(name: str, **context: Any) -> str:
     if _ENV is None:
         _ENV = environment()
     return _ENV.get_template(name).render(**context)
-
-
-# Bodies are encoded 7-bit clean (quoted-printable or base64): a government relay without
-# 8BITMIME must still pass Indonesian text through unharmed.
-MAIL_POLICY = email.policy.default.clone(cte_type="7bit")
-
-
-def new_message() -> EmailMessage:
-    return EmailMessage(policy=MAIL_POLICY)
-
-
-def seal(msg: EmailMessage) -> EmailMessage:
-    """Switch header folding to the 998-column limit once the bodies are encoded.
-
-    CPython folds a header that just overflows 78 columns by breaking right after the
-    colon (``Subject:\r\n [pantau] …``), which some filters and clients then see with a
-    leading space; mail filters on ``[pantau]`` are exactly what recipients write.
-    """
-    msg.policy = MAIL_POLICY.clone(max_line_length=998)
-    return msg

@@ -3,46 +3,32 @@ changes, a chart of the last weeks, and the full lists as XLSX and CSV attachmen
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pantau.alerts.channels import ChannelError, EmailChannel
+from pantau.alerts.chart import chart, table_chart
+from pantau.alerts.compose import Attachment, compose, message_id
 from pantau.alerts.links import sign_link
-from pantau.alerts.render import (
-    STATUS_COLOURS,
-    local_time,
-    new_message,
-    oneline,
-    render,
-    seal,
-    translations,
-    web_href,
-)
-from pantau.config.addresses import header_address
-from pantau.config.cells import neutralise
+from pantau.alerts.render import STATUS_COLOURS, local_time, oneline, render, translations
+from pantau.alerts.sheets import Sheet, table_csv, workbook_xlsx
+from pantau.alerts.view import account_row, account_view, iso_local
+from pantau.alerts.weeks import iso_week_bounds
 from pantau.config.regions import province_of, regency_of, region_name
 from pantau.config.settings import Config, Recipient
-from pantau.config.vocabulary import stored_reason
-from pantau.monitor.policy import REVIVAL_FROM, STATUSES, effective_activity
+from pantau.monitor.policy import REVIVAL_FROM, STATUSES
 from pantau.storage import outbox
 from pantau.storage.accounts import attestations_by_account
 from pantau.storage.findings import findings_in_scope
-from pantau.storage.timefmt import from_iso
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +36,6 @@ log = logging.getLogger(__name__)
 TREND_WEEKS = 8
 # Rows per section in the mail body; the attachments always carry every row.
 MAX_ROWS = 50
-
-_WEEK = re.compile(r"^\s*(\d{4})-[Ww](\d{1,2})\s*$")
 
 
 @dataclass
@@ -61,84 +45,6 @@ class ReportResult:
     skipped: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-# --- spreadsheet safety -----------------------------------------------------------------
-
-def safe_cell(value: Any) -> Any:
-    """The one neutraliser used for CSV and XLSX alike: prefix ``'`` to formula-like text
-    (``= + - @`` or a control character first; see :mod:`pantau.config.cells`)."""
-    return neutralise(value)
-
-
-def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so Excel opens Indonesian text correctly."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([safe_cell(h) for h in header])
-    for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, str):
-        # openpyxl refuses control characters, and a cell holds at most 32,767 characters.
-        # Cleaned first, guarded after: "\x01=HYPERLINK(…)" must not become a live formula
-        # once the \x01 is gone.
-        value = safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:32767]
-    return value
-
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def workbook_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """An XLSX with one sheet per ``(title, header, rows)``, streamed (write-only mode)."""
-    wb = Workbook(write_only=True)
-    used: set[str] = set()
-    for title, header, rows in sheets:
-        name = _SHEET_BAD.sub(" ", title)[:31] or "Sheet"
-        while name.lower() in used:
-            name = name[:28] + f" {len(used)}"
-        used.add(name.lower())
-        ws = wb.create_sheet(name)
-        ws.append([_xlsx_value(h) for h in header])
-        for row in rows:
-            ws.append([_xlsx_value(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-# --- weeks ------------------------------------------------------------------------------
-
-def iso_week_bounds(week: str | None, tz: str, now: datetime) -> tuple[str, datetime, datetime]:
-    """``"2024-W47"`` → (label, start, end) in UTC, the week being Monday 00:00 to the next
-    Monday 00:00 in ``tz``. ``None`` is the last full week before ``now`` in ``tz``.
-
-    The bounds are local midnights: a change at Sunday 23:30 WIB is 16:30 UTC on Sunday,
-    but one at Monday 03:00 WIB is still Sunday 20:00 UTC — and belongs to the new week.
-    """
-    zone = ZoneInfo(tz)
-    if week is None:
-        today = now.astimezone(zone).date()
-        monday = today - timedelta(days=today.weekday() + 7)
-    else:
-        m = _WEEK.match(week)
-        if not m:
-            raise ValueError(f'week "{week}" should look like "2024-W47"')
-        year, num = int(m.group(1)), int(m.group(2))
-        try:
-            monday = date.fromisocalendar(year, num, 1)
-        except ValueError:
-            last = date(year, 12, 28).isocalendar().week
-            raise ValueError(f'week "{week}" does not exist: {year} has weeks W01 to W{last:02d}') from None
-    iso = monday.isocalendar()
-    label = f"{iso.year}-W{iso.week:02d}"
-    start = datetime.combine(monday, time(0), zone).astimezone(UTC)
-    end = datetime.combine(monday + timedelta(days=7), time(0), zone).astimezone(UTC)
-    return label, start, end
 
 
 # --- one recipient's report -------------------------------------------------------------
@@ -156,36 +62,6 @@ FINDING_COLUMNS = ("institution", "region", "url", "compromise", "place", "findi
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "recipient"
-
-
-def _iso_local(value: str | None, tz: str) -> str | None:
-    dt = from_iso(value)
-    return dt.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if dt else None
-
-
-def _account_view(acc: dict[str, Any], attestation: dict[str, Any] | None, now: datetime,
-                  tz: str) -> dict[str, Any]:
-    # The same activity the policy used (an attestation counts until something newer is
-    # seen), so the days here agree with the status beside them.
-    activity = effective_activity(acc, attestation)
-    status = "retired" if acc.get("retired_at") else (acc.get("status") or "unknown")
-    return {
-        "id": acc["id"],
-        "institution": acc["institution"],
-        "region": acc.get("region") or "",
-        "region_name": region_name(acc.get("region")) or "",
-        "platform": acc["platform"],
-        "handle": acc.get("handle") or "",
-        "url": acc["url"],
-        "status": status,
-        "days_inactive": max(0, (now - activity.at).days) if activity else None,
-        "last_activity_at": activity.at.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if activity else None,
-        "last_activity_url": activity.url if activity else None,
-        "last_activity_title": activity.title if activity else None,
-        "evidence": activity.evidence if activity else (acc.get("evidence") or None),
-        "reason": stored_reason(acc),
-        "last_checked_at": _iso_local(acc.get("last_checked_at"), tz),
-    }
 
 
 def _by_days(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -226,7 +102,7 @@ def build_report(
     label, start, end = week
     tz = cfg.timezone
     t = translations(recipient.language)
-    accounts = [_account_view(a, attestations.get(a["id"]), now, tz)
+    accounts = [account_row(a, attestations.get(a["id"]), now, tz)
                 for a in outbox.accounts_in_scope(db, recipient.regions)]
     totals = Counter(a["status"] for a in accounts)
 
@@ -236,11 +112,11 @@ def build_report(
     def changes(**kw: Any) -> list[dict[str, Any]]:
         out = []
         for c in outbox.changes_in_scope(db, recipient.regions, start, end, **kw):
-            out.append({k: c.get(k) for k in CHANGE_COLUMNS} | {"changed_at": _iso_local(c["changed_at"], tz),
+            out.append({k: c.get(k) for k in CHANGE_COLUMNS} | {"changed_at": iso_local(c["changed_at"], tz),
                                                                "region_name": region_name(c.get("region")) or ""})
         return out
 
-    sections = [
+    sections: list[dict[str, Any]] = [
         {"key": "new_dormant", "kind": "change", "rows": changes(new_statuses=["dormant"])},
         {"key": "close_now", "kind": "account", "rows": now_in("close_recommended")},
         {"key": "dormant_now", "kind": "account", "rows": now_in("dormant")},
@@ -318,7 +194,7 @@ def _loop_sections(db: sqlite_utils.Database, recipient: Recipient, start: datet
 
 
 def _loop_row(r: dict[str, Any], at: str, detail: str, tz: str) -> dict[str, Any]:
-    return {"changed_at": _iso_local(at, tz), "institution": r["institution"], "region": r.get("region") or "",
+    return {"changed_at": iso_local(at, tz), "institution": r["institution"], "region": r.get("region") or "",
             "platform": r["platform"], "handle": r.get("handle") or "", "url": r["url"],
             "status": r.get("current_status"), "detail": detail}
 
@@ -334,8 +210,12 @@ def _compromised(db: sqlite_utils.Database, recipient: Recipient, start: datetim
     return [{
         "institution": f["institution"], "region": f.get("region") or "", "platform": f["platform"],
         "handle": f.get("handle") or "", "url": f["account_url"], "compromise": f["kind"], "place": f["place"],
-        "finding_url": f["url"], "excerpt": f["excerpt"], "detected_at": _iso_local(f["detected_at"], tz),
-        "resolved_at": _iso_local(f["resolved_at"], tz),
+        "finding_url": f["url"], "excerpt": f["excerpt"], "detected_at": iso_local(f["detected_at"], tz),
+        "resolved_at": iso_local(f["resolved_at"], tz),
+        # What account_view shows of the finding (the columns above are what the XLSX carries).
+        "finding_kind": f["kind"], "finding_place": f["place"],
+        "finding_excerpt": f["excerpt"], "finding_detected_at": f["detected_at"],
+        "finding_resolved_at": f["resolved_at"],
     } for f in newest.values()]
 
 
@@ -354,32 +234,15 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
     period = f"{local_time(start, tz, t['lang'], with_time=False)} – {local_time(last_day, tz, t['lang'], with_time=False)}"
 
     def show(row: dict[str, Any]) -> dict[str, Any]:
-        status = row.get("status") or row.get("new_status") or ""
-        return {
-            "institution": oneline(row["institution"]),
-            "region": row.get("region") or "",
+        view = account_view(row, t, tz, status=row.get("status") or row.get("new_status") or "",
+                            activity_time=False)
+        finding = view["finding"] is not None
+        return view | {
+            # Only account and change rows name their region; an answer or a finding shows the code.
             "region_name": row.get("region_name") or "",
-            "platform": row["platform"],
-            "handle": oneline(row.get("handle")),
-            "url": oneline(row["url"]),
-            "href": web_href(row["url"]),
-            "status": t["statuses"].get(status, status),
-            "days_inactive": row.get("days_inactive"),
-            "last_title": oneline(row.get("last_activity_title")),
-            "last_url": oneline(row.get("last_activity_url")),
-            "last_href": web_href(row.get("last_activity_url")),
-            "last_at": local_time(row.get("last_activity_at"), tz, t["lang"], with_time=False),
+            "reason": "" if finding else view["reason"],
             "changed_at": local_time(row.get("changed_at"), tz, t["lang"]),
-            "reason": oneline(stored_reason(row).text(t["lang"])) if "compromise" not in row else "",
             "detail": oneline(row.get("detail")),
-            **({"finding": {
-                "kind": t["compromise_labels"].get(row["compromise"], row["compromise"]),
-                "place": t["compromise_labels"].get(row["place"], row["place"]),
-                "url": oneline(row["finding_url"]), "href": web_href(row["finding_url"]),
-                "excerpt": oneline(row["excerpt"]),
-                "detected_at": local_time(row["detected_at"], tz, t["lang"]),
-                "resolved_at": local_time(row["resolved_at"], tz, t["lang"]) if row["resolved_at"] else "",
-            }} if "compromise" in row else {}),
         }
 
     sections = [
@@ -412,53 +275,6 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
     }
 
 
-def chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str, Any]:
-    """Geometry of a stacked bar chart (one bar a week) for an inline SVG — no image fetches."""
-    width, height, top, bottom, left = 560, 200, 10, 30, 40
-    plot_h = height - top - bottom
-    biggest = max([sum(c.values()) for _, c in series] + [1])
-    step = (width - left - 10) / max(1, len(series))
-    bar_w = step * 0.6
-    bars = []
-    for i, (wk, counts) in enumerate(series):
-        x = left + i * step + (step - bar_w) / 2
-        y = top + plot_h
-        rects = []
-        for s in STATUSES:
-            n = counts.get(s, 0)
-            if not n:
-                continue
-            h = plot_h * n / biggest
-            y -= h
-            rects.append({"x": round(x, 1), "y": round(y, 1), "w": round(bar_w, 1), "h": round(h, 1),
-                          "colour": STATUS_COLOURS[s], "label": f"{wk}: {t['statuses'][s]} {n}"})
-        bars.append({"week": wk.split("-")[-1], "x": round(x + bar_w / 2, 1), "rects": rects,
-                     "total": sum(counts.values()), "top": round(y - 3, 1)})
-    return {"width": width, "height": height, "base": top + plot_h, "left": left, "max": biggest,
-            "top": top, "bars": bars, "label": t["trend"].format(n=len(series))}
-
-
-def table_chart(series: Sequence[tuple[str, Counter]], t: dict[str, Any]) -> dict[str, Any]:
-    """The weekly chart as plain HTML tables: one stacked bar per week, cells as long as the
-    counts. Gmail, Outlook and Zimbra drop inline SVG (the board keeps it, see ``chart``);
-    every mail client draws a table cell with a width and a background colour."""
-    biggest = max([sum(c.values()) for _, c in series] + [1])
-    rows = []
-    for wk, counts in series:
-        total = sum(counts.values())
-        parts = [(s, counts.get(s, 0)) for s in STATUSES if counts.get(s, 0)]
-        segments = []
-        used = 0
-        for i, (s, n) in enumerate(parts):
-            # Whole percentages that add up to exactly 100, the last segment taking the rest.
-            pct = 100 - used if i == len(parts) - 1 else max(1, round(100 * n / total))
-            used += pct
-            segments.append({"pct": pct, "colour": STATUS_COLOURS[s], "label": f"{t['statuses'][s]} {n}"})
-        rows.append({"week": wk, "total": total, "segments": segments,
-                     "width": max(1, round(100 * total / biggest)) if total else 0})
-    return {"label": t["trend"].format(n=len(series)), "rows": rows}
-
-
 # --- files and mail ---------------------------------------------------------------------
 
 def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
@@ -489,7 +305,7 @@ def report_xlsx(rep: RecipientReport) -> bytes:
         return statuses.get(v, v) if c in ("status", "old_status", "new_status") else v
 
     summary = [[statuses[s], rep.totals.get(s, 0)] for s in STATUSES] + [[t["total"], sum(rep.totals.values())]]
-    sheets: list[tuple[str, Sequence[str], Iterable[Sequence[Any]]]] = [
+    sheets: list[Sheet] = [
         (t["summary"], [t["status"], t["count"]], summary)
     ]
     for s in rep.sections:
@@ -520,24 +336,21 @@ def weekly_subject(rep: RecipientReport) -> str:
 
 def report_message(rep: RecipientReport, cfg: Config, files: dict[str, tuple[bytes, str, str]],
                    now: datetime) -> EmailMessage:
-    msg = new_message()
-    msg["Subject"] = weekly_subject(rep)
-    msg["From"] = header_address(cfg.smtp["sender"])
-    msg["To"] = header_address(rep.recipient.email)
-    msg["Date"] = format_datetime(now.astimezone(ZoneInfo(cfg.timezone)))
-    domain = header_address(cfg.smtp["sender"]).rpartition("@")[2] or "pantau.invalid"
-    # One id per week and recipient: a forced resend is recognisably the same report.
-    msg["Message-ID"] = f"<pantau-weekly-{rep.week}-{slug(rep.recipient.email)}@{domain}>"
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(rep.text)
-    msg.add_alternative(rep.html, subtype="html")
-    for name, (data, maintype, subtype) in files.items():
-        if name.endswith(".html"):
-            continue  # the body already is the HTML
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    # Last: making the mail multipart (or mixed) moves Content-* headers into a part.
-    msg["Content-Language"] = rep.t["lang"]
-    return seal(msg)
+    return compose(
+        subject=weekly_subject(rep),
+        text=rep.text,
+        html=rep.html,
+        sender=cfg.smtp["sender"],
+        to=rep.recipient.email,
+        now=now,
+        tz=cfg.timezone,
+        # One id per week and recipient: a forced resend is recognisably the same report.
+        message_id=message_id(cfg.smtp["sender"], f"pantau-weekly-{rep.week}-{slug(rep.recipient.email)}"),
+        language=rep.t["lang"],
+        # The body already is the HTML.
+        attachments=[Attachment(name, data, maintype, subtype)
+                     for name, (data, maintype, subtype) in files.items() if not name.endswith(".html")],
+    )
 
 
 def weekly_report(

@@ -24,30 +24,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from pantau.alerts.channels import AppriseChannel, Channel, ChannelError, EmailChannel
+from pantau.alerts.compose import Attachment, compose, message_id
 from pantau.alerts.links import sign_link
 from pantau.alerts.render import (
     KINDS,
     PLATFORM_KINDS,
     kinds_header,
     local_time,
-    new_message,
     oneline,
     render,
-    seal,
     translations,
-    web_href,
 )
-from pantau.alerts.report import table_csv
 from pantau.alerts.routing import channel_targets, language_of, routes_for_alert
-from pantau.config.addresses import AddressError, header_address, wire_address
-from pantau.config.regions import region_name
+from pantau.alerts.sheets import table_csv
+from pantau.alerts.view import account_view
+from pantau.config.addresses import AddressError, wire_address
 from pantau.config.settings import Config
 from pantau.config.vocabulary import stored_reason
 from pantau.storage import channels as channel_store
@@ -330,25 +326,7 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
         return _platform_view(row, t, tz)
     status = row.get("new_status") or row.get("current_status") or (
         "active" if row["kind"] == "revived" else row["kind"])
-    return {
-        "institution": oneline(row["institution"]),
-        "platform": row["platform"],
-        "url": oneline(row["url"]),
-        "href": web_href(row["url"]),
-        "handle": oneline(row.get("handle")),
-        "region": row.get("region") or "",
-        "region_name": region_name(row.get("region")) or "",
-        "status": t["statuses"].get(status, status),
-        "days_inactive": row.get("days_inactive"),
-        "last_title": oneline(row.get("last_activity_title")),
-        "last_url": oneline(row.get("last_activity_url")),
-        "last_href": web_href(row.get("last_activity_url")),
-        "last_at": local_time(row.get("last_activity_at"), tz, t["lang"]),
-        "evidence": row.get("evidence") or "",
-        "reason": oneline(stored_reason(row).text(t["lang"])),
-        "note": _followup_note(row, t, tz),
-        **_finding_view(row, t, tz),
-    }
+    return account_view(row, t, tz, status=status) | {"note": _followup_note(row, t, tz)}
 
 
 def _followup_note(row: dict[str, Any], t: dict[str, Any], tz: str) -> str:
@@ -363,22 +341,6 @@ def _followup_note(row: dict[str, Any], t: dict[str, Any], tz: str) -> str:
         return t["expired_note"].format(who=oneline(data.get("who")), answered=data.get("answered"),
                                         by=data.get("by"))
     return ""
-
-
-def _finding_view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
-    """A compromised/recovered alert's evidence: what, where, the excerpt, when."""
-    if not row.get("finding_kind"):
-        return {"finding": None}
-    labels = t["compromise_labels"]
-    return {"finding": {
-        "kind": labels.get(row["finding_kind"], row["finding_kind"]),
-        "place": labels.get(row.get("finding_place") or "", row.get("finding_place") or ""),
-        "url": oneline(row.get("finding_url")),
-        "href": web_href(row.get("finding_url")),
-        "excerpt": oneline(row.get("finding_excerpt")),
-        "detected_at": local_time(row.get("finding_detected_at"), tz, t["lang"]),
-        "resolved_at": local_time(row.get("finding_resolved_at"), tz, t["lang"]),
-    }}
 
 
 def digest_subject(language: str, kinds: Counter) -> str:
@@ -402,8 +364,7 @@ def _message_id(sender: str, email: str, ids: Iterable[Any]) -> str:
     # Deterministic: a retry of the same digest carries the same id, so a mail system
     # that already has it (we crashed after the hand-over) may drop the copy.
     digest = hashlib.sha256(f"{email}|{sorted(str(i) for i in ids)}".encode()).hexdigest()[:32]
-    domain = header_address(sender).rpartition("@")[2] or "pantau.invalid"
-    return f"<pantau-digest-{digest}@{domain}>"
+    return message_id(sender, f"pantau-digest-{digest}")
 
 
 def build_digest(
@@ -432,25 +393,25 @@ def build_digest(
         })
     context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"]),
                "board_link": sign_link(cfg, email, now), "link_days": cfg.web["link_days"]}
-    msg = new_message()
-    msg["Subject"] = digest_subject(t["lang"], kinds)
-    msg["From"] = header_address(cfg.smtp["sender"])
-    msg["To"] = header_address(email)
-    msg["Date"] = format_datetime(now.astimezone(ZoneInfo(tz)))
-    msg["Message-ID"] = _message_id(cfg.smtp["sender"], email,
-                                    [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows])
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the robot
-    msg["X-Pantau-Kinds"] = kinds_header(kinds)  # for the recipients' filters and scripts
-    msg.set_content(render("digest.txt", **context))
-    msg.add_alternative(render("digest.html", **context), subtype="html")
+    attachments = []
     if overflow:
         header = ["institution", "region", "platform", "url", "handle", "kind", "status", "days_inactive",
                   "last_activity_at", "last_activity_url", "last_activity_title", "reason"]
         data = [[r["institution"], r.get("region"), r["platform"], r["url"], r.get("handle"), r["kind"],
                  r.get("new_status"), r.get("days_inactive"), r.get("last_activity_at"),
                  r.get("last_activity_url"), r.get("last_activity_title"), r.get("reason")] for r in rows]
-        msg.add_attachment(table_csv(header, data), maintype="text", subtype="csv",
-                           filename="pantau-digest.csv")
-    # Last: making the mail multipart (or mixed) moves Content-* headers into a part.
-    msg["Content-Language"] = t["lang"]
-    return seal(msg)
+        attachments.append(Attachment("pantau-digest.csv", table_csv(header, data), "text", "csv"))
+    return compose(
+        subject=digest_subject(t["lang"], kinds),
+        text=render("digest.txt", **context),
+        html=render("digest.html", **context),
+        sender=cfg.smtp["sender"],
+        to=email,
+        now=now,
+        tz=tz,
+        message_id=_message_id(cfg.smtp["sender"], email,
+                               [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows]),
+        language=t["lang"],
+        kinds=kinds_header(kinds),
+        attachments=attachments,
+    )

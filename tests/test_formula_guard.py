@@ -14,7 +14,7 @@ import json
 import openpyxl
 import yaml
 
-from pantau.alerts.report import table_csv, workbook_xlsx
+from pantau.alerts.sheets import table_csv, workbook_xlsx
 from pantau.config.cells import escape, unescape
 
 HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_after_days,note\n"

@@ -11,8 +11,9 @@ from importlib.resources import files
 import pytest
 from conftest import pantau_command
 
-from pantau.alerts.report import build_report, iso_week_bounds
+from pantau.alerts.report import build_report
 from pantau.alerts.send import send_pending
+from pantau.alerts.weeks import iso_week_bounds
 from pantau.config.regions import region_name, table
 from pantau.config.settings import from_dict
 from pantau.monitor.policy import alert_kind

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import openpyxl
 import pytest
 
-from pantau.alerts.report import build_report, iso_week_bounds, safe_cell, weekly_report
+from pantau.alerts.report import build_report, weekly_report
+from pantau.alerts.sheets import safe_cell
+from pantau.alerts.weeks import iso_week_bounds
 from pantau.config.settings import from_dict
 from pantau.monitor.policy import alert_kind
 from pantau.storage import outbox
