@@ -357,7 +357,8 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     for key, value in data.items():
         # A YAML list, mapping or !!binary would be stored as its Python repr.
         if value is not None and not isinstance(value, (str, int, float)):
-            kind = {dict: "a mapping", list: "a list", bytes: "binary data"}.get(type(value), type(value).__name__)
+            kinds: dict[type, str] = {dict: "a mapping", list: "a list", bytes: "binary data"}
+            kind = kinds.get(type(value), type(value).__name__)
             raise ValueError(f"{key} must be text, not {kind}")
     for f in REQUIRED:
         if not _text(data.get(f)):

@@ -70,7 +70,7 @@ class AlertKind(StrEnum):
 ALERT_ON_ENTER = (Status.DORMANT, Status.CLOSE_RECOMMENDED, Status.UNREACHABLE)
 REVIVAL_FROM = ALERT_ON_ENTER
 
-EVIDENCE_WORDS = {
+EVIDENCE_WORDS: dict[str, dict[str, str]] = {
     "en": {e.value: e.value for e in Evidence},
     "id": {
         Evidence.FEED: "feed",

@@ -617,7 +617,8 @@ def scan_sitemap(body: bytes, sitemap_url: str) -> Finding | None:
             return None
     if not _worth_parsing(raw):
         return None
-    entries = [(html.unescape(m.group(1).decode("utf-8", "replace")), None) for m in _LOC_RE.finditer(raw)]
+    entries: list[tuple[str | None, str | None]] = [
+        (html.unescape(m.group(1).decode("utf-8", "replace")), None) for m in _LOC_RE.finditer(raw)]
     entries += [(sitemap_url, html.unescape(m.group(1).decode("utf-8", "replace")))
                 for m in _NEWS_TITLE_RE.finditer(raw)]
     return scan_entries(entries, sitemap_url, raw, SITEMAP_ENTRY, "sitemap")

@@ -48,7 +48,7 @@ def consistent(text: str, at: datetime) -> bool:
                                        or (m.group(6) is not None and int(m.group(6)) > 60)):
             return False
     for m in _DAY_MONTH_YEAR.finditer(text):
-        month = _MONTHS.get(m.group(2)[:3].lower())
-        if month is not None and not _valid(int(m.group(3)), month, int(m.group(1))):
+        named = _MONTHS.get(m.group(2)[:3].lower())
+        if named is not None and not _valid(int(m.group(3)), named, int(m.group(1))):
             return False
     return True

@@ -643,9 +643,10 @@ def _tie(owner: Any, links: _Links, title_cache: dict[Any, str]) -> _Link | None
     steps = 0
     found: dict[str, list[_Link]] = {}
     while node is not None and steps <= _MAX_WALK_UP:
-        found = _links_under(node, links)
-        if found is None:
+        under = _links_under(node, links)
+        if under is None:
             return None  # a list container: the date cannot be pinned to one post
+        found = under
         if found:
             break
         if _is_root(node):
@@ -769,8 +770,7 @@ def parse_feed(body: bytes, url: str, now: datetime) -> tuple[list[Candidate], s
     if not version:
         return [], "not a feed: no RSS/Atom/RDF root element (an HTML page or garbage?)"
     if fatal:
-        exc = parsed.get("bozo_exception")
-        return [], f"broken feed with no readable entries: {exc}"
+        return [], f"broken feed with no readable entries: {parsed.get('bozo_exception')}"
     return [], None
 
 
@@ -803,7 +803,7 @@ def _entry_date(entry: Any, now: datetime) -> datetime | None:
         parsed = entry.get(key + "_parsed")
         if parsed:
             try:
-                at = datetime(*parsed[:6], tzinfo=UTC)
+                at = datetime(*parsed[:6]).replace(tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
             # feedparser rolls 2024-02-30 over to 1 March: an invalid date is no date.

@@ -696,8 +696,10 @@ def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[
                 at = _any_language(piece[lead.end():] if lead else piece, now)
                 if at is not None and not _RELATIVE_WORD_RE.search(piece):
                     take(at, f"byline text {_describe(el)}", "the post's own date printed beside its title")
-                elif dates or at is not None:
-                    relatives.append((dates[0] if dates else at, f"byline text {_describe(el)}"))
+                elif dates:
+                    relatives.append((dates[0], f"byline text {_describe(el)}"))
+                elif at is not None:
+                    relatives.append((at, f"byline text {_describe(el)}"))
         if len(found) >= 3:
             break
     # A published stamp before a plain one, an "updated" stamp last (document order otherwise).

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -30,13 +30,17 @@ def loop() -> asyncio.AbstractEventLoop:
         from scrapy.utils.reactor import install_reactor
 
         install_reactor(ASYNCIO_REACTOR)
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
+        from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
-        _loop = reactor._asyncioEventloop  # type: ignore[attr-defined]
+        # twisted.internet.reactor is typed as a placeholder module; what install_reactor put
+        # there is the asyncio reactor.
+        reactor = cast(AsyncioSelectorReactor, installed)
+        _loop = reactor._asyncioEventloop
         started = threading.Event()
-        reactor.callWhenRunning(started.set)  # type: ignore[attr-defined]
+        reactor.callWhenRunning(started.set)
         _thread = threading.Thread(
-            target=reactor.run, kwargs={"installSignalHandlers": False},  # type: ignore[attr-defined]
+            target=reactor.run, kwargs={"installSignalHandlers": False},
             name="pantau-reactor", daemon=True,
         )
         _thread.start()
@@ -44,11 +48,11 @@ def loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def submit(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> Future[T]:
+def submit(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> Future[T]:
     """Run the coroutine function on the reactor loop; returns a concurrent Future."""
     return asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), loop())
 
 
-def run(fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+def run(fn: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
     """Run the coroutine function on the reactor loop and wait for its result."""
     return submit(fn, *args, **kwargs).result()

@@ -144,7 +144,7 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
     total = sum(weight.values()) or 1
     conc = cfg.crawler["concurrency"]
     collector = _Collector(summary, progress)
-    runners = []
+    runners: list[AsyncCrawlerRunner] = []
     tasks = []
     crawlers = []
     for spidercls, group in groups.items():

@@ -109,11 +109,11 @@ def compare(accounts: list[dict[str, Any]], sites: list[dict[str, Any]], links: 
     linked: dict[str, dict[str, str]] = {}  # institution -> platform -> first website linking it
     linked_urls: set[tuple[str, str, str]] = set()
     for link in sorted(links, key=lambda k: (k.website_id or 0, k.page)):
-        site = by_site.get(link.website_id)  # type: ignore[arg-type]
-        if site is None:
+        linking = by_site.get(link.website_id)
+        if linking is None:
             continue
-        linked.setdefault(site["institution"], {}).setdefault(link.platform, site["url"])
-        linked_urls.add((site["institution"], link.platform, link.url))
+        linked.setdefault(linking["institution"], {}).setdefault(link.platform, linking["url"])
+        linked_urls.add((linking["institution"], link.platform, link.url))
     for a in accounts:
         if a.get("retired_at") or a["platform"] in NOT_SOCIAL:
             continue

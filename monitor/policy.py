@@ -50,17 +50,18 @@ def effective_activity(account: Mapping[str, Any], attestation: Mapping[str, Any
     An attestation counts only until an automatic observation finds something newer.
     """
     auto = None
-    if account.get("last_activity_at"):
+    auto_at = from_iso(account.get("last_activity_at"))
+    if auto_at is not None:
         auto = Activity(
-            from_iso(account["last_activity_at"]),
+            auto_at,
             account.get("last_activity_url"),
             account.get("last_activity_title"),
             account.get("evidence") or "unknown",
         )
     att = None
-    if attestation and attestation.get("activity_at"):
-        att = Activity(from_iso(attestation["activity_at"]), attestation.get("url"),
-                       attestation.get("note"), Evidence.ATTESTED)
+    att_at = from_iso(attestation.get("activity_at")) if attestation else None
+    if attestation and att_at is not None:
+        att = Activity(att_at, attestation.get("url"), attestation.get("note"), Evidence.ATTESTED)
     if auto and att:
         return att if att.at > auto.at else auto
     return auto or att
@@ -151,17 +152,17 @@ def _evaluate(
     # account's failure: it does not count towards `unreachable`, and breaks a run of them.
     failures = [o for o in recent[:need] if o.get("outcome") in FAILED and not o.get("platform_fault")]
     if len(recent) >= need and len(failures) == need:
-        latest = failures[0]
-        if latest.get("outcome") == Outcome.NOT_FOUND:
-            return Verdict(Status.UNREACHABLE, Reason.of(ReasonCode.NOT_FOUND, detail=latest.get("error") or ""),
+        last_failure = failures[0]
+        if last_failure.get("outcome") == Outcome.NOT_FOUND:
+            return Verdict(Status.UNREACHABLE, Reason.of(ReasonCode.NOT_FOUND, detail=last_failure.get("error") or ""),
                            activity, days)
         return Verdict(Status.UNREACHABLE,
-                       Reason.of(ReasonCode.CHECKS_FAILED, count=need, latest=latest.get("error") or "error"),
+                       Reason.of(ReasonCode.CHECKS_FAILED, count=need, latest=last_failure.get("error") or "error"),
                        activity, days)
 
     latest = recent[0] if recent else None
     excused = latest is not None and latest.get("outcome") in FAILED and bool(latest.get("platform_fault"))
-    if activity is None:
+    if activity is None or days is None:  # days is None exactly when activity is
         if latest is None:
             return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NOT_CHECKED), None, None)
         if excused:
@@ -182,7 +183,7 @@ def _evaluate(
     warning_after = min(policy["warning_after_days"], dormant_after)
     seen = {"days": days, "evidence": activity.evidence}
     code = ReasonCode.LAST_ACTIVITY
-    if excused:
+    if excused and latest is not None:  # excused implies a latest check
         # The account keeps its last known activity; the reason says whose failure it was.
         code = ReasonCode.PLATFORM_DEGRADED
         seen.update(source=latest["platform_fault"], latest=latest.get("error") or latest.get("outcome"))

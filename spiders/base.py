@@ -9,6 +9,7 @@ apply to each). Every failure becomes an Observation with a clear error.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import gzip
 import logging
@@ -247,7 +248,9 @@ class Check:
     findings: list[dict[str, Any]] = field(default_factory=list)
     scan_scopes: list[str] | None = None
     cloak_checked: bool = False
-    robots_txt: bytes | None = None  # the site's robots.txt when this check read it (b"": none)
+    # The site's robots.txt when this check read it (b"": none); builtins.bytes because the
+    # field `bytes` above shadows the type inside this class.
+    robots_txt: builtins.bytes | None = None
     cloak_allowed: bool | None = None  # robots.txt read for the crawler this check: allowed?
 
     MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
@@ -417,7 +420,7 @@ def candidate_from_json(d: dict[str, Any] | None) -> Candidate | None:
 class AccountSpider(scrapy.Spider):
     """Checks accounts of one source kind; yields exactly one Observation per account."""
 
-    name: ClassVar[str] = "account"
+    name = "account"  # typed by scrapy.Spider (an instance attribute there; one per class here)
     platforms: ClassVar[tuple[str, ...]] = ()
     # About how many requests one check makes; the runner shares concurrency by it.
     requests_per_check: ClassVar[float] = 1.0

@@ -121,30 +121,32 @@ class YouTubeSpider(PlatformSpider):
         # The channel page is a web page: it obeys robots.txt like any other.
         return {"conditional": False, "robots": True, "headers": None}
 
-    async def observe(self, check: Check, response: Response | None) -> Observation:
+    async def observe(self, check: Check, response: Response) -> Observation:
         account = check.account
         if self.own_feed(account):
             return await self.read_own_feed(check, response)
         cid = known_channel_id(account)
+        # The response in hand while it can still be read as this check's answer (None: fetch one).
+        current: Response | None = response
         if cid is None:
             cid = self.resolve(response)
             check.resolved_id = cid
-            response = None
+            current = None
         note = None
         if self.api_key():
-            if response is None:
-                response = await check.fetch(self.api_url(cid), headers=self.api_headers(), robots=False)
+            if current is None:
+                current = await check.fetch(self.api_url(cid), headers=self.api_headers(), robots=False)
             try:
-                return check.observation("ok", self.read_api(check, response))
+                return check.observation("ok", self.read_api(check, current))
             except CheckFailed as exc:
                 # Quota spent or key refused: the feed still answers, and costs no quota.
                 note = f"YouTube Data API failed ({exc}); read the channel feed instead"
-            response = None
-        if response is None:
-            response = await check.fetch(self.feed_url(cid), conditional=True, robots=True)
-        if response.status in (404, 410) or response.status >= 500:
-            await self.confirm_gone(check, cid, response.status, api=bool(self.api_key()))
-        best = await read_feed(self, check, response, label="YouTube channel feed")
+            current = None
+        if current is None:
+            current = await check.fetch(self.feed_url(cid), conditional=True, robots=True)
+        if current.status in (404, 410) or current.status >= 500:
+            await self.confirm_gone(check, cid, current.status, api=bool(self.api_key()))
+        best = await read_feed(self, check, current, label="YouTube channel feed")
         return check.observation("ok", best, error=note)
 
     def resolve(self, response: Response) -> str:

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from pantau.config.platforms import same_site_urls
 from pantau.config.registry import FIELDS as REGISTRY_FIELDS
+from pantau.storage.rowids import inserted_id
 from pantau.storage.timefmt import to_iso
 
 _ACCOUNT_SELECT = """
@@ -38,7 +39,7 @@ def _institution_id(db: sqlite_utils.Database, name: str, region: str, now: str)
     ).fetchone()
     if row:
         return row[0]
-    return db["institutions"].insert({"name": name, "region": region, "created_at": now}).last_pk
+    return inserted_id(db["institutions"].insert({"name": name, "region": region, "created_at": now}))
 
 
 def import_accounts(
@@ -54,7 +55,7 @@ def import_accounts(
     stamp = to_iso(now)
     with db.atomic():
         for rec in records:
-            fields = {k: rec.get(k) for k in REGISTRY_FIELDS}
+            fields: dict[str, Any] = {k: rec.get(k) for k in REGISTRY_FIELDS}
             for k in ("region", "handle", "feed_url", "owner_email", "note"):
                 fields[k] = fields[k] or ""
             inst = _institution_id(db, fields.pop("institution"), fields["region"], stamp)
@@ -108,7 +109,8 @@ def select_accounts(
     include_retired: bool = True,
 ) -> list[dict[str, Any]]:
     """Accounts filtered the way the CLI filters them; a region matches by prefix (``16`` ⊇ ``16.06``)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     ids, platforms, regions, statuses = list(ids), list(platforms), list(regions), list(statuses)
     if ids:
         where.append(f"a.id in ({','.join('?' * len(ids))})")
@@ -206,7 +208,7 @@ def add_attestation(
     attested_by: str,
     now: datetime,
 ) -> int:
-    return db["attestations"].insert(
+    return inserted_id(db["attestations"].insert(
         {
             "account_id": account_id,
             "activity_at": to_iso(activity_at),
@@ -215,7 +217,7 @@ def add_attestation(
             "attested_by": attested_by,
             "created_at": to_iso(now),
         }
-    ).last_pk
+    ))
 
 
 def latest_attestation(db: sqlite_utils.Database, account_id: int) -> dict[str, Any] | None:

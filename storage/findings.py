@@ -23,6 +23,7 @@ import sqlite_utils
 from pantau.config.vocabulary import AlertKind
 from pantau.storage.db import retry_locked
 from pantau.storage.outbox import _scope
+from pantau.storage.rowids import inserted_id
 from pantau.storage.timefmt import to_iso
 
 _SCOPE_OF = {"cloaked_response": "cloak", "sitemap_entry": "sitemap", "feed_item": "feed"}
@@ -80,11 +81,11 @@ def save_scan(
                     db.execute("update findings set last_seen_at = ?, excerpt = ?, sha256 = ? where id = ?",
                                [stamp, f["excerpt"], f["sha256"], open_keys[key]])
                     continue
-                fid = db["findings"].insert({
+                fid = inserted_id(db["findings"].insert({
                     "account_id": account_id, "kind": f["kind"], "place": f["place"],
                     "scope": scope_of(f["place"]), "url": f["url"], "excerpt": f["excerpt"],
                     "sha256": f["sha256"], "detected_at": stamp, "last_seen_at": stamp,
-                }).last_pk
+                }))
                 open_keys[key] = fid
                 seen.add(fid)
                 new_ids.append(fid)

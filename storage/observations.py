@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from pantau.storage.db import retry_locked
+from pantau.storage.rowids import inserted_id
 from pantau.storage.timefmt import from_iso, to_iso
 
 FAILURES = ("error", "not_found")
@@ -38,7 +39,7 @@ def record_observation(
 
     def write() -> int:
         with db.atomic():
-            obs_id = db["observations"].insert(row).last_pk
+            obs_id = inserted_id(db["observations"].insert(row))
             acct = db.execute(
                 "select consecutive_failures, last_activity_at from accounts where id = ?",
                 [row["account_id"]],

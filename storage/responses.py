@@ -9,6 +9,7 @@ import sqlite_utils
 
 from pantau.config.vocabulary import ResponseKind
 from pantau.storage.db import retry_locked
+from pantau.storage.rowids import inserted_id
 from pantau.storage.timefmt import to_iso
 
 
@@ -43,7 +44,7 @@ def record_response(
                 "where account_id = ? and resolved_at is null",
                 [stamp, account_id],
             )
-            return int(db["responses"].insert(row).last_pk)
+            return inserted_id(db["responses"].insert(row))
 
     return retry_locked(write)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from pantau.config import clock
 
@@ -12,6 +13,12 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+@overload
+def to_iso(dt: datetime) -> str: ...
+@overload
+def to_iso(dt: None) -> None: ...
+@overload
+def to_iso(dt: datetime | None) -> str | None: ...
 def to_iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None

@@ -25,10 +25,11 @@ STRIP_Y = 204
 def history_chart(history: Mapping[str, Sequence[Mapping[str, Any]]], policy: Mapping[str, int],
                   now: datetime, w: Mapping[str, Any]) -> dict[str, Any] | None:
     """Geometry of the chart for the template, or None when the account was never checked."""
-    checks = [c for c in history["checks"] if c.get("checked_at")]
-    if not checks:
+    timed = [(c, t) for c in history["checks"] if (t := from_iso(c.get("checked_at"))) is not None]
+    if not timed:
         return None
-    times = [from_iso(c["checked_at"]) for c in checks]
+    checks = [c for c, _ in timed]
+    times = [t for _, t in timed]
     start = min(times)
     end = max(now, max(times))
     span = max(1.0, (end - start).total_seconds())

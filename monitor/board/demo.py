@@ -35,7 +35,10 @@ def mailed_link(messages: list[tuple[list[str], Message]], reader: str = DEMO_RE
         if reader in rcpts:
             for part in msg.walk():
                 if part.get_content_type() == "text/plain":
-                    text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8", "replace")
+                    payload = part.get_payload(decode=True)  # bytes for a text/plain part
+                    if not isinstance(payload, bytes):
+                        continue
+                    text = payload.decode(part.get_content_charset() or "utf-8", "replace")
                     found = re.search(r"http://127\.0\.0\.1:\d+/l/\S+", text)
                     if found:
                         return found.group(0)
@@ -69,6 +72,6 @@ def serve(cfg_path: Path, messages: list[tuple[list[str], Message]], seconds: fl
             print("(not waiting: run `pantau demo --board-seconds 600` to keep the board open)", flush=True)
         stop.wait(seconds)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         board.stop()

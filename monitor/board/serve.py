@@ -12,8 +12,10 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 import uvicorn
+from starlette.applications import Starlette
 
 from pantau.config.settings import Config
 
@@ -35,6 +37,13 @@ def server_for(cfg: Config, now: Callable[[], datetime], host: str | None = None
     return uvicorn.Server(config)
 
 
+def _close_data(server: uvicorn.Server) -> None:
+    """Close the board's data source, which create_app keeps on its app's state."""
+    # uvicorn types Config.app as any ASGI application or an import string; server_for gives
+    # it the Starlette app create_app built.
+    cast(Starlette, server.config.app).state.data.close()
+
+
 def serve(cfg: Config, now: Callable[[], datetime], host: str | None = None, port: int | None = None) -> int:
     server = server_for(cfg, now, host, port)
     if threading.current_thread() is threading.main_thread():
@@ -45,7 +54,7 @@ def serve(cfg: Config, now: Callable[[], datetime], host: str | None = None, por
     try:
         server.run()
     finally:
-        server.config.app.state.data.close()
+        _close_data(server)
     return 0 if server.started else 1
 
 
@@ -78,4 +87,4 @@ class BackgroundBoard:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=GRACE_S + 5)
-        self.server.config.app.state.data.close()
+        _close_data(self.server)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 from urllib.parse import urlsplit
 
 
@@ -119,7 +120,8 @@ class Site:
         self.not_modified = 0
         self.server = _Server((host, port), _Handler)
         self.server.site = self  # type: ignore[attr-defined]
-        self.host, self.port = self.server.server_address[:2]
+        # socketserver types the address for every family; an AF_INET server's is (host, port).
+        self.host, self.port = cast(tuple[str, int], self.server.server_address[:2])
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
                                        daemon=True)
 
