@@ -166,7 +166,7 @@ class WebsiteSpider(AccountSpider):
               and _post_key(best.url) != _post_key(response.url)):
             # The newest activity comes only from the home page: confirm it on the post's page.
             listed = best
-            confirmed = await self._confirm(check, listed.url, listed)
+            confirmed = await self._confirm(check, best.url, listed)
             if confirmed is not None:
                 best = self.newest([c for c in cands if c is not listed] + [confirmed], check.now)
             elif listed.how == "relative":
@@ -212,9 +212,9 @@ class WebsiteSpider(AccountSpider):
         read = functools.partial(post_date, response.body, response.url, check.now,
                                  encoding=getattr(response, "encoding", None))
         found = await asyncio.get_running_loop().run_in_executor(_PAGE_PARSER, read)
-        for cand in found.candidates:
-            cand.url = url
-            cand.where = f"the post's own page: {cand.where}"
+        for seen in found.candidates:
+            seen.url = url
+            seen.where = f"the post's own page: {seen.where}"
         check.considered.extend(found.candidates)
         if found.winner is None:
             check.confirmed_post = {"url": url, "at": None, "where": "no date on the post's own page"}

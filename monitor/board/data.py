@@ -110,7 +110,8 @@ def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]]
                          reverse=True)
     # Provinces and regencies by their Kemendagri names, whatever level the accounts sit at.
     names = dict(names)
-    for code in [p["code"] for p in provinces] + [g["code"] for p in provinces for g in p["regencies"]]:
+    codes = [*prov, *(g for regencies in reg.values() for g in regencies)]
+    for code in codes:
         if code and code not in names:
             name = region_name(code)
             if name:
