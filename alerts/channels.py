@@ -154,8 +154,9 @@ class EmailChannel(Channel):
         except ssl.SSLError as exc:
             raise PermanentError(f"TLS with {where} failed: {exc}; check smtp.security and smtp.port") from exc
         except smtplib.SMTPResponseException as exc:
-            raise _code_error(exc.smtp_code, f"SMTP server {where} answered {_reply(exc)}",
-                              per_recipient=False) from exc
+            raise _code_error(
+                exc.smtp_code, f"SMTP server {where} answered {_reply(exc)}", per_recipient=False
+            ) from exc
         except TimeoutError as exc:
             raise TemporaryError(f"SMTP server {where} timed out") from exc
         except (OSError, smtplib.SMTPException) as exc:
@@ -208,19 +209,21 @@ class EmailChannel(Channel):
             raise _code_error(code, f"{rcpt} refused: {code} {reason}", per_recipient=True) from exc
         except smtplib.SMTPSenderRefused as exc:
             # The sender address is the operator's config: every other recipient would fail too.
-            raise _code_error(exc.smtp_code, f"sender {self.sender} refused: {_reply(exc)}; check smtp.sender",
-                              per_recipient=False) from exc
+            raise _code_error(
+                exc.smtp_code, f"sender {self.sender} refused: {_reply(exc)}; check smtp.sender", per_recipient=False
+            ) from exc
         except smtplib.SMTPDataError as exc:
             # Refused after DATA: this message (its size, its content, this mailbox), not the server.
-            raise _code_error(exc.smtp_code, f"message to {rcpt} refused: {_reply(exc)}",
-                              per_recipient=True) from exc
+            raise _code_error(exc.smtp_code, f"message to {rcpt} refused: {_reply(exc)}", per_recipient=True) from exc
         except smtplib.SMTPResponseException as exc:
-            raise _code_error(exc.smtp_code, f"SMTP error sending to {rcpt}: {_reply(exc)}",
-                              per_recipient=False) from exc
+            raise _code_error(
+                exc.smtp_code, f"SMTP error sending to {rcpt}: {_reply(exc)}", per_recipient=False
+            ) from exc
         except smtplib.SMTPNotSupportedError as exc:
             # Only the sender is left to need SMTPUTF8 here: the operator's to fix.
-            raise PermanentError(f"SMTP server {self.host}:{self.port} cannot take sender {self.sender}: "
-                                 f"{exc}; check smtp.sender") from exc
+            raise PermanentError(
+                f"SMTP server {self.host}:{self.port} cannot take sender {self.sender}: {exc}; check smtp.sender"
+            ) from exc
         except (UnicodeError, ValueError) as exc:
             # The message itself cannot be written for this server (an encoding problem of
             # this digest), so the next digest may well go.

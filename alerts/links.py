@@ -82,8 +82,9 @@ def sign_link(cfg: Config, email: str, now: datetime) -> str | None:
     """The board link for ``email`` (``None`` when no signing key is configured)."""
     key = secret_key(cfg)
     if not key:
-        log.warning("no board link in mails: set the environment variable %s (see [web] secret_env)",
-                    cfg.web["secret_env"])
+        log.warning(
+            "no board link in mails: set the environment variable %s (see [web] secret_env)", cfg.web["secret_env"]
+        )
         return None
     scope = scope_for(cfg, email)
     token = URLSafeSerializer(key, salt=LINK_SALT).dumps(

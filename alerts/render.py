@@ -45,21 +45,42 @@ STATUS_LABELS = {
 }
 
 # The order sections appear in, in a digest and in its subject line.
-KINDS = ("dormant", "close_recommended", "unreachable", "revived", "platform_down", "platform_recovered",
-         "escalated", "will_reactivate_expired", "compromised", "recovered")
+KINDS = (
+    "dormant",
+    "close_recommended",
+    "unreachable",
+    "revived",
+    "platform_down",
+    "platform_recovered",
+    "escalated",
+    "will_reactivate_expired",
+    "compromised",
+    "recovered",
+)
 # Alerts about a whole platform or bridge, with no account: to the "*" recipients only.
 PLATFORM_KINDS = ("platform_down", "platform_recovered")
 
 # How each alert kind is named in the X-Pantau-Kinds header (INTERFACE.md): the outbox calls a
 # return to active `revived`, the header says `active`. Listed in INTERFACE.md's order.
-HEADER_KINDS = ("dormant", "close_recommended", "unreachable", "active", "compromised", "recovered", "escalated",
-                "platform_down", "platform_recovered", "will_reactivate_expired")
+HEADER_KINDS = (
+    "dormant",
+    "close_recommended",
+    "unreachable",
+    "active",
+    "compromised",
+    "recovered",
+    "escalated",
+    "platform_down",
+    "platform_recovered",
+    "will_reactivate_expired",
+)
 
 
 def kinds_header(kinds: Any) -> str:
     """The ``X-Pantau-Kinds`` value for a mail holding alerts of ``kinds``."""
     named = {"active" if k == "revived" else str(k) for k in kinds}
     return ", ".join([k for k in HEADER_KINDS if k in named] + sorted(named - set(HEADER_KINDS)))
+
 
 KIND_LABELS = {
     "id": {
@@ -94,19 +115,33 @@ COMPROMISE_LABELS = {
         "gambling_injection": "sisipan judi online",
         "cloaking": "cloaking (konten judi hanya untuk mesin pencari)",
         "defacement": "defacement (tampilan diganti peretas)",
-        "hidden_block": "blok tersembunyi", "footer_links": "daftar tautan di footer",
-        "page_links": "tautan di halaman", "title": "judul halaman", "meta_description": "deskripsi meta",
-        "script": "skrip pengalih", "page_text": "teks halaman", "cloaked_response": "respons untuk Googlebot",
-        "sitemap_entry": "entri sitemap", "feed_item": "entri feed", "defaced_page": "halaman depan",
+        "hidden_block": "blok tersembunyi",
+        "footer_links": "daftar tautan di footer",
+        "page_links": "tautan di halaman",
+        "title": "judul halaman",
+        "meta_description": "deskripsi meta",
+        "script": "skrip pengalih",
+        "page_text": "teks halaman",
+        "cloaked_response": "respons untuk Googlebot",
+        "sitemap_entry": "entri sitemap",
+        "feed_item": "entri feed",
+        "defaced_page": "halaman depan",
     },
     "en": {
         "gambling_injection": "gambling injection",
         "cloaking": "cloaking (gambling content served to search engines only)",
         "defacement": "defacement (page replaced by an attacker)",
-        "hidden_block": "hidden block", "footer_links": "footer link list", "page_links": "links on the page",
-        "title": "page title", "meta_description": "meta description", "script": "redirect script",
-        "page_text": "page text", "cloaked_response": "response to Googlebot", "sitemap_entry": "sitemap entry",
-        "feed_item": "feed item", "defaced_page": "home page",
+        "hidden_block": "hidden block",
+        "footer_links": "footer link list",
+        "page_links": "links on the page",
+        "title": "page title",
+        "meta_description": "meta description",
+        "script": "redirect script",
+        "page_text": "page text",
+        "cloaked_response": "response to Googlebot",
+        "sitemap_entry": "sitemap entry",
+        "feed_item": "feed item",
+        "defaced_page": "home page",
     },
 }
 
@@ -118,15 +153,15 @@ MINISTER = {
 TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "sections": "Tidak aktif (dormant)|Direkomendasikan ditutup|Tidak dapat dijangkau|Aktif kembali"
-                    "|Platform bermasalah|Platform pulih kembali"
-                    "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat"
-                    "|Situs disusupi (judi online, cloaking, defacement)|Situs bersih kembali",
+        "|Platform bermasalah|Platform pulih kembali"
+        "|Diteruskan kepada Anda: belum ada jawaban|Janji aktif kembali terlewat"
+        "|Situs disusupi (judi online, cloaking, defacement)|Situs bersih kembali",
         "escalated_note": "Belum ada jawaban instansi sejak {since} ({days} hari); diteruskan kepada Anda "
-                          "sebagai {level}.",
+        "sebagai {level}.",
         "level_region": "pimpinan wilayah di atasnya",
         "level_national": "tingkat nasional",
         "expired_note": "Instansi ({who}, {answered}) berjanji mengaktifkan kembali paling lambat {by}; "
-                        "belum ada aktivitas baru.",
+        "belum ada aktivitas baru.",
         "board": "Papan pantau",
         "chat_more": "dan {n} akun lainnya — daftar lengkap ada di surel pantau.",
         "intro": "Akun resmi berikut di wilayah Anda berubah status menurut pemantauan pantau.",
@@ -176,9 +211,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "old_status": "Status lama",
         "new_status": "Status baru",
         "last_checked_at": "Terakhir diperiksa",
-        "platform_intro": ("Pemeriksaan {platform} gagal untuk sebagian besar akunnya sekaligus: masalahnya ada "
-                           "pada platform atau jembatan (bridge), bukan pada akun. Akun-akun tersebut tidak "
-                           "ditandai tidak dapat dijangkau dan tetap memakai aktivitas terakhir yang diketahui."),
+        "platform_intro": (
+            "Pemeriksaan {platform} gagal untuk sebagian besar akunnya sekaligus: masalahnya ada "
+            "pada platform atau jembatan (bridge), bukan pada akun. Akun-akun tersebut tidak "
+            "ditandai tidak dapat dijangkau dan tetap memakai aktivitas terakhir yang diketahui."
+        ),
         "platform_back": "Pemeriksaan {platform} kembali berhasil.",
         "platform_only_intro": "Keadaan platform atau jembatan (bridge) yang dipakai pantau untuk membaca akun resmi berubah.",
         "platform_state": "Keadaan",
@@ -207,15 +244,17 @@ TEXT: dict[str, dict[str, Any]] = {
         "evidence_excerpt": "Cuplikan bukti",
         "detected_at": "Terdeteksi",
         "resolved_at": "Bersih sejak",
-        "compromised_advice": ("Konten ini ditanam pihak lain. Segera periksa server dan CMS, hapus sisipan, "
-                               "ganti kata sandi, dan laporkan ke CSIRT/BSSN."),
+        "compromised_advice": (
+            "Konten ini ditanam pihak lain. Segera periksa server dan CMS, hapus sisipan, "
+            "ganti kata sandi, dan laporkan ke CSIRT/BSSN."
+        ),
         "compromised_now": "Situs terindikasi disusupi (judi online, cloaking, defacement)",
         "sheet_compromised_now": "Situs disusupi",
     },
     "en": {
         "sections": "Dormant|Close recommended|Unreachable|Revived|Platform down|Platform recovered"
-                    "|Escalated to you: no answer|Promise to reactivate lapsed"
-                    "|Compromised sites (gambling injection, cloaking, defacement)|Sites clean again",
+        "|Escalated to you: no answer|Promise to reactivate lapsed"
+        "|Compromised sites (gambling injection, cloaking, defacement)|Sites clean again",
         "escalated_note": "No answer from the office since {since} ({days} days); escalated to you as {level}.",
         "level_region": "the region above",
         "level_national": "the national view",
@@ -269,9 +308,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "old_status": "Old status",
         "new_status": "New status",
         "last_checked_at": "Last checked",
-        "platform_intro": ("Checks of {platform} failed for most of its accounts at once: the platform or bridge "
-                           "is failing, not the accounts. They are not marked unreachable and keep their last "
-                           "known activity."),
+        "platform_intro": (
+            "Checks of {platform} failed for most of its accounts at once: the platform or bridge "
+            "is failing, not the accounts. They are not marked unreachable and keep their last "
+            "known activity."
+        ),
         "platform_back": "Checks of {platform} succeed again.",
         "platform_only_intro": "The state of a platform or bridge pantau reads official accounts through has changed.",
         "platform_state": "State",
@@ -299,8 +340,10 @@ TEXT: dict[str, dict[str, Any]] = {
         "evidence_excerpt": "Evidence excerpt",
         "detected_at": "Detected",
         "resolved_at": "Clean since",
-        "compromised_advice": ("This content was planted by someone else. Check the server and CMS now, remove "
-                               "the injection, change the passwords and report it to your CSIRT/BSSN."),
+        "compromised_advice": (
+            "This content was planted by someone else. Check the server and CMS now, remove "
+            "the injection, change the passwords and report it to your CSIRT/BSSN."
+        ),
         "compromised_now": "Compromised sites (gambling injection, cloaking, defacement)",
         "sheet_compromised_now": "Compromised",
     },
@@ -326,8 +369,9 @@ def translations(language: str) -> dict[str, Any]:
     t["compromise_labels"] = COMPROMISE_LABELS[lang]
     t["section_titles"] = dict(zip(KINDS, TEXT[lang]["sections"].split("|"), strict=False))
     t["minister"] = MINISTER[lang]
-    t["answer_kinds"] = dict(zip(("will_reactivate", "closed", "exception"), TEXT[lang]["answer_kinds"].split("|"),
-                                 strict=True))
+    t["answer_kinds"] = dict(
+        zip(("will_reactivate", "closed", "exception"), TEXT[lang]["answer_kinds"].split("|"), strict=True)
+    )
     t["lang"] = lang
     return t
 

@@ -49,15 +49,51 @@ class ReportResult:
 
 # --- one recipient's report -------------------------------------------------------------
 
-ACCOUNT_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status", "days_inactive",
-                   "last_activity_at", "last_activity_url", "last_activity_title", "evidence", "reason",
-                   "last_checked_at")
-CHANGE_COLUMNS = ("changed_at", "institution", "region", "region_name", "platform", "handle", "url", "old_status",
-                  "new_status", "days_inactive", "last_activity_url", "last_activity_title", "reason")
+ACCOUNT_COLUMNS = (
+    "id",
+    "institution",
+    "region",
+    "region_name",
+    "platform",
+    "handle",
+    "url",
+    "status",
+    "days_inactive",
+    "last_activity_at",
+    "last_activity_url",
+    "last_activity_title",
+    "evidence",
+    "reason",
+    "last_checked_at",
+)
+CHANGE_COLUMNS = (
+    "changed_at",
+    "institution",
+    "region",
+    "region_name",
+    "platform",
+    "handle",
+    "url",
+    "old_status",
+    "new_status",
+    "days_inactive",
+    "last_activity_url",
+    "last_activity_title",
+    "reason",
+)
 # The answer loop's sections: answers given this week, escalations made this week.
 LOOP_COLUMNS = ("changed_at", "institution", "region", "platform", "handle", "url", "status", "detail")
-FINDING_COLUMNS = ("institution", "region", "url", "compromise", "place", "finding_url", "excerpt",
-                   "detected_at", "resolved_at")
+FINDING_COLUMNS = (
+    "institution",
+    "region",
+    "url",
+    "compromise",
+    "place",
+    "finding_url",
+    "excerpt",
+    "detected_at",
+    "resolved_at",
+)
 
 
 def slug(text: str) -> str:
@@ -65,8 +101,9 @@ def slug(text: str) -> str:
 
 
 def _by_days(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (-(r["days_inactive"] if r["days_inactive"] is not None else -1),
-                                       r["institution"], r["id"]))
+    return sorted(
+        rows, key=lambda r: (-(r["days_inactive"] if r["days_inactive"] is not None else -1), r["institution"], r["id"])
+    )
 
 
 @dataclass
@@ -102,8 +139,9 @@ def build_report(
     label, start, end = week
     tz = cfg.timezone
     t = translations(recipient.language)
-    accounts = [account_row(a, attestations.get(a["id"]), now, tz)
-                for a in outbox.accounts_in_scope(db, recipient.regions)]
+    accounts = [
+        account_row(a, attestations.get(a["id"]), now, tz) for a in outbox.accounts_in_scope(db, recipient.regions)
+    ]
     totals = Counter(a["status"] for a in accounts)
 
     def now_in(status: str) -> list[dict[str, Any]]:
@@ -112,8 +150,10 @@ def build_report(
     def changes(**kw: Any) -> list[dict[str, Any]]:
         out = []
         for c in outbox.changes_in_scope(db, recipient.regions, start, end, **kw):
-            out.append({k: c.get(k) for k in CHANGE_COLUMNS} | {"changed_at": iso_local(c["changed_at"], tz),
-                                                               "region_name": region_name(c.get("region")) or ""})
+            out.append(
+                {k: c.get(k) for k in CHANGE_COLUMNS}
+                | {"changed_at": iso_local(c["changed_at"], tz), "region_name": region_name(c.get("region")) or ""}
+            )
         return out
 
     sections: list[dict[str, Any]] = [
@@ -122,8 +162,11 @@ def build_report(
         {"key": "dormant_now", "kind": "account", "rows": now_in("dormant")},
         {"key": "revived", "kind": "change", "rows": changes(new_statuses=["active"], old_statuses=REVIVAL_FROM)},
         {"key": "unreachable_now", "kind": "account", "rows": now_in("unreachable")},
-        {"key": "unknown_now", "kind": "account",
-         "rows": sorted(now_in("unknown"), key=lambda r: (r["reason"], r["institution"], r["id"]))},
+        {
+            "key": "unknown_now",
+            "kind": "account",
+            "rows": sorted(now_in("unknown"), key=lambda r: (r["reason"], r["institution"], r["id"])),
+        },
         {"key": "compromised_now", "kind": "finding", "rows": _compromised(db, recipient, start, end, tz)},
     ]
     sections += _loop_sections(db, recipient, start, end, tz, t)
@@ -149,8 +192,9 @@ def region_groups(accounts: Iterable[dict[str, Any]], no_region: str) -> list[di
     for a in accounts:
         code = a.get("region") or ""
         prov = province_of(code) or ""
-        p = provinces.setdefault(prov, {"code": prov, "name": region_name(prov) or no_region,
-                                        "counts": Counter(), "regencies": {}})
+        p = provinces.setdefault(
+            prov, {"code": prov, "name": region_name(prov) or no_region, "counts": Counter(), "regencies": {}}
+        )
         p["counts"][a["status"]] += 1
         reg = regency_of(code)
         if reg:
@@ -158,8 +202,12 @@ def region_groups(accounts: Iterable[dict[str, Any]], no_region: str) -> list[di
             r["counts"][a["status"]] += 1
 
     def row(g: dict[str, Any]) -> dict[str, Any]:
-        return {"code": g["code"], "name": g["name"], "total": sum(g["counts"].values()),
-                "counts": [g["counts"].get(s, 0) for s in _REGION_STATUSES]}
+        return {
+            "code": g["code"],
+            "name": g["name"],
+            "total": sum(g["counts"].values()),
+            "counts": [g["counts"].get(s, 0) for s in _REGION_STATUSES],
+        }
 
     out = []
     for p in sorted(provinces.values(), key=lambda g: (g["code"] == "", g["name"])):
@@ -167,9 +215,10 @@ def region_groups(accounts: Iterable[dict[str, Any]], no_region: str) -> list[di
     return out
 
 
-def _loop_sections(db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime, tz: str,
-                   t: dict[str, Any]) -> list[dict[str, Any]]:
-    """"Answers this week" and "escalated" (the answer loop, docs/answers.md)."""
+def _loop_sections(
+    db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime, tz: str, t: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """ "Answers this week" and "escalated" (the answer loop, docs/answers.md)."""
     import json
 
     from pantau.storage import followups
@@ -187,36 +236,64 @@ def _loop_sections(db: sqlite_utils.Database, recipient: Recipient, start: datet
     for r in followups.escalations_between(db, where, params, start, end):
         data = json.loads(r.get("data") or "{}")
         to = t["level_national"] if data.get("to") == "*" else data.get("to")
-        escalated.append(_loop_row(r, r["created_at"], t["escalation_detail"].format(
-            step=data.get("step"), to=to, days=data.get("days")), tz))
-    return [{"key": "answers", "kind": "loop", "rows": answers},
-            {"key": "escalated", "kind": "loop", "rows": escalated}]
+        escalated.append(
+            _loop_row(
+                r,
+                r["created_at"],
+                t["escalation_detail"].format(step=data.get("step"), to=to, days=data.get("days")),
+                tz,
+            )
+        )
+    return [
+        {"key": "answers", "kind": "loop", "rows": answers},
+        {"key": "escalated", "kind": "loop", "rows": escalated},
+    ]
 
 
 def _loop_row(r: dict[str, Any], at: str, detail: str, tz: str) -> dict[str, Any]:
-    return {"changed_at": iso_local(at, tz), "institution": r["institution"], "region": r.get("region") or "",
-            "platform": r["platform"], "handle": r.get("handle") or "", "url": r["url"],
-            "status": r.get("current_status"), "detail": detail}
+    return {
+        "changed_at": iso_local(at, tz),
+        "institution": r["institution"],
+        "region": r.get("region") or "",
+        "platform": r["platform"],
+        "handle": r.get("handle") or "",
+        "url": r["url"],
+        "status": r.get("current_status"),
+        "detail": detail,
+    }
 
 
-def _compromised(db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime,
-                 tz: str) -> list[dict[str, Any]]:
+def _compromised(
+    db: sqlite_utils.Database, recipient: Recipient, start: datetime, end: datetime, tz: str
+) -> list[dict[str, Any]]:
     """Sites in scope with a compromise finding open during the week (still open first), one
     row a site with its newest finding; the others are in ``pantau status`` and the board."""
     newest: dict[int, dict[str, Any]] = {}
     for f in findings_in_scope(db, recipient.regions, start, end):
         if not f["retired_at"]:
             newest.setdefault(f["account_id"], f)
-    return [{
-        "institution": f["institution"], "region": f.get("region") or "", "platform": f["platform"],
-        "handle": f.get("handle") or "", "url": f["account_url"], "compromise": f["kind"], "place": f["place"],
-        "finding_url": f["url"], "excerpt": f["excerpt"], "detected_at": iso_local(f["detected_at"], tz),
-        "resolved_at": iso_local(f["resolved_at"], tz),
-        # What account_view shows of the finding (the columns above are what the XLSX carries).
-        "finding_kind": f["kind"], "finding_place": f["place"],
-        "finding_excerpt": f["excerpt"], "finding_detected_at": f["detected_at"],
-        "finding_resolved_at": f["resolved_at"],
-    } for f in newest.values()]
+    return [
+        {
+            "institution": f["institution"],
+            "region": f.get("region") or "",
+            "platform": f["platform"],
+            "handle": f.get("handle") or "",
+            "url": f["account_url"],
+            "compromise": f["kind"],
+            "place": f["place"],
+            "finding_url": f["url"],
+            "excerpt": f["excerpt"],
+            "detected_at": iso_local(f["detected_at"], tz),
+            "resolved_at": iso_local(f["resolved_at"], tz),
+            # What account_view shows of the finding (the columns above are what the XLSX carries).
+            "finding_kind": f["kind"],
+            "finding_place": f["place"],
+            "finding_excerpt": f["excerpt"],
+            "finding_detected_at": f["detected_at"],
+            "finding_resolved_at": f["resolved_at"],
+        }
+        for f in newest.values()
+    ]
 
 
 def _scoped_counts(rows: Iterable[dict[str, Any]], recipient: Recipient) -> Counter:
@@ -231,11 +308,12 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
     t = rep.t
     tz = cfg.timezone
     last_day = end - timedelta(seconds=1)
-    period = f"{local_time(start, tz, t['lang'], with_time=False)} – {local_time(last_day, tz, t['lang'], with_time=False)}"
+    period = (
+        f"{local_time(start, tz, t['lang'], with_time=False)} – {local_time(last_day, tz, t['lang'], with_time=False)}"
+    )
 
     def show(row: dict[str, Any]) -> dict[str, Any]:
-        view = account_view(row, t, tz, status=row.get("status") or row.get("new_status") or "",
-                            activity_time=False)
+        view = account_view(row, t, tz, status=row.get("status") or row.get("new_status") or "", activity_time=False)
         finding = view["finding"] is not None
         return view | {
             # Only account and change rows name their region; an answer or a finding shows the code.
@@ -246,12 +324,21 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
         }
 
     sections = [
-        {"key": s["key"], "title": s["title"], "kind": s["kind"], "count": len(s["rows"]),
-         "rows": [show(r) for r in s["rows"][:MAX_ROWS]], "more": max(0, len(s["rows"]) - MAX_ROWS)}
+        {
+            "key": s["key"],
+            "title": s["title"],
+            "kind": s["kind"],
+            "count": len(s["rows"]),
+            "rows": [show(r) for r in s["rows"][:MAX_ROWS]],
+            "more": max(0, len(s["rows"]) - MAX_ROWS),
+        }
         for s in rep.sections
     ]
-    totals = [{"status": s, "label": t["statuses"][s], "n": rep.totals.get(s, 0), "colour": STATUS_COLOURS[s]}
-              for s in STATUSES if rep.totals.get(s) or s not in ("retired",)]
+    totals = [
+        {"status": s, "label": t["statuses"][s], "n": rep.totals.get(s, 0), "colour": STATUS_COLOURS[s]}
+        for s in STATUSES
+        if rep.totals.get(s) or s not in ("retired",)
+    ]
     return {
         "t": t,
         "week": rep.week,
@@ -277,16 +364,35 @@ def _context(rep: RecipientReport, cfg: Config, start: datetime, end: datetime, 
 
 # --- files and mail ---------------------------------------------------------------------
 
+
 def _header(columns: Sequence[str], t: dict[str, Any]) -> list[str]:
-    names = {"id": "ID", "changed_at": t["changed_at"], "institution": t["institution"], "region": t["region"],
-             "platform": t["platform"], "handle": t["handle"], "url": t["url"], "status": t["status"],
-             "old_status": t["old_status"], "new_status": t["new_status"], "days_inactive": t["days_inactive"],
-             "last_activity_at": t["last_activity"], "last_activity_url": t["last_activity_url"],
-             "last_activity_title": t["last_activity_title"], "evidence": t["evidence"], "reason": t["reason"],
-             "last_checked_at": t["last_checked_at"], "region_name": t["region_name"],
-             "detail": t["detail"], "compromise": t["compromise"], "place": t["seen_at"],
-             "finding_url": t["url"], "excerpt": t["evidence_excerpt"], "detected_at": t["detected_at"],
-             "resolved_at": t["resolved_at"]}
+    names = {
+        "id": "ID",
+        "changed_at": t["changed_at"],
+        "institution": t["institution"],
+        "region": t["region"],
+        "platform": t["platform"],
+        "handle": t["handle"],
+        "url": t["url"],
+        "status": t["status"],
+        "old_status": t["old_status"],
+        "new_status": t["new_status"],
+        "days_inactive": t["days_inactive"],
+        "last_activity_at": t["last_activity"],
+        "last_activity_url": t["last_activity_url"],
+        "last_activity_title": t["last_activity_title"],
+        "evidence": t["evidence"],
+        "reason": t["reason"],
+        "last_checked_at": t["last_checked_at"],
+        "region_name": t["region_name"],
+        "detail": t["detail"],
+        "compromise": t["compromise"],
+        "place": t["seen_at"],
+        "finding_url": t["url"],
+        "excerpt": t["evidence_excerpt"],
+        "detected_at": t["detected_at"],
+        "resolved_at": t["resolved_at"],
+    }
     return [names.get(c, c) for c in columns]
 
 
@@ -305,14 +411,15 @@ def report_xlsx(rep: RecipientReport) -> bytes:
         return statuses.get(v, v) if c in ("status", "old_status", "new_status") else v
 
     summary = [[statuses[s], rep.totals.get(s, 0)] for s in STATUSES] + [[t["total"], sum(rep.totals.values())]]
-    sheets: list[Sheet] = [
-        (t["summary"], [t["status"], t["count"]], summary)
-    ]
+    sheets: list[Sheet] = [(t["summary"], [t["status"], t["count"]], summary)]
     for s in rep.sections:
-        cols = {"change": CHANGE_COLUMNS, "loop": LOOP_COLUMNS, "finding": FINDING_COLUMNS}.get(s["kind"], ACCOUNT_COLUMNS)
+        cols = {"change": CHANGE_COLUMNS, "loop": LOOP_COLUMNS, "finding": FINDING_COLUMNS}.get(
+            s["kind"], ACCOUNT_COLUMNS
+        )
         sheets.append((s["sheet"], _header(cols, t), [[label(r, c) for c in cols] for r in s["rows"]]))
-    sheets.append((t["all_accounts"], _header(ACCOUNT_COLUMNS, t),
-                   [[label(a, c) for c in ACCOUNT_COLUMNS] for a in rep.accounts]))
+    sheets.append(
+        (t["all_accounts"], _header(ACCOUNT_COLUMNS, t), [[label(a, c) for c in ACCOUNT_COLUMNS] for a in rep.accounts])
+    )
     return workbook_xlsx(sheets)
 
 
@@ -321,8 +428,11 @@ def report_files(rep: RecipientReport, fmt: str) -> dict[str, tuple[bytes, str, 
     base = f"pantau-weekly-{rep.week}-{slug(rep.recipient.email)}"
     files: dict[str, tuple[bytes, str, str]] = {}
     if fmt == "xlsx":
-        files[f"{base}.xlsx"] = (report_xlsx(rep), "application",
-                                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        files[f"{base}.xlsx"] = (
+            report_xlsx(rep),
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     files[f"{base}.csv"] = (report_csv(rep), "text", "csv")
     files[f"{base}.html"] = (rep.html.encode("utf-8"), "text", "html")
     return files
@@ -334,8 +444,9 @@ def weekly_subject(rep: RecipientReport) -> str:
     return f"[pantau] {t['weekly_subject'].format(week=rep.week)}: {', '.join(parts)}"
 
 
-def report_message(rep: RecipientReport, cfg: Config, files: dict[str, tuple[bytes, str, str]],
-                   now: datetime) -> EmailMessage:
+def report_message(
+    rep: RecipientReport, cfg: Config, files: dict[str, tuple[bytes, str, str]], now: datetime
+) -> EmailMessage:
     return compose(
         subject=weekly_subject(rep),
         text=rep.text,
@@ -348,8 +459,11 @@ def report_message(rep: RecipientReport, cfg: Config, files: dict[str, tuple[byt
         message_id=message_id(cfg.smtp["sender"], f"pantau-weekly-{rep.week}-{slug(rep.recipient.email)}"),
         language=rep.t["lang"],
         # The body already is the HTML.
-        attachments=[Attachment(name, data, maintype, subtype)
-                     for name, (data, maintype, subtype) in files.items() if not name.endswith(".html")],
+        attachments=[
+            Attachment(name, data, maintype, subtype)
+            for name, (data, maintype, subtype) in files.items()
+            if not name.endswith(".html")
+        ],
     )
 
 
@@ -424,7 +538,6 @@ def weekly_report(
             if not exc.per_recipient:
                 stopped = exc
             continue
-        outbox.record_report(db, label, recipient.email,
-                             [n for n in files if not n.endswith(".html")], now)
+        outbox.record_report(db, label, recipient.email, [n for n in files if not n.endswith(".html")], now)
         result.sent.append(recipient.email)
     return result

@@ -112,13 +112,22 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
                     result.unrouted += 1
                     _warn_unrouted(alert)
             continue
-        extra = {a["alert_id"]: [("apprise", r.email, target, r.language)
-                                 for r in routes for target, _url in chats.get(r.email.lower(), ())]
-                 for a, routes in plans}
-        claimed = set(outbox.claim_alerts(
-            db, [(a["alert_id"], [(r.email, r.language) for r in routes]) for a, routes in plans], now,
-            channels=extra,
-        ))
+        extra = {
+            a["alert_id"]: [
+                ("apprise", r.email, target, r.language)
+                for r in routes
+                for target, _url in chats.get(r.email.lower(), ())
+            ]
+            for a, routes in plans
+        }
+        claimed = set(
+            outbox.claim_alerts(
+                db,
+                [(a["alert_id"], [(r.email, r.language) for r in routes]) for a, routes in plans],
+                now,
+                channels=extra,
+            )
+        )
         result.alerts += len(claimed)
         for alert, routes in plans:
             if alert["alert_id"] in claimed and not routes:
@@ -140,8 +149,14 @@ def send_pending(db: sqlite_utils.Database, cfg: Config, now: datetime, *, dry_r
     return result
 
 
-def _send_chats(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: AppriseChannel,
-                chats: dict[str, list[tuple[str, str]]], result: SendResult) -> None:
+def _send_chats(
+    db: sqlite_utils.Database,
+    cfg: Config,
+    now: datetime,
+    channel: AppriseChannel,
+    chats: dict[str, list[tuple[str, str]]],
+    result: SendResult,
+) -> None:
     """The digest as a short text to each recipient's Apprise targets; mail stays the record.
 
     Same lease as mail; the send is marked started before it leaves, so a crash between the
@@ -157,8 +172,9 @@ def _send_chats(db: sqlite_utils.Database, cfg: Config, now: datetime, channel: 
             ids = [i["delivery_id"] for i in items]
             url = dict(chats.get(email.lower(), ())).get(target)
             if url is None:
-                channel_store.mark_failed(db, ids, "this Apprise URL is no longer in the recipient's apprise_env",
-                                          now, permanent=True)
+                channel_store.mark_failed(
+                    db, ids, "this Apprise URL is no longer in the recipient's apprise_env", now, permanent=True
+                )
                 continue
             language = language_of(cfg, email, items[0]["language"])
             title, body = chat_digest(cfg, language, items, now)
@@ -230,8 +246,9 @@ def expand(row: dict[str, Any]) -> dict[str, Any]:
 
 def _warn_unrouted(alert: dict[str, Any]) -> None:
     if alert["kind"] in PLATFORM_KINDS:
-        log.warning("no recipient with regions = [\"*\"] for the %s alert of %s; it is dropped",
-                    alert["kind"], alert["platform"])
+        log.warning(
+            'no recipient with regions = ["*"] for the %s alert of %s; it is dropped', alert["kind"], alert["platform"]
+        )
         return
     if alert["retired_at"]:
         log.info("alert %s for retired account %s not sent", alert["alert_id"], alert["account_id"])
@@ -239,7 +256,11 @@ def _warn_unrouted(alert: dict[str, Any]) -> None:
     log.warning(
         "no recipient for account %s (%s, %s) in region %r: add a [[recipients]] entry covering it "
         "or an owner_email; its %s alert is dropped",
-        alert["account_id"], alert["institution"], alert["url"], alert["region"] or "", alert["kind"],
+        alert["account_id"],
+        alert["institution"],
+        alert["url"],
+        alert["region"] or "",
+        alert["kind"],
     )
 
 
@@ -315,7 +336,8 @@ def _platform_view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str,
         "state": t["platform_states"].get(state, state),
         "since": local_time(row.get("changed_at"), tz, t["lang"]),
         "intro": t["platform_back" if row["kind"] == "platform_recovered" else "platform_intro"].format(
-            platform=platform),
+            platform=platform
+        ),
         "reason": oneline(stored_reason(row).text(t["lang"])),
     }
 
@@ -324,8 +346,9 @@ def _view(row: dict[str, Any], t: dict[str, Any], tz: str) -> dict[str, Any]:
     """What the templates show of one alert; anything from the web stays data, never markup."""
     if row["kind"] in PLATFORM_KINDS:
         return _platform_view(row, t, tz)
-    status = row.get("new_status") or row.get("current_status") or (
-        "active" if row["kind"] == "revived" else row["kind"])
+    status = (
+        row.get("new_status") or row.get("current_status") or ("active" if row["kind"] == "revived" else row["kind"])
+    )
     return account_view(row, t, tz, status=status) | {"note": _followup_note(row, t, tz)}
 
 
@@ -335,11 +358,11 @@ def _followup_note(row: dict[str, Any], t: dict[str, Any], tz: str) -> str:
         return ""
     if row["kind"] == "escalated":
         level = t["level_national"] if data.get("to") == "*" else t["level_region"]
-        return t["escalated_note"].format(since=local_time(data.get("since"), tz, t["lang"], with_time=False),
-                                          days=data.get("days"), level=level)
+        return t["escalated_note"].format(
+            since=local_time(data.get("since"), tz, t["lang"], with_time=False), days=data.get("days"), level=level
+        )
     if row["kind"] == "will_reactivate_expired":
-        return t["expired_note"].format(who=oneline(data.get("who")), answered=data.get("answered"),
-                                        by=data.get("by"))
+        return t["expired_note"].format(who=oneline(data.get("who")), answered=data.get("answered"), by=data.get("by"))
     return ""
 
 
@@ -367,9 +390,7 @@ def _message_id(sender: str, email: str, ids: Iterable[Any]) -> str:
     return message_id(sender, f"pantau-digest-{digest}")
 
 
-def build_digest(
-    cfg: Config, email: str, language: str, rows: list[dict[str, Any]], now: datetime
-) -> EmailMessage:
+def build_digest(cfg: Config, email: str, language: str, rows: list[dict[str, Any]], now: datetime) -> EmailMessage:
     """One multipart/alternative mail (plain text + HTML) listing ``rows`` grouped by kind."""
     t = translations(language)
     tz = cfg.timezone
@@ -384,22 +405,55 @@ def build_digest(
         if not of_kind:
             continue
         overflow += of_kind[MAX_LISTED:]
-        sections.append({
-            "kind": kind,
-            "title": t["section_titles"].get(kind, kind),
-            "count": len(of_kind),
-            "accounts": [_view(r, t, tz) for r in of_kind[:MAX_LISTED]],
-            "more": max(0, len(of_kind) - MAX_LISTED),
-        })
-    context = {"t": t, "sections": sections, "generated": local_time(now, tz, t["lang"]),
-               "board_link": sign_link(cfg, email, now), "link_days": cfg.web["link_days"]}
+        sections.append(
+            {
+                "kind": kind,
+                "title": t["section_titles"].get(kind, kind),
+                "count": len(of_kind),
+                "accounts": [_view(r, t, tz) for r in of_kind[:MAX_LISTED]],
+                "more": max(0, len(of_kind) - MAX_LISTED),
+            }
+        )
+    context = {
+        "t": t,
+        "sections": sections,
+        "generated": local_time(now, tz, t["lang"]),
+        "board_link": sign_link(cfg, email, now),
+        "link_days": cfg.web["link_days"],
+    }
     attachments = []
     if overflow:
-        header = ["institution", "region", "platform", "url", "handle", "kind", "status", "days_inactive",
-                  "last_activity_at", "last_activity_url", "last_activity_title", "reason"]
-        data = [[r["institution"], r.get("region"), r["platform"], r["url"], r.get("handle"), r["kind"],
-                 r.get("new_status"), r.get("days_inactive"), r.get("last_activity_at"),
-                 r.get("last_activity_url"), r.get("last_activity_title"), r.get("reason")] for r in rows]
+        header = [
+            "institution",
+            "region",
+            "platform",
+            "url",
+            "handle",
+            "kind",
+            "status",
+            "days_inactive",
+            "last_activity_at",
+            "last_activity_url",
+            "last_activity_title",
+            "reason",
+        ]
+        data = [
+            [
+                r["institution"],
+                r.get("region"),
+                r["platform"],
+                r["url"],
+                r.get("handle"),
+                r["kind"],
+                r.get("new_status"),
+                r.get("days_inactive"),
+                r.get("last_activity_at"),
+                r.get("last_activity_url"),
+                r.get("last_activity_title"),
+                r.get("reason"),
+            ]
+            for r in rows
+        ]
         attachments.append(Attachment("pantau-digest.csv", table_csv(header, data), "text", "csv"))
     return compose(
         subject=digest_subject(t["lang"], kinds),
@@ -409,8 +463,7 @@ def build_digest(
         to=email,
         now=now,
         tz=tz,
-        message_id=_message_id(cfg.smtp["sender"], email,
-                               [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows]),
+        message_id=_message_id(cfg.smtp["sender"], email, [r.get("delivery_id") or f"a{r['alert_id']}" for r in rows]),
         language=t["lang"],
         kinds=kinds_header(kinds),
         attachments=attachments,

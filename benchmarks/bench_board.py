@@ -44,14 +44,55 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-PLATFORMS = ("website", "website", "website", "feed", "youtube", "instagram", "facebook", "x", "tiktok",
-             "telegram")
-DINAS = ("Dinas Komunikasi dan Informatika", "Dinas Pariwisata", "Dinas Kesehatan", "Dinas Pendidikan",
-         "Dinas Perpustakaan", "Badan Kepegawaian Daerah", "Dinas Kependudukan dan Pencatatan Sipil",
-         "Dinas Pekerjaan Umum", "Kecamatan", "Sekretariat Daerah")
-PROVINCES = ("11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36",
-             "51", "52", "53", "61", "62", "63", "64", "65", "71", "72", "73", "74", "75", "76", "81", "82",
-             "91", "94")
+PLATFORMS = ("website", "website", "website", "feed", "youtube", "instagram", "facebook", "x", "tiktok", "telegram")
+DINAS = (
+    "Dinas Komunikasi dan Informatika",
+    "Dinas Pariwisata",
+    "Dinas Kesehatan",
+    "Dinas Pendidikan",
+    "Dinas Perpustakaan",
+    "Badan Kepegawaian Daerah",
+    "Dinas Kependudukan dan Pencatatan Sipil",
+    "Dinas Pekerjaan Umum",
+    "Kecamatan",
+    "Sekretariat Daerah",
+)
+PROVINCES = (
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "16",
+    "17",
+    "18",
+    "19",
+    "21",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "51",
+    "52",
+    "53",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "72",
+    "73",
+    "74",
+    "75",
+    "76",
+    "81",
+    "82",
+    "91",
+    "94",
+)
 SECRET = "bench-secret-not-for-production-0123456789"
 PASSWORD = "bench-admin-password"
 
@@ -81,48 +122,100 @@ def build_database(path: Path, n: int, now: datetime, seed: int = 7) -> None:
         region = regs[i % len(regs)]
         if i % 10 == 0:
             inst_id += 1
-            institutions.append({"id": inst_id, "name": f"{DINAS[inst_id % len(DINAS)]} #{inst_id}",
-                                 "region": region, "created_at": to_iso(now - timedelta(days=120))})
+            institutions.append(
+                {
+                    "id": inst_id,
+                    "name": f"{DINAS[inst_id % len(DINAS)]} #{inst_id}",
+                    "region": region,
+                    "created_at": to_iso(now - timedelta(days=120)),
+                }
+            )
         platform = PLATFORMS[i % len(PLATFORMS)]
         aid = i + 1
         r = rng.random()
-        age = rng.randint(0, 13) if r < 0.55 else rng.randint(14, 29) if r < 0.7 else \
-            rng.randint(30, 89) if r < 0.85 else rng.randint(90, 400)
+        age = (
+            rng.randint(0, 13)
+            if r < 0.55
+            else rng.randint(14, 29)
+            if r < 0.7
+            else rng.randint(30, 89)
+            if r < 0.85
+            else rng.randint(90, 400)
+        )
         failing = rng.random() < 0.02
         readable = platform not in ("instagram", "facebook", "x", "tiktok")
         activity = now - timedelta(days=age, hours=rng.randint(0, 23)) if readable else None
         last_checked = now - timedelta(hours=rng.randint(0, 6))
         outcome = "error" if failing else ("ok" if readable else "unsupported")
-        accounts.append({
-            "id": aid, "institution_id": inst_id, "platform": platform,
-            "url": f"https://{platform}.example.go.id/akun-{aid}", "handle": f"akun{aid}" if platform != "website" else "",
-            "feed_url": "", "owner_email": "", "region": region, "note": "",
-            "created_at": to_iso(now - timedelta(days=120)), "updated_at": to_iso(now - timedelta(days=120)),
-            "last_checked_at": to_iso(last_checked), "last_outcome": outcome,
-            "last_error": "connection refused" if failing else (None if readable else "no token configured"),
-            "consecutive_failures": 4 if failing else 0,
-            "last_activity_at": to_iso(activity), "last_activity_url": f"https://x.example.go.id/post/{aid}" if activity else None,
-            "last_activity_title": "Bupati Resmikan Mal Pelayanan Publik" if activity else None,
-            "evidence": "feed" if activity else None, "status": "unknown", "status_reason": "not checked yet",
-            "next_check_at": to_iso(now + timedelta(hours=6)),
-        })
+        accounts.append(
+            {
+                "id": aid,
+                "institution_id": inst_id,
+                "platform": platform,
+                "url": f"https://{platform}.example.go.id/akun-{aid}",
+                "handle": f"akun{aid}" if platform != "website" else "",
+                "feed_url": "",
+                "owner_email": "",
+                "region": region,
+                "note": "",
+                "created_at": to_iso(now - timedelta(days=120)),
+                "updated_at": to_iso(now - timedelta(days=120)),
+                "last_checked_at": to_iso(last_checked),
+                "last_outcome": outcome,
+                "last_error": "connection refused" if failing else (None if readable else "no token configured"),
+                "consecutive_failures": 4 if failing else 0,
+                "last_activity_at": to_iso(activity),
+                "last_activity_url": f"https://x.example.go.id/post/{aid}" if activity else None,
+                "last_activity_title": "Bupati Resmikan Mal Pelayanan Publik" if activity else None,
+                "evidence": "feed" if activity else None,
+                "status": "unknown",
+                "status_reason": "not checked yet",
+                "next_check_at": to_iso(now + timedelta(hours=6)),
+            }
+        )
         for k in range(4):
             at = last_checked - timedelta(hours=6 * k)
-            observations.append({
-                "account_id": aid, "checked_at": to_iso(at), "outcome": outcome, "http_status": 200,
-                "activity_at": to_iso(activity) if activity else None,
-                "activity_url": accounts[-1]["last_activity_url"], "activity_title": accounts[-1]["last_activity_title"],
-                "evidence": "feed" if activity else None, "error": accounts[-1]["last_error"],
-                "duration_ms": 120, "bytes": 4000, "requests": 2, "not_modified": int(k > 0),
-            })
+            observations.append(
+                {
+                    "account_id": aid,
+                    "checked_at": to_iso(at),
+                    "outcome": outcome,
+                    "http_status": 200,
+                    "activity_at": to_iso(activity) if activity else None,
+                    "activity_url": accounts[-1]["last_activity_url"],
+                    "activity_title": accounts[-1]["last_activity_title"],
+                    "evidence": "feed" if activity else None,
+                    "error": accounts[-1]["last_error"],
+                    "duration_ms": 120,
+                    "bytes": 4000,
+                    "requests": 2,
+                    "not_modified": int(k > 0),
+                }
+            )
         if not readable and rng.random() < 0.3:
-            attestations.append({"account_id": aid, "activity_at": to_iso(now - timedelta(days=rng.randint(1, 60))),
-                                 "url": None, "note": "dicek manual", "attested_by": "operator",
-                                 "created_at": to_iso(now - timedelta(days=1))})
+            attestations.append(
+                {
+                    "account_id": aid,
+                    "activity_at": to_iso(now - timedelta(days=rng.randint(1, 60))),
+                    "url": None,
+                    "note": "dicek manual",
+                    "attested_by": "operator",
+                    "created_at": to_iso(now - timedelta(days=1)),
+                }
+            )
         if age >= 90 and rng.random() < 0.2:
-            responses.append({"account_id": aid, "kind": "closed", "by_date": None, "note": "sudah ditutup",
-                              "who": "kadis@example.go.id", "at": to_iso(now - timedelta(days=2)),
-                              "resolved_at": None, "resolution": None})
+            responses.append(
+                {
+                    "account_id": aid,
+                    "kind": "closed",
+                    "by_date": None,
+                    "note": "sudah ditutup",
+                    "who": "kadis@example.go.id",
+                    "at": to_iso(now - timedelta(days=2)),
+                    "resolved_at": None,
+                    "resolution": None,
+                }
+            )
     with db.atomic():
         db["institutions"].insert_all(institutions, batch_size=5000)
         db["accounts"].insert_all(accounts, batch_size=2000)
@@ -139,6 +232,7 @@ def build_database(path: Path, n: int, now: datetime, seed: int = 7) -> None:
 
 # ------------------------------------------------------------------------------ the measurement
 
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -146,7 +240,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def write_config(folder: Path, db: Path, port: int) -> Path:
     toml = folder / "pantau.toml"
-    toml.write_text(f'''[database]
+    toml.write_text(
+        f'''[database]
 path = "{db}"
 
 [web]
@@ -161,13 +256,16 @@ regions = ["16.06"]
 [[recipients]]
 email = "kadis@province.example.go.id"
 regions = ["16"]
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return toml
 
 
 def start_board(toml: Path, port: int, now: datetime, log: Path | None = None) -> subprocess.Popen:
-    env = dict(os.environ, PANTAU_BENCH_WEB_SECRET=SECRET, PANTAU_BENCH_WEB_PASSWORD=PASSWORD,
-               PANTAU_NOW=now.isoformat())
+    env = dict(
+        os.environ, PANTAU_BENCH_WEB_SECRET=SECRET, PANTAU_BENCH_WEB_PASSWORD=PASSWORD, PANTAU_NOW=now.isoformat()
+    )
     exe = shutil.which("pantau", path=str(Path(sys.executable).parent)) or shutil.which("pantau")
     cmd = [exe] if exe else [sys.executable, "-m", "pantau.monitor.cli"]
     out = log.open("w") if log else subprocess.DEVNULL
@@ -198,8 +296,16 @@ def open_link(client: httpx.Client, toml: Path, email: str, now: datetime) -> No
     assert client.get(f"/l/{token}").status_code == 303
 
 
-def time_requests(client: httpx.Client, path: str, n: int, *, raw: bool = False, target: bool = True,
-                  label: str = "", until: float = 0.0) -> dict[str, Any]:
+def time_requests(
+    client: httpx.Client,
+    path: str,
+    n: int,
+    *,
+    raw: bool = False,
+    target: bool = True,
+    label: str = "",
+    until: float = 0.0,
+) -> dict[str, Any]:
     """Time ``n`` GETs to the last byte. ``raw``: the bytes as sent (gzip), not inflated by the client."""
     for _ in range(3):  # warm up (the first national request computes the snapshot)
         client.get(path)
@@ -210,9 +316,15 @@ def time_requests(client: httpx.Client, path: str, n: int, *, raw: bool = False,
             size = sum(len(chunk) for chunk in (r.iter_raw() if raw else r.iter_bytes()))
         took.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, (path, r.status_code)
-    return {"path": path + label, "requests": len(took), "p50_ms": round(percentile(took, 0.5), 1),
-            "p95_ms": round(percentile(took, 0.95), 1), "max_ms": round(max(took), 1), "bytes": size,
-            "target": target}
+    return {
+        "path": path + label,
+        "requests": len(took),
+        "p50_ms": round(percentile(took, 0.5), 1),
+        "p95_ms": round(percentile(took, 0.95), 1),
+        "max_ms": round(max(took), 1),
+        "bytes": size,
+        "target": target,
+    }
 
 
 class Writer(threading.Thread):
@@ -231,9 +343,17 @@ class Writer(threading.Thread):
         db = open_db(self.db_path, migrate=False)
         rng = random.Random(1)
         while not self.stop.wait(1 / self.rate):
-            record_observation(db, {"account_id": rng.randint(1, self.n), "checked_at": self.now, "outcome": "ok",
-                                    "activity_at": self.now - timedelta(days=rng.randint(0, 100)),
-                                    "evidence": "feed", "activity_url": "https://x.example.go.id/p"})
+            record_observation(
+                db,
+                {
+                    "account_id": rng.randint(1, self.n),
+                    "checked_at": self.now,
+                    "outcome": "ok",
+                    "activity_at": self.now - timedelta(days=rng.randint(0, 100)),
+                    "evidence": "feed",
+                    "activity_url": "https://x.example.go.id/p",
+                },
+            )
             self.written += 1
         db.conn.close()
 
@@ -243,10 +363,18 @@ def main() -> int:
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     ap.add_argument("--db", help="reuse (or create) this database file instead of a temporary one")
-    ap.add_argument("--writes-per-s", type=float, default=5.0,
-                    help="observations recorded per second during the second round (0: no second round)")
-    ap.add_argument("--writes-seconds", type=float, default=90.0,
-                    help="time the admin's overview for at least this long while writing (and its API 30 s more)")
+    ap.add_argument(
+        "--writes-per-s",
+        type=float,
+        default=5.0,
+        help="observations recorded per second during the second round (0: no second round)",
+    )
+    ap.add_argument(
+        "--writes-seconds",
+        type=float,
+        default=90.0,
+        help="time the admin's overview for at least this long while writing (and its API 30 s more)",
+    )
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
 
@@ -280,13 +408,32 @@ def main() -> int:
                 with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as admin:
                     login(admin)
                     rows.append(("admin", time_requests(admin, "/", args.requests, until=until)))
-                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests, raw=True,
-                                                        label=" (gzip as sent)", until=until + 30)))
-                    rows.append(("admin", time_requests(admin, "/api/v1/accounts", args.requests // 4, target=False,
-                                                        label=" (inflated)")))
+                    rows.append(
+                        (
+                            "admin",
+                            time_requests(
+                                admin,
+                                "/api/v1/accounts",
+                                args.requests,
+                                raw=True,
+                                label=" (gzip as sent)",
+                                until=until + 30,
+                            ),
+                        )
+                    )
+                    rows.append(
+                        (
+                            "admin",
+                            time_requests(
+                                admin, "/api/v1/accounts", args.requests // 4, target=False, label=" (inflated)"
+                            ),
+                        )
+                    )
                     rows.append(("admin", time_requests(admin, "/accounts/4242", args.requests, target=False)))
-                for email, who in (("kadis@province.example.go.id", "province 16"),
-                                   ("kadis@regency.example.go.id", "regency 16.06")):
+                for email, who in (
+                    ("kadis@province.example.go.id", "province 16"),
+                    ("kadis@regency.example.go.id", "regency 16.06"),
+                ):
                     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as reader:
                         open_link(reader, toml, email, now)
                         rows.append((who, time_requests(reader, "/", args.requests)))
@@ -295,14 +442,27 @@ def main() -> int:
                     writer.stop.set()
                     writer.join()
                 recomputed = log.read_text().count("national view of") - recomputed
-                print(f"\n{args.accounts} accounts, {label}" +
-                      (f" ({writer.written} written; national snapshot recomputed {recomputed} times)" if writer else ""))
+                print(
+                    f"\n{args.accounts} accounts, {label}"
+                    + (
+                        f" ({writer.written} written; national snapshot recomputed {recomputed} times)"
+                        if writer
+                        else ""
+                    )
+                )
                 print(f"{'reader':<15} {'path':<38} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'bytes':>10}")
                 for who, r in rows:
-                    print(f"{who:<15} {r['path']:<38} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}")
-                results["rounds"].append({"label": label, "recomputed": recomputed,
-                                          "written": writer.written if writer else 0,
-                                          "rows": [dict(r, reader=who) for who, r in rows]})
+                    print(
+                        f"{who:<15} {r['path']:<38} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['max_ms']:>8} {r['bytes']:>10}"
+                    )
+                results["rounds"].append(
+                    {
+                        "label": label,
+                        "recomputed": recomputed,
+                        "written": writer.written if writer else 0,
+                        "rows": [dict(r, reader=who) for who, r in rows],
+                    }
+                )
             rss = rss_mb(proc.pid)
         finally:
             started = time.monotonic()
@@ -329,8 +489,10 @@ def rss_mb(pid: int) -> dict[str, float]:
     import psutil
 
     server = psutil.Process(pid)
-    return {"server": round(server.memory_info().rss / 2**20),
-            "worker": round(sum(c.memory_info().rss for c in server.children(recursive=True)) / 2**20)}
+    return {
+        "server": round(server.memory_info().rss / 2**20),
+        "worker": round(sum(c.memory_info().rss for c in server.children(recursive=True)) / 2**20),
+    }
 
 
 def free_port() -> int:

@@ -45,21 +45,31 @@ def main() -> int:
     closest("Musi Banyuasin")
     lookup_s = time.perf_counter() - started
 
-    preview = Site({}, default=Route("<html><body><div class='tgme_channel_info'></div></body></html>"),
-                   latency=args.latency).start()
+    preview = Site(
+        {}, default=Route("<html><body><div class='tgme_channel_info'></div></body></html>"), latency=args.latency
+    ).start()
     sites = []
     for i in range(args.sites):
         host = f"127.20.{i // 250}.{i % 250 + 1}"
-        sites.append(Site({"/": Route(HOME.format(i=i)), "/kontak": Route(KONTAK.format(i=i))}, host=host,
-                          latency=args.latency).start())
+        sites.append(
+            Site(
+                {"/": Route(HOME.format(i=i)), "/kontak": Route(KONTAK.format(i=i))}, host=host, latency=args.latency
+            ).start()
+        )
     tmp = Path("/tmp/pantau-bench-discover")
     tmp.mkdir(exist_ok=True)
-    cfg = from_dict({"database": {"path": str(tmp / "p.db")},
-                     "crawler": {"allow_private_addresses": True, "obey_robots": False, "retries": 0},
-                     "platforms": {"telegram": {"preview_url": preview.url + "/s/{handle}"},
-                                   # youtube channels resolve on loopback too: nothing leaves the machine
-                                   "youtube": {"feed_url": preview.url + "/feeds?channel_id={channel_id}",
-                                               "site_url": preview.url}}}, None)
+    cfg = from_dict(
+        {
+            "database": {"path": str(tmp / "p.db")},
+            "crawler": {"allow_private_addresses": True, "obey_robots": False, "retries": 0},
+            "platforms": {
+                "telegram": {"preview_url": preview.url + "/s/{handle}"},
+                # youtube channels resolve on loopback too: nothing leaves the machine
+                "youtube": {"feed_url": preview.url + "/feeds?channel_id={channel_id}", "site_url": preview.url},
+            },
+        },
+        None,
+    )
     websites = [{"id": i + 1, "url": s.url, "institution": f"Pemda {i}"} for i, s in enumerate(sites)]
     from pantau.crawler.discover import discover_links
 
@@ -69,8 +79,10 @@ def main() -> int:
     requests = sum(len(s.hits) for s in sites) + len(preview.hits)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"region table first load {table_s * 1000:.0f} ms, name look-up {lookup_s * 1000:.0f} ms")
-    print(f"discover: {args.sites} sites in {wall:.1f}s, {len(found.links)} links, {len(found.gone)} gone, "
-          f"{len(found.problems)} pages unread, {requests} requests, peak RSS {peak_mb:.0f} MB")
+    print(
+        f"discover: {args.sites} sites in {wall:.1f}s, {len(found.links)} links, {len(found.gone)} gone, "
+        f"{len(found.problems)} pages unread, {requests} requests, peak RSS {peak_mb:.0f} MB"
+    )
     for s in sites + [preview]:
         s.stop()
     ok = len(found.links) == args.sites * 8 and not found.problems

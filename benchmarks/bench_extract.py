@@ -1,6 +1,6 @@
 """How long date extraction takes on a large home page (figures for the notes, no asserts).
 
-    python benchmarks/bench_extract.py
+python benchmarks/bench_extract.py
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ def main() -> None:
         t = time.perf_counter()
         info = parse_page(body, "https://mubakab.go.id/", NOW)
         runs.append(time.perf_counter() - t)
-    print(f"parse_page: {len(body) / 1000:.0f} KB, {len(info.candidates)} dated posts, "
-          f"median {statistics.median(runs) * 1000:.1f} ms, max {max(runs) * 1000:.1f} ms")
+    print(
+        f"parse_page: {len(body) / 1000:.0f} KB, {len(info.candidates)} dated posts, "
+        f"median {statistics.median(runs) * 1000:.1f} ms, max {max(runs) * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -30,21 +30,39 @@ NOW = datetime(2025, 3, 3, 2, 0, tzinfo=UTC)
 def build(path: Path, accounts: int, close: int, answered: int):
     db = open_db(path)
     regions = [f"{p:02d}.{r:02d}" for p in range(11, 95) for r in range(1, 30)]
-    rows = [{"institution": f"Dinas {i % 40} {regions[i % len(regions)]}", "region": regions[i % len(regions)],
-             "platform": "website", "url": f"https://opd{i}.example.go.id/"} for i in range(accounts)]
+    rows = [
+        {
+            "institution": f"Dinas {i % 40} {regions[i % len(regions)]}",
+            "region": regions[i % len(regions)],
+            "platform": "website",
+            "url": f"https://opd{i}.example.go.id/",
+        }
+        for i in range(accounts)
+    ]
     import_accounts(db, rows, NOW - timedelta(days=200))
     changed = NOW - timedelta(days=30)
     with db.atomic():
         for account_id in range(1, close + 1):
-            apply_status(db, {"id": account_id, "status": "unknown"}, "close_recommended",
-                         "last activity 120 days ago (feed), over 90 days", changed, alert_kind="close_recommended")
+            apply_status(
+                db,
+                {"id": account_id, "status": "unknown"},
+                "close_recommended",
+                "last activity 120 days ago (feed), over 90 days",
+                changed,
+                alert_kind="close_recommended",
+            )
         for account_id in range(1, answered + 1):
             lapsed = account_id % 4 == 0
-            db["responses"].insert({
-                "account_id": account_id, "kind": "will_reactivate" if lapsed else "exception",
-                "by_date": (date(2025, 2, 20) if lapsed else None), "note": "bench", "who": "cli:bench",
-                "at": to_iso(changed + timedelta(days=1)),
-            })
+            db["responses"].insert(
+                {
+                    "account_id": account_id,
+                    "kind": "will_reactivate" if lapsed else "exception",
+                    "by_date": (date(2025, 2, 20) if lapsed else None),
+                    "note": "bench",
+                    "who": "cli:bench",
+                    "at": to_iso(changed + timedelta(days=1)),
+                }
+            )
     return db
 
 
@@ -63,8 +81,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         db = build(Path(tmp) / "bench.db", a.accounts, a.close, a.answered)
-        print(f"built {a.accounts} accounts, {a.close} close_recommended, {a.answered} answered "
-              f"in {time.perf_counter() - t:.1f} s")
+        print(
+            f"built {a.accounts} accounts, {a.close} close_recommended, {a.answered} answered "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
         cfg = from_dict({"database": {"path": str(Path(tmp) / "bench.db")}}, None)
         first, s1 = timed(follow_up, db, cfg, NOW)
         second, s2 = timed(follow_up, db, cfg, NOW + timedelta(hours=1))

@@ -57,8 +57,14 @@ def day_right(got: date | None, expected: date) -> bool:
 
 def category(where: str) -> str:
     """The kind of place a date was read, for counting misses by cause."""
-    for prefix, name in (("jsonld", "JSON-LD"), ("meta", "<meta>"), ("itemprop", "microdata"),
-                         ("byline text", "byline text"), ("htmldate", "htmldate"), ("the post's URL", "URL")):
+    for prefix, name in (
+        ("jsonld", "JSON-LD"),
+        ("meta", "<meta>"),
+        ("itemprop", "microdata"),
+        ("byline text", "byline text"),
+        ("htmldate", "htmldate"),
+        ("the post's URL", "URL"),
+    ):
         if where.startswith(prefix):
             return name
     return "byline element (<time>/<abbr>/title)"
@@ -73,8 +79,19 @@ def main() -> None:
 
     per_source: dict[str, Counter] = {}
     causes: Counter = Counter()
-    by_kind: dict[str, list[int]] = {k: [0, 0] for k in ("JSON-LD", "<meta>", "microdata", "byline element (<time>/<abbr>/title)",
-                                                         "byline text", "htmldate", "URL", "none")}
+    by_kind: dict[str, list[int]] = {
+        k: [0, 0]
+        for k in (
+            "JSON-LD",
+            "<meta>",
+            "microdata",
+            "byline element (<time>/<abbr>/title)",
+            "byline text",
+            "htmldate",
+            "URL",
+            "none",
+        )
+    }
     pantau_ok = htmldate_ok = htmldate_orig_ok = bare_ok = bare_hd_ok = 0
     active_traps: list[str] = []
     times_pantau: list[float] = []
@@ -132,8 +149,9 @@ def main() -> None:
 
         bare = METADATA_RE.sub(b"", body)
         stripped = post_date(bare, row["url"], now).winner
-        bare_ok += stripped is not None and (day_right(stripped.at.astimezone(JAKARTA).date(), expected)
-                                             or day_right(stripped.at.date(), expected))
+        bare_ok += stripped is not None and (
+            day_right(stripped.at.astimezone(JAKARTA).date(), expected) or day_right(stripped.at.date(), expected)
+        )
         try:
             hd_bare = find_date(bare.decode("utf-8", "replace"), url=row["url"] or None, original_date=True)
         except Exception:  # noqa: BLE001
@@ -146,35 +164,53 @@ def main() -> None:
         # (spiders/website.py); the check below is what stands when that page gives no date.
         listed = parse_page(body, row["url"] or "https://example.org/", now).candidates
         listing = newest_credible([c for c in listed if c.how != "relative"], now)
-        for label, at, where in (("post page", winner.at if winner else None, winner.where if winner else ""),
-                                 ("listing", listing.at if listing else None, listing.how if listing else "")):
+        for label, at, where in (
+            ("post page", winner.at if winner else None, winner.where if winner else ""),
+            ("listing", listing.at if listing else None, listing.how if listing else ""),
+        ):
             if at is None:
                 continue
             facts = {"last_activity_at": at.isoformat(), "evidence": "page-date", "dormant_after_days": None}
             status = evaluate(facts, [{"outcome": "ok"}], policy, now).status
             if status == "active":
                 active_traps.append(f"{row['file']} ({label}): {where} -> {at.isoformat()}")
-        results.append({"file": row["file"], "expected": str(expected), "pantau": str(got) if got else None,
-                        "where": winner.where if winner else None, "htmldate": hd})
+        results.append(
+            {
+                "file": row["file"],
+                "expected": str(expected),
+                "pantau": str(got) if got else None,
+                "where": winner.where if winner else None,
+                "htmldate": hd,
+            }
+        )
 
     n = len(rows)
     print(f"pages: {n}")
     print(f"pantau post_date: {pantau_ok}/{n} = {pantau_ok / n:.1%} day-right (±1 day)")
     print(f"htmldate find_date (defaults): {htmldate_ok}/{n} = {htmldate_ok / n:.1%} day-right (±1 day)")
     print(f"htmldate find_date(original_date=True): {htmldate_orig_ok}/{n} = {htmldate_orig_ok / n:.1%}")
-    print(f"without the pages' metadata (JSON-LD and <meta> removed): pantau {bare_ok}/{n} = {bare_ok / n:.1%}, "
-          f"htmldate(original_date=True) {bare_hd_ok}/{n} = {bare_hd_ok / n:.1%}")
-    print("per source (pantau / htmldate / htmldate original_date): " + "; ".join(
-        f"{s} {c['pantau']}/{c['htmldate']}/{c['htmldate_orig']} of {c['pages']}" for s, c in per_source.items()))
-    print("pantau's winner by kind (right/pages): " + ", ".join(
-        f"{k} {v[1]}/{v[0]}" for k, v in by_kind.items() if v[0]))
+    print(
+        f"without the pages' metadata (JSON-LD and <meta> removed): pantau {bare_ok}/{n} = {bare_ok / n:.1%}, "
+        f"htmldate(original_date=True) {bare_hd_ok}/{n} = {bare_hd_ok / n:.1%}"
+    )
+    print(
+        "per source (pantau / htmldate / htmldate original_date): "
+        + "; ".join(
+            f"{s} {c['pantau']}/{c['htmldate']}/{c['htmldate_orig']} of {c['pages']}" for s, c in per_source.items()
+        )
+    )
+    print(
+        "pantau's winner by kind (right/pages): " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in by_kind.items() if v[0])
+    )
     print("pantau misses by cause: " + (", ".join(f"{k} {v}" for k, v in causes.most_common()) or "none"))
     print(f"pages judged `active` a year after their date (post page or listing reading): {len(active_traps)}")
     for line in active_traps:
         print("  " + line)
-    print(f"time per page: pantau median {statistics.median(times_pantau) * 1000:.1f} ms "
-          f"(mean {statistics.mean(times_pantau) * 1000:.1f} ms), htmldate median "
-          f"{statistics.median(times_htmldate) * 1000:.1f} ms (mean {statistics.mean(times_htmldate) * 1000:.1f} ms)")
+    print(
+        f"time per page: pantau median {statistics.median(times_pantau) * 1000:.1f} ms "
+        f"(mean {statistics.mean(times_pantau) * 1000:.1f} ms), htmldate median "
+        f"{statistics.median(times_htmldate) * 1000:.1f} ms (mean {statistics.mean(times_htmldate) * 1000:.1f} ms)"
+    )
     if args.misses:
         for m in misses:
             print("MISS", *m)

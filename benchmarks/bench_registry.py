@@ -26,8 +26,10 @@ def write_registry(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         fh.write(HEADER)
         for i in range(rows):
-            fh.write(f"Dinas {i} Kabupaten Musi Banyuasin,16.06,website,,https://opd{i}.mubakab.go.id,,"
-                     f"humas@opd{i}.mubakab.go.id,,catatan untuk baris {i}\n")
+            fh.write(
+                f"Dinas {i} Kabupaten Musi Banyuasin,16.06,website,,https://opd{i}.mubakab.go.id,,"
+                f"humas@opd{i}.mubakab.go.id,,catatan untuk baris {i}\n"
+            )
 
 
 def run(cmd: list[str], cwd: Path) -> dict[str, float]:
@@ -42,13 +44,14 @@ def run(cmd: list[str], cwd: Path) -> dict[str, float]:
 def peak_of(cmd: list[str], cwd: Path) -> dict[str, float]:
     # ru_maxrss of the children: run each measured process from a fresh wrapper so the
     # value is that process's own peak.
-    wrapper = ("import resource, subprocess, sys, json; "
-               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-               "print(json.dumps({'rc': done.returncode, 'out': done.stdout.strip()[:100], "
-               "'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
+    wrapper = (
+        "import resource, subprocess, sys, json; "
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+        "print(json.dumps({'rc': done.returncode, 'out': done.stdout.strip()[:100], "
+        "'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+    )
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
     result = json.loads(done.stdout)
     result["seconds"] = round(time.monotonic() - started, 1)
     result["peak_mb"] = round(result["peak_mb"], 1)
@@ -67,12 +70,29 @@ def main() -> None:
         write_registry(registry, args.rows)
         size_mb = registry.stat().st_size / 1e6
         streamed = peak_of([pantau, "--config", "pantau.toml", "registry", "import", str(registry)], root)
-        whole = peak_of([sys.executable, "-c",
-                         "import sys; from pantau.config.registry import parse_registry; "
-                         "r = parse_registry(sys.argv[1]); print(len(r.rows), len(r.errors))", str(registry)], root)
+        whole = peak_of(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pantau.config.registry import parse_registry; "
+                "r = parse_registry(sys.argv[1]); print(len(r.rows), len(r.errors))",
+                str(registry),
+            ],
+            root,
+        )
         baseline = peak_of([sys.executable, "-c", "import pantau.config.registry, pantau.storage.accounts"], root)
-    print(json.dumps({"rows": args.rows, "file_mb": round(size_mb, 1), "import_streamed": streamed,
-                      "parse_held_whole": whole, "interpreter_and_imports": baseline}, indent=2))
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "file_mb": round(size_mb, 1),
+                "import_streamed": streamed,
+                "parse_held_whole": whole,
+                "interpreter_and_imports": baseline,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -70,12 +70,21 @@ def fresh_db(tmp: Path, name: str, records: list[dict[str, Any]], cloak_due: boo
 def config(path: Path, args: argparse.Namespace, scan: bool) -> Any:
     from pantau.config.settings import from_dict
 
-    return from_dict({
-        "database": {"path": str(path)},
-        "crawler": {"concurrency": args.concurrency, "per_host": args.per_host, "timeout_s": args.timeout,
-                    "retries": 0, "obey_robots": False, "allow_private_addresses": True},
-        "security": {"scan": scan},
-    }, None)
+    return from_dict(
+        {
+            "database": {"path": str(path)},
+            "crawler": {
+                "concurrency": args.concurrency,
+                "per_host": args.per_host,
+                "timeout_s": args.timeout,
+                "retries": 0,
+                "obey_robots": False,
+                "allow_private_addresses": True,
+            },
+            "security": {"scan": scan},
+        },
+        None,
+    )
 
 
 def per_page(plans: dict[str, dict[str, Any]], args: argparse.Namespace, cpu_per_check: float) -> dict[str, Any]:
@@ -104,9 +113,13 @@ def per_page(plans: dict[str, dict[str, Any]], args: argparse.Namespace, cpu_per
         t2 = time.process_time()
         best_plain, best_scan = min(best_plain, t1 - t0), min(best_scan, t2 - t1)
     scan_ms = (best_scan - best_plain) / len(homes) * 1000
-    return {"home_pages": len(homes), "parse_page_ms": round(best_plain / len(homes) * 1000, 3),
-            "scan_ms": round(scan_ms, 3), "cpu_per_website_check_ms": round(cpu_per_check * 1000, 2),
-            "scan_share_of_a_check": round(scan_ms / (cpu_per_check * 1000), 4)}
+    return {
+        "home_pages": len(homes),
+        "parse_page_ms": round(best_plain / len(homes) * 1000, 3),
+        "scan_ms": round(scan_ms, 3),
+        "cpu_per_website_check_ms": round(cpu_per_check * 1000, 2),
+        "scan_share_of_a_check": round(scan_ms / (cpu_per_check * 1000), 4),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,10 +168,22 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
             accounts = select_accounts(db)
             r = bc.run_pass(pass_name, cfg, accounts, servers, sampler, args, n_slow)
             findings = db.execute("select count(distinct account_id) from findings").fetchone()[0] if scan else 0
-            rows.append({"mode": name, "pass": pass_name, "cpu_s": r.cpu_s, "wall_s": r.wall_s,
-                         "requests": r.requests, "accounts": r.accounts, "compromised": findings})
-            print(f"{name:9} {pass_name:8} cpu {r.cpu_s:6.1f} s  wall {r.wall_s:6.1f} s  requests {r.requests:6}  "
-                  f"sites with findings {findings}", flush=True)
+            rows.append(
+                {
+                    "mode": name,
+                    "pass": pass_name,
+                    "cpu_s": r.cpu_s,
+                    "wall_s": r.wall_s,
+                    "requests": r.requests,
+                    "accounts": r.accounts,
+                    "compromised": findings,
+                }
+            )
+            print(
+                f"{name:9} {pass_name:8} cpu {r.cpu_s:6.1f} s  wall {r.wall_s:6.1f} s  requests {r.requests:6}  "
+                f"sites with findings {findings}",
+                flush=True,
+            )
             time.sleep(0.5)
         db.conn.close()
 
@@ -166,11 +191,18 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
         got = sorted(r["cpu_s"] for r in rows if r["mode"] == mode and r["pass"] == pass_name)
         return statistics.median(got)
 
-    injected = sum(1 for r, p in zip(records, plans.values(), strict=True)
-                   if r["platform"] == "website" and p["health"] == "ok" and p["i"] % 50 == 13)
+    injected = sum(
+        1
+        for r, p in zip(records, plans.values(), strict=True)
+        if r["platform"] == "website" and p["health"] == "ok" and p["i"] % 50 == 13
+    )
     found = max(r["compromised"] for r in rows)
-    summary: dict[str, Any] = {"sites": args.sites, "websites": websites, "injected_live_websites": injected,
-                               "sites_with_findings": found}
+    summary: dict[str, Any] = {
+        "sites": args.sites,
+        "websites": websites,
+        "injected_live_websites": injected,
+        "sites_with_findings": found,
+    }
     for pass_name in ("full", "recheck"):
         base = cpu("off", pass_name)
         summary[pass_name] = {
@@ -186,8 +218,9 @@ def _bench(args: argparse.Namespace, servers: Any, tmp: Path, health: tuple[int,
     summary["per_page"] = per_page(plans, args, cpu("off", "full") / max(1, websites))
     print(json.dumps(summary, indent=2))
     if args.json:
-        Path(args.json).write_text(json.dumps({"params": vars(args), "rows": rows, "summary": summary},
-                                              indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps({"params": vars(args), "rows": rows, "summary": summary}, indent=2) + "\n", encoding="utf-8"
+        )
     return 0
 
 

@@ -23,8 +23,7 @@ def _validated(value: str):  # noqa: ANN202 - email_validator's ValidatedEmail
         raise AddressError("an email address cannot start or end with a space")
     try:
         # Syntax only: pantau must not make DNS queries while reading a file.
-        return validate_email(value, check_deliverability=False, allow_smtputf8=True,
-                              globally_deliverable=False)
+        return validate_email(value, check_deliverability=False, allow_smtputf8=True, globally_deliverable=False)
     except EmailNotValidError as exc:
         raise AddressError(str(exc).rstrip(".")) from None
 

@@ -32,8 +32,9 @@ class Region:
 def table() -> dict[str, Region]:
     """Every region by code, read from the shipped CSV once per process."""
     text = (files("pantau.config") / "data" / "wilayah.csv").read_text(encoding="utf-8")
-    return {row["kode"]: Region(row["kode"], row["nama"], int(row["level"]))
-            for row in csv.DictReader(text.splitlines())}
+    return {
+        row["kode"]: Region(row["kode"], row["nama"], int(row["level"])) for row in csv.DictReader(text.splitlines())
+    }
 
 
 def known(code: str) -> bool:
@@ -72,9 +73,23 @@ def regency_of(code: str | None) -> str | None:
 
 
 # Words an operator types before a region's name that the table does not (or writes otherwise).
-_PREFIXES = ("pemerintah", "pemprov", "pemkab", "pemkot", "provinsi", "prov", "kabupaten", "kab",
-             "kota administrasi", "kabupaten administrasi", "kota", "kotamadya", "daerah istimewa",
-             "daerah khusus ibukota", "daerah khusus")
+_PREFIXES = (
+    "pemerintah",
+    "pemprov",
+    "pemkab",
+    "pemkot",
+    "provinsi",
+    "prov",
+    "kabupaten",
+    "kab",
+    "kota administrasi",
+    "kabupaten administrasi",
+    "kota",
+    "kotamadya",
+    "daerah istimewa",
+    "daerah khusus ibukota",
+    "daerah khusus",
+)
 
 
 def _key(name: str) -> str:
@@ -86,7 +101,7 @@ def _key(name: str) -> str:
         changed = False
         for p in sorted(_PREFIXES, key=len, reverse=True):
             if text.startswith(p + " "):
-                text, changed = text[len(p) + 1:], True
+                text, changed = text[len(p) + 1 :], True
     return text.replace(" ", "")
 
 
@@ -127,7 +142,7 @@ def closest(value: str) -> list[Region]:
 def unknown_region_message(value: str) -> str:
     """``region "16.99" is not in the Kemendagri table (…)``, naming the closest region by name
     when the value looks like a name rather than a code."""
-    hint = f"{DECREE}; codes look like \"16\" or \"16.06\""
+    hint = f'{DECREE}; codes look like "16" or "16.06"'
     if looks_like_name(value):
         near = closest(value)
         if near:

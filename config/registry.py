@@ -170,8 +170,10 @@ class _Lines:
 def _csv_problem(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return (f"a cell is longer than {csv.field_size_limit():,} characters (a stray \" opens a quoted cell "
-                "that runs on until the next one; close or remove it)")
+        return (
+            f'a cell is longer than {csv.field_size_limit():,} characters (a stray " opens a quoted cell '
+            "that runs on until the next one; close or remove it)"
+        )
     if "NUL" in text:
         return "the row holds a NUL character; save the file as plain UTF-8 text"
     if "unexpected end of data" in text:
@@ -241,12 +243,18 @@ class _TextLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (&name, *name) are not allowed in a registry; "
-                "write each value out", event.start_mark)
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed in a registry; write each value out",
+                event.start_mark,
+            )
         if self._depth >= MAX_YAML_DEPTH:
             raise yaml.composer.ComposerError(
-                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels; a registry is a list of "
-                "field: value mappings", event.start_mark)
+                None,
+                None,
+                f"nested deeper than {MAX_YAML_DEPTH} levels; a registry is a list of field: value mappings",
+                event.start_mark,
+            )
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -257,9 +265,17 @@ class _TextLoader(yaml.SafeLoader):
 # Plain values stay the text written: no numbers (16.10), no YAML 1.1 booleans ("yes", "off"
 # would become "True"/"False") and no timestamps (rewritten as "2024-01-01 10:00:00").
 _TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-                           "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag
+        not in (
+            "tag:yaml.org,2002:int",
+            "tag:yaml.org,2002:float",
+            "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:timestamp",
+        )
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -274,8 +290,11 @@ def _yaml_rows(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if isinstance(exc, yaml.reader.ReaderError):
             # A character YAML does not allow (a control character): say where, on one line.
             where = f":{text.count(chr(10), 0, exc.position) + 1}"
-            problem = f"character U+{ord(exc.character):04X} is not allowed in YAML" if isinstance(
-                exc.character, str) else exc.reason
+            problem = (
+                f"character U+{ord(exc.character):04X} is not allowed in YAML"
+                if isinstance(exc.character, str)
+                else exc.reason
+            )
         raise RegistryError(f"{name}{where}: not valid YAML: {problem or str(exc).splitlines()[0]}") from None
     if node is None:
         return []
@@ -368,8 +387,10 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
     for key in ("url", "feed_url"):
         size = len(_text(data.get(key)))
         if size > MAX_URL_LENGTH:
-            raise ValueError(f"{key} is {size:,} characters long; pantau reads addresses of at most "
-                             f"{MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)")
+            raise ValueError(
+                f"{key} is {size:,} characters long; pantau reads addresses of at most "
+                f"{MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)"
+            )
     try:
         platform = canonical_platform(_text(data.get("platform")))
         url, handle = normalise_account(platform, _text(data.get("url")), _text(data.get("handle")))
@@ -385,8 +406,10 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
         except AddressError as exc:
             raise ValueError(f'owner_email "{email}" is not an email address: {exc}') from None
     if len(url) > MAX_URL_LENGTH:
-        raise ValueError(f"url is {len(url):,} characters long once written in full; pantau reads addresses of "
-                         f"at most {MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)")
+        raise ValueError(
+            f"url is {len(url):,} characters long once written in full; pantau reads addresses of "
+            f"at most {MAX_URL_LENGTH:,} characters (Scrapy's URL length limit)"
+        )
     feed_url = _text(data.get("feed_url"))
     if feed_url:
         try:
@@ -401,9 +424,15 @@ def validate_row(line: int, data: dict[str, Any]) -> RegistryRow:
         # ASCII and isdecimal, not isdigit: "²" is a digit that int() refuses, and "١٢" one it
         # would silently rewrite as 12. The cap keeps the value
         # inside an SQLite integer (a century is already no deadline at all).
-        if not (days_raw.isascii() and days_raw.isdecimal()) or len(days_raw) > 9 or not 1 <= int(days_raw) <= MAX_DORMANT_DAYS:
-            raise ValueError(f'dormant_after_days "{days_raw}" must be a whole number of days, '
-                             f"at least 1 and at most {MAX_DORMANT_DAYS}")
+        if (
+            not (days_raw.isascii() and days_raw.isdecimal())
+            or len(days_raw) > 9
+            or not 1 <= int(days_raw) <= MAX_DORMANT_DAYS
+        ):
+            raise ValueError(
+                f'dormant_after_days "{days_raw}" must be a whole number of days, '
+                f"at least 1 and at most {MAX_DORMANT_DAYS}"
+            )
         days = int(days_raw)
     ident = _text(data.get("id"))
     return RegistryRow(

@@ -128,7 +128,7 @@ def _not_found(p: Mapping[str, Any], lang: str) -> str:
     detail = p.get("detail") or ""
     if lang == "id":
         if detail.startswith("account not found"):
-            return "akun tidak ditemukan" + detail[len("account not found"):]
+            return "akun tidak ditemukan" + detail[len("account not found") :]
         return f"akun tidak ditemukan ({detail or 'hilang'})"
     return detail if detail.startswith("account not found") else f"account not found ({detail or 'gone'})"
 
@@ -138,8 +138,9 @@ def _platform_degraded(p: Mapping[str, Any], lang: str) -> str:
     head = _last_activity(p, lang) if p.get("days") is not None else ""
     source, latest = p.get("source") or "?", p.get("latest") or ""
     if lang == "id":
-        tail = (f"pemeriksaan terakhir gagal karena {source} sedang bermasalah secara keseluruhan, "
-                f"bukan akunnya: {latest}")
+        tail = (
+            f"pemeriksaan terakhir gagal karena {source} sedang bermasalah secara keseluruhan, bukan akunnya: {latest}"
+        )
         return f"{head}; {tail}" if head else f"belum pernah berhasil dibaca; {tail}"
     tail = f"the latest check failed because {source} as a whole is failing, not the account: {latest}"
     return f"{head}; {tail}" if head else f"never read successfully; {tail}"
@@ -193,25 +194,36 @@ _WORDS: dict[str, dict[str, Callable[[Mapping[str, Any]], str]]] = {
     },
     ReasonCode.NO_DATED_POST: {
         "en": lambda p: "read, but no dated post was found (no feed, API, sitemap or dated article)",
-        "id": lambda p: "terbaca, tetapi tidak ada unggahan bertanggal (tidak ada feed, API, sitemap, atau artikel bertanggal)",
+        "id": lambda p: (
+            "terbaca, tetapi tidak ada unggahan bertanggal (tidak ada feed, API, sitemap, atau artikel bertanggal)"
+        ),
     },
     ReasonCode.LAST_ACTIVITY: {"en": lambda p: _last_activity(p, "en"), "id": lambda p: _last_activity(p, "id")},
     ReasonCode.TEXT: {"en": lambda p: p.get("text") or "", "id": lambda p: p.get("text") or ""},
-    ReasonCode.PLATFORM_DEGRADED: {"en": lambda p: _platform_degraded(p, "en"),
-                                   "id": lambda p: _platform_degraded(p, "id")},
-    ReasonCode.PLATFORM_HEALTH: {"en": lambda p: _platform_health(p, "en"),
-                                 "id": lambda p: _platform_health(p, "id")},
+    ReasonCode.PLATFORM_DEGRADED: {
+        "en": lambda p: _platform_degraded(p, "en"),
+        "id": lambda p: _platform_degraded(p, "id"),
+    },
+    ReasonCode.PLATFORM_HEALTH: {"en": lambda p: _platform_health(p, "en"), "id": lambda p: _platform_health(p, "id")},
     ReasonCode.CLOSED_CONFIRMED: {
-        "en": lambda p: f"retired: the office answered it was closed ({_answer(p, 'en')}), "
-                        f"and the check of {p['checked']} found it gone",
-        "id": lambda p: f"dinonaktifkan: instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), "
-                        f"dan pemeriksaan {p['checked']} memastikan akun sudah tidak ada",
+        "en": lambda p: (
+            f"retired: the office answered it was closed ({_answer(p, 'en')}), "
+            f"and the check of {p['checked']} found it gone"
+        ),
+        "id": lambda p: (
+            f"dinonaktifkan: instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), "
+            f"dan pemeriksaan {p['checked']} memastikan akun sudah tidak ada"
+        ),
     },
     ReasonCode.CLOSED_STILL_ONLINE: {
-        "en": lambda p: f"the office answered it was closed ({_answer(p, 'en')}), but the check of "
-                        f"{p['checked']} found it still online; {_base(p, 'en')}",
-        "id": lambda p: f"instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), tetapi pemeriksaan "
-                        f"{p['checked']} masih menemukannya daring; {_base(p, 'id')}",
+        "en": lambda p: (
+            f"the office answered it was closed ({_answer(p, 'en')}), but the check of "
+            f"{p['checked']} found it still online; {_base(p, 'en')}"
+        ),
+        "id": lambda p: (
+            f"instansi menjawab akun sudah ditutup ({_answer(p, 'id')}), tetapi pemeriksaan "
+            f"{p['checked']} masih menemukannya daring; {_base(p, 'id')}"
+        ),
     },
 }
 

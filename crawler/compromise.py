@@ -77,9 +77,17 @@ DEFACED_PAGE = "defaced_page"
 # What part of a site a place belongs to: a later check that scanned that part again and
 # saw nothing there resolves the finding; a check that did not read it leaves it open.
 SCOPE_OF = {
-    HIDDEN_BLOCK: "home", FOOTER_LINKS: "home", PAGE_LINKS: "home", TITLE: "home", META: "home",
-    SCRIPT: "home", PAGE_TEXT: "home", DEFACED_PAGE: "home", CLOAKED: "cloak",
-    SITEMAP_ENTRY: "sitemap", FEED_ITEM: "feed",
+    HIDDEN_BLOCK: "home",
+    FOOTER_LINKS: "home",
+    PAGE_LINKS: "home",
+    TITLE: "home",
+    META: "home",
+    SCRIPT: "home",
+    PAGE_TEXT: "home",
+    DEFACED_PAGE: "home",
+    CLOAKED: "cloak",
+    SITEMAP_ENTRY: "sitemap",
+    FEED_ITEM: "feed",
 }
 
 MAX_EXCERPT = 300
@@ -89,39 +97,214 @@ MAX_EXCERPT = 300
 
 # Promotional vocabulary of gambling spam (Indonesian and English): words that sell.
 _SPAM_TERMS = (
-    "slot gacor", "gacor", "maxwin", "max win", "rtp live", "rtp slot", "bocoran rtp", "info rtp",
-    "pola gacor", "pola slot", "anti rungkad", "rungkad", "bonus new member", "new member 100",
-    "deposit pulsa", "depo pulsa", "deposit dana", "deposit qris", "depo 5k", "depo 10k", "depo 20k",
-    "depo 25k", "tanpa potongan", "link alternatif", "situs slot", "situs gacor", "situs toto",
-    "situs togel", "situs judi", "bandar togel", "bandar slot", "bandar judi", "agen slot", "agen togel",
-    "agen judi", "daftar slot", "login slot", "link slot", "slot online", "slot demo", "demo slot",
-    "slot thailand", "slot server", "server thailand", "server kamboja", "akun pro", "scatter hitam",
-    "mahjong ways", "gates of olympus", "starlight princess", "sweet bonanza", "wild bandito",
-    "pragmatic play", "pg soft", "kakek zeus", "toto macau", "toto togel", "toto slot", "togel online",
-    "live draw", "keluaran hk", "keluaran sgp", "keluaran sdy", "data sgp", "data hk",
-    "prediksi togel", "prediksi hk", "prediksi sgp", "togel hari ini", "angka jitu", "jp paus",
-    "auto jp", "gampang menang", "gampang maxwin", "mudah menang", "slot terpercaya", "slot resmi",
-    "casino online", "live casino", "poker online", "domino qq", "dominoqq", "bandarqq", "pokerqq", "pkv games",
-    "mix parlay", "judi bola online", "slot88", "slot777", "spaceman slot", "slot mahjong",
-    "rtp gacor", "jam gacor", "slot hoki", "hoki slot", "cuan slot", "sbobet88", "scatter",
+    "slot gacor",
+    "gacor",
+    "maxwin",
+    "max win",
+    "rtp live",
+    "rtp slot",
+    "bocoran rtp",
+    "info rtp",
+    "pola gacor",
+    "pola slot",
+    "anti rungkad",
+    "rungkad",
+    "bonus new member",
+    "new member 100",
+    "deposit pulsa",
+    "depo pulsa",
+    "deposit dana",
+    "deposit qris",
+    "depo 5k",
+    "depo 10k",
+    "depo 20k",
+    "depo 25k",
+    "tanpa potongan",
+    "link alternatif",
+    "situs slot",
+    "situs gacor",
+    "situs toto",
+    "situs togel",
+    "situs judi",
+    "bandar togel",
+    "bandar slot",
+    "bandar judi",
+    "agen slot",
+    "agen togel",
+    "agen judi",
+    "daftar slot",
+    "login slot",
+    "link slot",
+    "slot online",
+    "slot demo",
+    "demo slot",
+    "slot thailand",
+    "slot server",
+    "server thailand",
+    "server kamboja",
+    "akun pro",
+    "scatter hitam",
+    "mahjong ways",
+    "gates of olympus",
+    "starlight princess",
+    "sweet bonanza",
+    "wild bandito",
+    "pragmatic play",
+    "pg soft",
+    "kakek zeus",
+    "toto macau",
+    "toto togel",
+    "toto slot",
+    "togel online",
+    "live draw",
+    "keluaran hk",
+    "keluaran sgp",
+    "keluaran sdy",
+    "data sgp",
+    "data hk",
+    "prediksi togel",
+    "prediksi hk",
+    "prediksi sgp",
+    "togel hari ini",
+    "angka jitu",
+    "jp paus",
+    "auto jp",
+    "gampang menang",
+    "gampang maxwin",
+    "mudah menang",
+    "slot terpercaya",
+    "slot resmi",
+    "casino online",
+    "live casino",
+    "poker online",
+    "domino qq",
+    "dominoqq",
+    "bandarqq",
+    "pokerqq",
+    "pkv games",
+    "mix parlay",
+    "judi bola online",
+    "slot88",
+    "slot777",
+    "spaceman slot",
+    "slot mahjong",
+    "rtp gacor",
+    "jam gacor",
+    "slot hoki",
+    "hoki slot",
+    "cuan slot",
+    "sbobet88",
+    "scatter",
 )
 # Words of the topic: news about gambling uses them too, so alone they prove nothing.
 _TOPIC_TERMS = (
-    "judi online", "judol", "judi", "perjudian", "slot", "togel", "toto", "casino", "kasino", "poker",
-    "taruhan", "betting", "gambling", "sbobet", "jackpot", "zeus", "olympus", "parlay",
+    "judi online",
+    "judol",
+    "judi",
+    "perjudian",
+    "slot",
+    "togel",
+    "toto",
+    "casino",
+    "kasino",
+    "poker",
+    "taruhan",
+    "betting",
+    "gambling",
+    "sbobet",
+    "jackpot",
+    "zeus",
+    "olympus",
+    "parlay",
 )
 # Counter-gambling context: who writes these words is fighting the problem, not selling it.
 _COUNTER_TERMS = (
-    "bahaya", "berbahaya", "berantas", "memberantas", "pemberantasan", "satgas", "satuan tugas",
-    "blokir", "diblokir", "memblokir", "pemblokiran", "sosialisasi", "imbau", "imbauan", "himbau",
-    "himbauan", "mengimbau", "menghimbau", "jauhi", "waspada", "waspadai", "larang", "larangan", "dilarang",
-    "pidana", "polisi", "polres", "polda", "polsek", "polri", "ditangkap", "tangkap", "menangkap",
-    "tersangka", "kecanduan", "dampak", "stop", "tolak", "menolak", "perangi", "memerangi", "cegah",
-    "mencegah", "pencegahan", "penindakan", "ringkus", "diringkus", "bekuk", "dibekuk", "amankan",
-    "diamankan", "ancaman", "kerugian", "korban", "literasi", "edukasi", "modus", "penipuan", "hukum",
-    "razia", "pasal", "kuhp", "ilegal", "haram", "fatwa", "rehabilitasi", "bebas judi", "anti judi",
-    "lawan", "melawan", "takedown", "take down", "aduan", "lapor", "laporkan", "khotbah", "ceramah",
-    "dangers", "fight", "fighting", "ban", "banned", "crackdown", "arrested", "police", "awareness",
+    "bahaya",
+    "berbahaya",
+    "berantas",
+    "memberantas",
+    "pemberantasan",
+    "satgas",
+    "satuan tugas",
+    "blokir",
+    "diblokir",
+    "memblokir",
+    "pemblokiran",
+    "sosialisasi",
+    "imbau",
+    "imbauan",
+    "himbau",
+    "himbauan",
+    "mengimbau",
+    "menghimbau",
+    "jauhi",
+    "waspada",
+    "waspadai",
+    "larang",
+    "larangan",
+    "dilarang",
+    "pidana",
+    "polisi",
+    "polres",
+    "polda",
+    "polsek",
+    "polri",
+    "ditangkap",
+    "tangkap",
+    "menangkap",
+    "tersangka",
+    "kecanduan",
+    "dampak",
+    "stop",
+    "tolak",
+    "menolak",
+    "perangi",
+    "memerangi",
+    "cegah",
+    "mencegah",
+    "pencegahan",
+    "penindakan",
+    "ringkus",
+    "diringkus",
+    "bekuk",
+    "dibekuk",
+    "amankan",
+    "diamankan",
+    "ancaman",
+    "kerugian",
+    "korban",
+    "literasi",
+    "edukasi",
+    "modus",
+    "penipuan",
+    "hukum",
+    "razia",
+    "pasal",
+    "kuhp",
+    "ilegal",
+    "haram",
+    "fatwa",
+    "rehabilitasi",
+    "bebas judi",
+    "anti judi",
+    "lawan",
+    "melawan",
+    "takedown",
+    "take down",
+    "aduan",
+    "lapor",
+    "laporkan",
+    "khotbah",
+    "ceramah",
+    "dangers",
+    "fight",
+    "fighting",
+    "ban",
+    "banned",
+    "crackdown",
+    "arrested",
+    "police",
+    "awareness",
 )
 
 # Brand-like tokens of gambling sites: a gambling word fused with a number or another word
@@ -154,23 +337,92 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 # The fast path: a page with none of these anywhere in its bytes (lower-cased) is not parsed.
 # Every spam term and brand above contains one of the gambling words.
-_GAMBLING_WORDS = ("gacor", "maxwin", "max win", "togel", "judi", "judol", "slot", "casino", "kasino", "sbobet",
-                   "scatter", "jackpot", "poker", "toto", "parlay", "zeus", "olympus", "mahjong", "domino",
-                   "bandarqq", "pkv", "rtp live", "rtp slot", "rtp gacor", "bocoran rtp", "info rtp", "rungkad",
-                   "bonus new member", "new member 100", "deposit pulsa", "deposit dana", "deposit qris",
-                   "depo pulsa", "depo 5k", "depo 10k", "depo 20k", "depo 25k", "tanpa potongan",
-                   "link alternatif", "akun pro", "pragmatic", "bonanza", "princess", "bandito", "pg soft",
-                   "live draw", "keluaran hk", "keluaran sgp", "keluaran sdy", "data sgp", "data hk", "prediksi hk",
-                   "prediksi sgp", "angka jitu", "jp paus", "auto jp",
-                   "gampang menang", "mudah menang", "live casino", "spaceman", "hoki", "cuan", "server thailand",
-                   "server kamboja", "gates of", "mpo")
-_TRIGGERS = ("hacked", "h4ck", "hack3d", "defaced", "pwned", "diretas", "dihack", "di hack", "googlebot",
-             "document.referrer", "atob(", "fromcharcode")
+_GAMBLING_WORDS = (
+    "gacor",
+    "maxwin",
+    "max win",
+    "togel",
+    "judi",
+    "judol",
+    "slot",
+    "casino",
+    "kasino",
+    "sbobet",
+    "scatter",
+    "jackpot",
+    "poker",
+    "toto",
+    "parlay",
+    "zeus",
+    "olympus",
+    "mahjong",
+    "domino",
+    "bandarqq",
+    "pkv",
+    "rtp live",
+    "rtp slot",
+    "rtp gacor",
+    "bocoran rtp",
+    "info rtp",
+    "rungkad",
+    "bonus new member",
+    "new member 100",
+    "deposit pulsa",
+    "deposit dana",
+    "deposit qris",
+    "depo pulsa",
+    "depo 5k",
+    "depo 10k",
+    "depo 20k",
+    "depo 25k",
+    "tanpa potongan",
+    "link alternatif",
+    "akun pro",
+    "pragmatic",
+    "bonanza",
+    "princess",
+    "bandito",
+    "pg soft",
+    "live draw",
+    "keluaran hk",
+    "keluaran sgp",
+    "keluaran sdy",
+    "data sgp",
+    "data hk",
+    "prediksi hk",
+    "prediksi sgp",
+    "angka jitu",
+    "jp paus",
+    "auto jp",
+    "gampang menang",
+    "mudah menang",
+    "live casino",
+    "spaceman",
+    "hoki",
+    "cuan",
+    "server thailand",
+    "server kamboja",
+    "gates of",
+    "mpo",
+)
+_TRIGGERS = (
+    "hacked",
+    "h4ck",
+    "hack3d",
+    "defaced",
+    "pwned",
+    "diretas",
+    "dihack",
+    "di hack",
+    "googlebot",
+    "document.referrer",
+    "atob(",
+    "fromcharcode",
+)
 # Not in the fast path: parts of everyday words ("import", "component"; "cuan" is business slang),
 # and never the only gambling word on a spam page.
 _WEAK_WORDS = ("mpo", "pkv", "cuan", "hoki", "princess", "pragmatic")
-_PREFILTER = re.compile("|".join(
-    re.escape(w) for w in _GAMBLING_WORDS + _TRIGGERS if w not in _WEAK_WORDS).encode())
+_PREFILTER = re.compile("|".join(re.escape(w) for w in _GAMBLING_WORDS + _TRIGGERS if w not in _WEAK_WORDS).encode())
 # The same words in normalised text (no punctuation), for links, titles and entries.
 _QUICK_RE = re.compile("|".join(re.escape(w.strip()) for w in _GAMBLING_WORDS))
 
@@ -309,6 +561,7 @@ def _excerpt(text: str) -> str:
 
 # --- the home page ----------------------------------------------------------------------
 
+
 def scan_page(body: bytes | str, url: str, encoding: str | None = None, *, root: Any = None) -> HomeScan:
     """Scan one HTML page for gambling injection and defacement. Never raises on junk.
 
@@ -402,8 +655,14 @@ def _scan_html(raw: bytes, url: str, encoding: str | None, digest: str, root: An
     if _HACKED_TITLE_RE.search(title):
         add(DEFACEMENT, DEFACED_PAGE, url, f"<title>{title}</title>")
     elif len(links) < 25 and len(everything) < 2500 and _HACKED_RE.search(everything):
-        heading = next((_text_of(h) for h in root.iter("h1", "h2", "h3", "center", "font", "marquee", "b")
-                        if _HACKED_RE.search(_text_of(h))), None)
+        heading = next(
+            (
+                _text_of(h)
+                for h in root.iter("h1", "h2", "h3", "center", "font", "marquee", "b")
+                if _HACKED_RE.search(_text_of(h))
+            ),
+            None,
+        )
         add(DEFACEMENT, DEFACED_PAGE, url, heading or everything)
 
     # The title and meta description: what search results show.
@@ -567,13 +826,14 @@ def _stuffing(norm: str, window: int = 600, need: int = 4) -> str | None:
         start = hits[i][0]
         terms = {t for pos, t in hits[i:] if pos - start <= window}
         if len(terms) >= need:
-            stretch = norm[max(0, start - 100): start + window + 100]
+            stretch = norm[max(0, start - 100) : start + window + 100]
             if not _COUNTER_RE.search(stretch):
-                return norm[start: start + 250]
+                return norm[start : start + 250]
     return None
 
 
 # --- cloaking ---------------------------------------------------------------------------
+
 
 def compare_cloaked(normal: HomeScan, crawler: HomeScan, crawler_body_url: str, home_url: str) -> Finding | None:
     """Gambling content served to the search-engine crawler but not to a visitor: cloaking.
@@ -585,13 +845,11 @@ def compare_cloaked(normal: HomeScan, crawler: HomeScan, crawler_body_url: str, 
         return None  # served to everyone: already a gambling_injection finding
     if crawler.gambling:
         first = crawler.gambling[0]
-        return Finding(CLOAKING, CLOAKED, home_url, first.excerpt,
-                       crawler.sha256)
+        return Finding(CLOAKING, CLOAKED, home_url, first.excerpt, crawler.sha256)
     own = _host(home_url)
     landed = _host(crawler_body_url)
     if landed and landed != own and judge(url_words(crawler_body_url)).gambling:
-        return Finding(CLOAKING, CLOAKED, home_url,
-                       _excerpt(f"Googlebot → {crawler_body_url}"), crawler.sha256)
+        return Finding(CLOAKING, CLOAKED, home_url, _excerpt(f"Googlebot → {crawler_body_url}"), crawler.sha256)
     return None
 
 
@@ -618,9 +876,11 @@ def scan_sitemap(body: bytes, sitemap_url: str) -> Finding | None:
     if not _worth_parsing(raw):
         return None
     entries: list[tuple[str | None, str | None]] = [
-        (html.unescape(m.group(1).decode("utf-8", "replace")), None) for m in _LOC_RE.finditer(raw)]
-    entries += [(sitemap_url, html.unescape(m.group(1).decode("utf-8", "replace")))
-                for m in _NEWS_TITLE_RE.finditer(raw)]
+        (html.unescape(m.group(1).decode("utf-8", "replace")), None) for m in _LOC_RE.finditer(raw)
+    ]
+    entries += [
+        (sitemap_url, html.unescape(m.group(1).decode("utf-8", "replace"))) for m in _NEWS_TITLE_RE.finditer(raw)
+    ]
     return scan_entries(entries, sitemap_url, raw, SITEMAP_ENTRY, "sitemap")
 
 
@@ -634,8 +894,13 @@ def is_spam_entry(link: str | None, title: str | None) -> bool:
     return v.gambling and bool(v.spam)
 
 
-def scan_entries(entries: Iterable[tuple[str | None, str | None]], source_url: str, body: bytes | str,
-                 place: str = FEED_ITEM, label: str = "feed") -> Finding | None:
+def scan_entries(
+    entries: Iterable[tuple[str | None, str | None]],
+    source_url: str,
+    body: bytes | str,
+    place: str = FEED_ITEM,
+    label: str = "feed",
+) -> Finding | None:
     """Feed items (or sitemap entries) whose address or title is gambling spam."""
     spam: list[str] = []
     total = 0
@@ -647,5 +912,4 @@ def scan_entries(entries: Iterable[tuple[str | None, str | None]], source_url: s
         return None
     first = next((s.rsplit("<", 1)[-1].rstrip(">") for s in spam if "<" in s), None) or spam[0]
     excerpt = f"{len(spam)}/{total} {label} {source_url}: " + "; ".join(spam[:5])
-    return Finding(GAMBLING, place, first if first.startswith("http") else source_url, _excerpt(excerpt),
-                   sha256(body))
+    return Finding(GAMBLING, place, first if first.startswith("http") else source_url, _excerpt(excerpt), sha256(body))

@@ -17,9 +17,27 @@ _NUMBER = re.compile(r"\d+")
 _ISO = re.compile(r"(?<!\d)(\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
 # 31 Feb 2024, 30 Februari 2024
 _DAY_MONTH_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s+([A-Za-z]{3,})\.?,?\s+(\d{3,})")
-_MONTHS = {"jan": 1, "feb": 2, "peb": 2, "mar": 3, "apr": 4, "may": 5, "mei": 5, "jun": 6, "jul": 7,
-           "aug": 8, "agu": 8, "agt": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "nop": 11, "dec": 12,
-           "des": 12}
+_MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "peb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "mei": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "agu": 8,
+    "agt": 8,
+    "sep": 9,
+    "oct": 10,
+    "okt": 10,
+    "nov": 11,
+    "nop": 11,
+    "dec": 12,
+    "des": 12,
+}
 
 
 def _valid(year: int, month: int, day: int) -> bool:
@@ -44,8 +62,9 @@ def consistent(text: str, at: datetime) -> bool:
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if not _valid(year, month, day):
             return False
-        if m.group(4) is not None and (int(m.group(4)) > 24 or int(m.group(5)) > 59
-                                       or (m.group(6) is not None and int(m.group(6)) > 60)):
+        if m.group(4) is not None and (
+            int(m.group(4)) > 24 or int(m.group(5)) > 59 or (m.group(6) is not None and int(m.group(6)) > 60)
+        ):
             return False
     for m in _DAY_MONTH_YEAR.finditer(text):
         named = _MONTHS.get(m.group(2)[:3].lower())

@@ -162,11 +162,20 @@ _DAY_WORD_RE = re.compile(
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
 _UNIT_SECONDS = {
-    "detik": 1, "sec": 1, "second": 1,
-    "menit": 60, "min": 60, "minute": 60,
-    "jam": 3600, "hr": 3600, "hour": 3600,
-    "hari": 86400, "day": 86400,
-    "minggu": 7 * 86400, "pekan": 7 * 86400, "week": 7 * 86400,
+    "detik": 1,
+    "sec": 1,
+    "second": 1,
+    "menit": 60,
+    "min": 60,
+    "minute": 60,
+    "jam": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "hari": 86400,
+    "day": 86400,
+    "minggu": 7 * 86400,
+    "pekan": 7 * 86400,
+    "week": 7 * 86400,
 }
 _UNIT_MONTHS = {"bulan": 1, "month": 1, "tahun": 12, "year": 12}
 

@@ -79,9 +79,17 @@ async def _discover(cfg: Config, websites: list[dict[str, Any]], check_links: bo
     for link in out.links:
         unique.setdefault((link.platform, link.url), link)
     # Negative ids: these accounts are not in the registry, and nothing of them is stored.
-    accounts: dict[int, dict[str, Any]] = {-(i + 1): {"id": -(i + 1), "platform": link.platform, "url": link.url, "handle": link.handle,
-                           "feed_url": "", "resolved_id": ""}
-                for i, link in enumerate(unique.values())}
+    accounts: dict[int, dict[str, Any]] = {
+        -(i + 1): {
+            "id": -(i + 1),
+            "platform": link.platform,
+            "url": link.url,
+            "handle": link.handle,
+            "feed_url": "",
+            "resolved_id": "",
+        }
+        for i, link in enumerate(unique.values())
+    }
     groups: dict[type, list[dict[str, Any]]] = {}
     for account in accounts.values():
         groups.setdefault(spider_for(account["platform"]), []).append(account)

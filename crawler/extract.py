@@ -68,9 +68,7 @@ _ARTICLE_TYPES = frozenset(
 _META_DATE_KEYS = ("article:published_time", "article:modified_time", "og:updated_time")
 
 # Elements whose text is never page content.
-_SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "svg", "select", "option", "textarea", "iframe"}
-)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "select", "option", "textarea", "iframe"})
 # Zones where portals print dates that are not posts: the rendered-today date in the top bar,
 # clocks, calendar widgets, copyright lines. Matched against class and id.
 _TRAP_ZONE_RE = re.compile(
@@ -221,8 +219,7 @@ def parse_page(
         return PageInfo()
 
 
-def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None,
-                keep_root: bool = False) -> PageInfo:
+def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None, keep_root: bool = False) -> PageInfo:
     text = _decode_html(body, encoding)
     text = _CONTROL_RE.sub("", text)
     if not text.strip():
@@ -244,9 +241,7 @@ def _parse_page(body: bytes | str, url: str, now: datetime, encoding: str | None
     info = PageInfo(root=root if keep_root else None)
     info.title = _page_title(root)
     info.feeds, info.wp_api, generator = _head_links(root, base)
-    info.is_wordpress = bool(
-        info.wp_api or "/wp-content/" in text or generator.lower().startswith("wordpress")
-    )
+    info.is_wordpress = bool(info.wp_api or "/wp-content/" in text or generator.lower().startswith("wordpress"))
 
     found: list[Candidate] = []
     found.extend(_jsonld_candidates(root, base, url, now))
@@ -478,8 +473,10 @@ class _Hit:
 
 def _body_candidates(root: Any, base: str, page_url: str, now: datetime) -> tuple[list[Candidate], str | None]:
     links, hits = _scan(root, base, page_url, now)
-    first_post = next((link.url for a in links.anchors
-                       if (link := links.get(a)) is not None and link.strong and not link.foreign), None)
+    first_post = next(
+        (link.url for a in links.anchors if (link := links.get(a)) is not None and link.strong and not link.foreign),
+        None,
+    )
     if not hits:
         return [], first_post
     today = now.astimezone(JAKARTA).date()
@@ -545,9 +542,7 @@ def _scan(root: Any, base: str, page_url: str, now: datetime) -> tuple[_Links, l
             if ctag in _SKIP_TAGS:
                 continue
             zone = ((child.get("class") or "") + " " + (child.get("id") or "")).lower()
-            child_article = (
-                in_article or ctag == "article" or not _ARTICLE_CLASSES.isdisjoint(zone.split())
-            )
+            child_article = in_article or ctag == "article" or not _ARTICLE_CLASSES.isdisjoint(zone.split())
             if _is_trap_zone(ctag, zone, in_article):
                 continue
             child_agenda = in_agenda or bool(_AGENDA_RE.search(zone))
@@ -891,9 +886,7 @@ def parse_wp_posts(body: bytes, url: str, now: datetime) -> tuple[list[Candidate
 # --------------------------------------------------------------------------------------- sitemaps
 
 
-def parse_sitemap(
-    body: bytes, url: str, now: datetime
-) -> tuple[list[Candidate], list[str], str | None]:
+def parse_sitemap(body: bytes, url: str, now: datetime) -> tuple[list[Candidate], list[str], str | None]:
     """A sitemap urlset → (candidates, [], None); a sitemap index → ([], children newest first, None).
 
     An index's own lastmod values only order its children: they are not posts. Gzip bodies are

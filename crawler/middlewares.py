@@ -37,8 +37,15 @@ def is_private_address(addr: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     # not is_global adds 100.64.0.0/10, where some clouds serve instance metadata.
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-            or ip.is_unspecified or ip.is_multicast or not ip.is_global)
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_unspecified
+        or ip.is_multicast
+        or not ip.is_global
+    )
 
 
 class GuardRefused(IgnoreRequest):
@@ -47,8 +54,9 @@ class GuardRefused(IgnoreRequest):
 
 def guard_message(host: str, addr: str | None = None) -> str:
     target = f"{host} ({addr})" if addr and addr != host else host
-    return (f"refused to fetch {target}: a private/loopback address "
-            "(set [crawler] allow_private_addresses = true to allow)")
+    return (
+        f"refused to fetch {target}: a private/loopback address (set [crawler] allow_private_addresses = true to allow)"
+    )
 
 
 class GuardedResolver(CachingThreadedResolver):

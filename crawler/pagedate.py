@@ -75,26 +75,47 @@ class PostDate:
 # Class/id words that mark a zone, matched at the start of a class or id token (so "comment"
 # matches "comment-list" and "commentlist", while "post-comments-count" is still a comment zone).
 _ZONES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a comment", re.compile(r"(?:^|[\s_-])(?:comment|komentar|tanggapan|disqus|respond|reply|replies"
-                             r"|discussion|diskusi|fb-comments)")),
+    (
+        "a comment",
+        re.compile(
+            r"(?:^|[\s_-])(?:comment|komentar|tanggapan|disqus|respond|reply|replies"
+            r"|discussion|diskusi|fb-comments)"
+        ),
+    ),
     # Not after a BEM "--" modifier: "content__meta-container--twitter" is the post's own meta bar.
-    ("an embedded social timeline", re.compile(
-        r"(?:^|\s|(?<!_)_|(?<!-)-)(?:twitter|tweet|instagram|insta-?feed|sb_instagram|fb-page|fb-post|facebook|tiktok"
-        r"|social-?feed|elfsight|juicer|socialwall|youtube-?feed)")),
-    ("a sidebar or list of other posts", re.compile(
-        r"(?:^|[\s_-])(?:sidebar|side-?bar|aside|widget|related|terkait|populer|popular|terpopuler"
-        r"|trending|recent|terbaru|terkini|lainnya|more-?stories|also-?read|baca-?juga|recommend"
-        r"|rekomendasi|most-?read|most-?popular|read-?more|readmore|teaser|outbrain|taboola|newsfeed"
-        r"|news-?list|latest|headline-?list|berita-?lain|rail)")),
+    (
+        "an embedded social timeline",
+        re.compile(
+            r"(?:^|\s|(?<!_)_|(?<!-)-)(?:twitter|tweet|instagram|insta-?feed|sb_instagram|fb-page|fb-post|facebook|tiktok"
+            r"|social-?feed|elfsight|juicer|socialwall|youtube-?feed)"
+        ),
+    ),
+    (
+        "a sidebar or list of other posts",
+        re.compile(
+            r"(?:^|[\s_-])(?:sidebar|side-?bar|aside|widget|related|terkait|populer|popular|terpopuler"
+            r"|trending|recent|terbaru|terkini|lainnya|more-?stories|also-?read|baca-?juga|recommend"
+            r"|rekomendasi|most-?read|most-?popular|read-?more|readmore|teaser|outbrain|taboola|newsfeed"
+            r"|news-?list|latest|headline-?list|berita-?lain|rail)"
+        ),
+    ),
     ("a blogroll or links to other sites", re.compile(r"(?:^|[\s_-])(?:blogroll|link-?list|partner|tautan|links)")),
-    ("a calendar, clock or today's date", re.compile(
-        r"(?:^|[\s_-])(?:calendar|kalender|datepicker|clock|jam|tanggal-?hari-?ini|date-?today|today-?date"
-        r"|current-?date|top-?bar|topbar|weather|cuaca)")),
+    (
+        "a calendar, clock or today's date",
+        re.compile(
+            r"(?:^|[\s_-])(?:calendar|kalender|datepicker|clock|jam|tanggal-?hari-?ini|date-?today|today-?date"
+            r"|current-?date|top-?bar|topbar|weather|cuaca)"
+        ),
+    ),
     ("an agenda of coming events", re.compile(r"(?:^|[\s_-])(?:agenda|events?|jadwal|upcoming)(?:$|[\s_-])")),
     ("an image caption or credit", re.compile(r"(?:^|[\s_-])(?:caption|figcaption|wp-caption|credit|photo-?credit)")),
     # The page's footer ("footer", "site-footer", "footer-bawah"), not a post's "asset-footer".
-    ("the footer or copyright line", re.compile(
-        r"(?:^|\s)(?:(?:site|page|main|global|top|bottom)[-_]?)?footer|(?:^|[\s_-])(?:copyright|site-?info|colophon)")),
+    (
+        "the footer or copyright line",
+        re.compile(
+            r"(?:^|\s)(?:(?:site|page|main|global|top|bottom)[-_]?)?footer|(?:^|[\s_-])(?:copyright|site-?info|colophon)"
+        ),
+    ),
     ("navigation", re.compile(r"(?:^|[\s_-])(?:nav|navbar|menu|masthead)")),
 )
 _TAG_ZONES = {
@@ -112,30 +133,87 @@ _ROLE_ZONES = {
 }
 # Class/id words of a post's own parts: a zone word beside one of these ("entry-footer" holding
 # "Posted on", "post-meta", "article-header") is the post's own, not a trap.
-_OWN_PART_RE = re.compile(r"(?:^|[\s_-])(?:entry|post|article|artikel|byline|hentry|single|meta|dateline)"
-                          r"(?:$|[\s_-])")
+_OWN_PART_RE = re.compile(
+    r"(?:^|[\s_-])(?:entry|post|article|artikel|byline|hentry|single|meta|dateline)"
+    r"(?:$|[\s_-])"
+)
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "select", "option", "textarea"})
 
 # Metadata of the page itself, strongest first; values are read as the page writes them.
 _META_PUBLISHED = (
-    "article:published_time", "og:published_time", "og:article:published_time", "datepublished",
-    "date", "dc.date.issued", "dc.date.created", "dc.date", "dcterms.issued", "dcterms.created",
-    "dcterms.date", "citation_publication_date", "citation_date", "pubdate", "publishdate",
-    "publish-date", "publish_date", "published_time", "published-date", "publication_date",
-    "sailthru.date", "parsely-pub-date", "article.published", "article_date_original",
-    "original-publish-date", "cxenseparse:recs:publishtime", "dc.date.published",
-    "content_create_date", "bt:pubdate", "pub_date", "release_date", "date_published",
-    "created", "last-modified-original",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "date",
+    "dc.date.issued",
+    "dc.date.created",
+    "dc.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "dcterms.date",
+    "citation_publication_date",
+    "citation_date",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "published_time",
+    "published-date",
+    "publication_date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "article_date_original",
+    "original-publish-date",
+    "cxenseparse:recs:publishtime",
+    "dc.date.published",
+    "content_create_date",
+    "bt:pubdate",
+    "pub_date",
+    "release_date",
+    "date_published",
+    "created",
+    "last-modified-original",
 )
-_META_MODIFIED = ("article:modified_time", "og:updated_time", "datemodified", "dc.date.modified",
-                  "dcterms.modified", "lastmod", "last-modified", "modified", "updated")
-_JSONLD_TYPES = frozenset({
-    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "liveblogposting",
-    "socialmediaposting", "discussionforumposting", "report", "scholarlyarticle", "techarticle",
-    "pressrelease", "webpage", "itempage", "videoobject", "creativework", "review", "recipe",
-    "medicalwebpage", "posting",
-})
+_META_MODIFIED = (
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "lastmod",
+    "last-modified",
+    "modified",
+    "updated",
+)
+_JSONLD_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "liveblogposting",
+        "socialmediaposting",
+        "discussionforumposting",
+        "report",
+        "scholarlyarticle",
+        "techarticle",
+        "pressrelease",
+        "webpage",
+        "itempage",
+        "videoobject",
+        "creativework",
+        "review",
+        "recipe",
+        "medicalwebpage",
+        "posting",
+    }
+)
 # Words that introduce a post's own date in a byline, in the languages regional sites print.
 _BYLINE_RE = re.compile(
     r"(?:diposting|dipos|diposkan|dipublikasikan|diterbitkan|dibuat|ditulis|terbit|tanggal|tgl"
@@ -144,13 +222,14 @@ _BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_WORD_RE = re.compile(r"(?:^|[\s_-])(?:date|time|tanggal|tgl|byline|dateline|timestamp|posted|published)")
-_BYLINE_CLASS_RE = re.compile(r"date|time|tanggal|tgl|posted|publish|byline|dateline|timestamp|meta|waktu"
-                              r"|entry-?date|post-?date|datum|fecha")
-_URL_DATE_RE = re.compile(
-    r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
+_BYLINE_CLASS_RE = re.compile(
+    r"date|time|tanggal|tgl|posted|publish|byline|dateline|timestamp|meta|waktu"
+    r"|entry-?date|post-?date|datum|fecha"
 )
-_RELATIVE_WORD_RE = re.compile(r"\b(?:lalu|ago|silam|yll|kemarin|yesterday|hari ini|today|baru saja|just now)\b",
-                               re.IGNORECASE)
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+_RELATIVE_WORD_RE = re.compile(
+    r"\b(?:lalu|ago|silam|yll|kemarin|yesterday|hari ini|today|baru saja|just now)\b", re.IGNORECASE
+)
 _PROSE_MIN = 160  # characters of a paragraph: beyond this a date in it is the article's subject
 _RENDER_WINDOW = timedelta(hours=1)  # a metadata stamp this close to now is the render time
 _MAX_REFUSED = 40  # refused candidates kept for explain; a page may hold hundreds
@@ -166,8 +245,9 @@ def _clean(text: str | None) -> str:
 # ------------------------------------------------------------------------------ the reading
 
 
-def post_date(body: bytes | str, url: str, now: datetime, *, encoding: str | None = None,
-              use_htmldate: bool = True) -> PostDate:
+def post_date(
+    body: bytes | str, url: str, now: datetime, *, encoding: str | None = None, use_htmldate: bool = True
+) -> PostDate:
     """Read when the post at ``url`` appeared from its own page. Never raises on junk."""
     out = PostDate(url=url)
     try:
@@ -222,14 +302,14 @@ class _Collector:
         self.out.candidates.append(Considered(at, self.out.url, self.out.title, "page-date", where, False, why))
 
 
-def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: str | None,
-          use_htmldate: bool) -> None:
+def _read(out: PostDate, body: bytes | str, url: str, now: datetime, encoding: str | None, use_htmldate: bool) -> None:
     text = _CONTROL_RE.sub("", _decode(body, encoding))
     if not text.strip():
         return
-    root = lxml.html.document_fromstring(text.encode("utf-8", "replace"),
-                                         parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True,
-                                                                     remove_pis=True))
+    root = lxml.html.document_fromstring(
+        text.encode("utf-8", "replace"),
+        parser=lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True),
+    )
     out.title = _title(root)
     col = _Collector(out, now)
 
@@ -311,10 +391,12 @@ def _metadata(root: Any, url: str, now: datetime, col: _Collector) -> int:
                 continue
             own = _jsonld_is_this_page(item, url)
             label = f"jsonld {names[0] if names else '?'}"
-            for key, why in (("datePublished", "published date of the page's own metadata"),
-                             ("dateCreated", "published date (created) of the page's own metadata"),
-                             ("uploadDate", "published date (upload) of the page's own metadata"),
-                             ("dateModified", "modified date of the page's own metadata")):
+            for key, why in (
+                ("datePublished", "published date of the page's own metadata"),
+                ("dateCreated", "published date (created) of the page's own metadata"),
+                ("uploadDate", "published date (upload) of the page's own metadata"),
+                ("dateModified", "modified date of the page's own metadata"),
+            ):
                 value = item.get(key)
                 if not isinstance(value, str):
                     continue
@@ -390,15 +472,21 @@ def _microdata(root: Any, now: datetime, col: _Collector) -> int:
         if _in_other_post(el, has_h1):
             other = parse_date(el.get("datetime") or el.get("content") or "", now)
             if other is not None:
-                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> in another <article>",
-                           "another post listed on the page: not this post's date")
+                col.refuse(
+                    other,
+                    f"itemprop {el.get('itemprop')} <{el.tag}> in another <article>",
+                    "another post listed on the page: not this post's date",
+                )
             continue
         if _inside_other_item(el):
             raw = el.get("datetime") or el.get("content") or _clean(el.text_content())
             other = parse_date(raw, now) if raw else None
             if other is not None:
-                col.refuse(other, f"itemprop {el.get('itemprop')} <{el.tag}> inside a comment or review",
-                           "a comment: not the post's own date")
+                col.refuse(
+                    other,
+                    f"itemprop {el.get('itemprop')} <{el.tag}> inside a comment or review",
+                    "a comment: not the post's own date",
+                )
             continue
         value = el.get("datetime") or el.get("content") or el.get("title")
         if not value:
@@ -409,8 +497,11 @@ def _microdata(root: Any, now: datetime, col: _Collector) -> int:
         if at is None and value:
             at = _any_language(value, now) or next(iter(_cjk_dates(value)), None)
         prop = el.get("itemprop")
-        why = ("modified date of the page's own metadata" if prop == "dateModified"
-               else "published date of the page's own metadata")
+        why = (
+            "modified date of the page's own metadata"
+            if prop == "dateModified"
+            else "published date of the page's own metadata"
+        )
         if col.add(at, f"itemprop {prop} <{el.tag}>", why):
             found += 1
     return found
@@ -520,9 +611,16 @@ def _zone_of(el: Any, in_article: bool = False) -> str | None:
         # "date-and-comments", "meta-comments-count": the post's own date beside its comment count.
         if why == "a comment" and _BYLINE_WORD_RE.search(words):
             continue
-        if pattern.search(words) and not (own_part and why in ("the footer or copyright line", "navigation",
-                                                                "a sidebar or list of other posts",
-                                                                "an embedded social timeline")):
+        if pattern.search(words) and not (
+            own_part
+            and why
+            in (
+                "the footer or copyright line",
+                "navigation",
+                "a sidebar or list of other posts",
+                "an embedded social timeline",
+            )
+        ):
             return why
     return None
 
@@ -620,8 +718,12 @@ def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[
             continue
         if tag in ("time", "abbr", "span") and _in_other_post(el, has_h1):
             continue
-        if tag == "time" or (tag in ("abbr", "span") and el.get("title") and _looks_dated(el.get("title"))
-                             and (_dateish_element(el) or _looks_dated(el.text_content()))):
+        if tag == "time" or (
+            tag in ("abbr", "span")
+            and el.get("title")
+            and _looks_dated(el.get("title"))
+            and (_dateish_element(el) or _looks_dated(el.text_content()))
+        ):
             raw = el.get("datetime") or el.get("title") or el.get("content")
             at = parse_date(raw, now) if raw else None
             if at is None and raw:
@@ -629,13 +731,17 @@ def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[
             shown = _clean(el.text_content())
             if at is not None:
                 label = "publish" if _published_ish(el) else ("updated" if _updated_ish(el) else "byline")
-                take(at, f"<{tag}> {'datetime' if el.get('datetime') else 'title'} ({label})",
-                     "the post's own date printed beside its title (an absolute value)")
+                take(
+                    at,
+                    f"<{tag}> {'datetime' if el.get('datetime') else 'title'} ({label})",
+                    "the post's own date printed beside its title (an absolute value)",
+                )
                 if _RELATIVE_WORD_RE.search(shown):
                     rel = parse_date(shown, now)
                     if rel is not None:
-                        col.refuse(rel, f"<{tag}> text {shown[:40]!r}",
-                                   "relative phrase: the absolute value beside it wins")
+                        col.refuse(
+                            rel, f"<{tag}> text {shown[:40]!r}", "relative phrase: the absolute value beside it wins"
+                        )
                 continue
             if shown:
                 rel = parse_date(shown, now) or _any_language(shown, now)
@@ -682,18 +788,24 @@ def _bylines(root: Any, url: str, now: datetime, col: _Collector) -> tuple[list[
             updated = _UPDATED_RE.search(piece)
             if published and updated and updated.start() < published.start():
                 # "Diperbarui: 20 Nov … Diterbitkan: 5 Mar": the date after the published word.
-                piece = piece[published.start():]
+                piece = piece[published.start() :]
             dates = find_dates(piece, now) or _cjk_dates(piece)
             absolute = [d for d in dates if not _is_relative_text(piece)]
             edited = bool(updated) and not published
             if absolute and _looks_like_todays_header(piece, absolute[0], now):
-                col.refuse(absolute[0], f"text {_describe(el)}",
-                           "today's date with its day name and no time: the page's date header, not the post's")
+                col.refuse(
+                    absolute[0],
+                    f"text {_describe(el)}",
+                    "today's date with its day name and no time: the page's date header, not the post's",
+                )
             elif absolute:
-                take(absolute[0], f"byline text {_describe(el)}" + (" (updated)" if edited else ""),
-                     "the post's own date printed beside its title")
+                take(
+                    absolute[0],
+                    f"byline text {_describe(el)}" + (" (updated)" if edited else ""),
+                    "the post's own date printed beside its title",
+                )
             else:
-                at = _any_language(piece[lead.end():] if lead else piece, now)
+                at = _any_language(piece[lead.end() :] if lead else piece, now)
                 if at is not None and not _RELATIVE_WORD_RE.search(piece):
                     take(at, f"byline text {_describe(el)}", "the post's own date printed beside its title")
                 elif dates:
@@ -755,19 +867,26 @@ _DATEISH_RE = re.compile(r"(?:19|20)\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
 
 
 _YEAR_TOKEN_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?!\d)|[年년]")
-_PUBLISHED_WORD_RE = re.compile(r"publi|posted|diposting|dipublikasikan|diterbitkan|terbit|veröffentlicht|geplaatst"
-                                r"|gepubliceerd", re.IGNORECASE)
-_UPDATED_RE = re.compile(r"updated|diperbarui|diperbaharui|aktualisiert|mis\s+à\s+jour|bijgewerkt|modified|edited",
-                         re.IGNORECASE)
+_PUBLISHED_WORD_RE = re.compile(
+    r"publi|posted|diposting|dipublikasikan|diterbitkan|terbit|veröffentlicht|geplaatst"
+    r"|gepubliceerd",
+    re.IGNORECASE,
+)
+_UPDATED_RE = re.compile(
+    r"updated|diperbarui|diperbaharui|aktualisiert|mis\s+à\s+jour|bijgewerkt|modified|edited", re.IGNORECASE
+)
 
 
-_DAY_NAME_RE = re.compile(r"\b(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad|monday|tuesday|wednesday"
-                          r"|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_DAY_NAME_RE = re.compile(
+    r"\b(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
 _CLOCK_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 
 def _looks_like_todays_header(piece: str, at: datetime, now: datetime) -> bool:
-    """"Jumat, 22 November 2024" on the day it is read, with no time: portals print today's date
+    """ "Jumat, 22 November 2024" on the day it is read, with no time: portals print today's date
     at the top of every page. A post of today carries its hour ("09.30 WIB") or a phrase."""
     same_day = at.astimezone(JAKARTA).date() == now.astimezone(JAKARTA).date()
     return same_day and bool(_DAY_NAME_RE.search(piece)) and not _CLOCK_RE.search(piece) and len(piece) <= 60
@@ -806,10 +925,17 @@ def _any_language(text: str, now: datetime, default_tz: tzinfo = JAKARTA) -> dat
     import dateparser
 
     try:
-        parsed = dateparser.parse(text, languages=_LANGUAGES, settings={
-            "PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY",
-            "RELATIVE_BASE": now.astimezone(default_tz).replace(tzinfo=None), "REQUIRE_PARTS": ["day", "month", "year"],
-        })
+        parsed = dateparser.parse(
+            text,
+            languages=_LANGUAGES,
+            settings={
+                "PREFER_DATES_FROM": "past",
+                "PREFER_DAY_OF_MONTH": "first",
+                "DATE_ORDER": "DMY",
+                "RELATIVE_BASE": now.astimezone(default_tz).replace(tzinfo=None),
+                "REQUIRE_PARTS": ["day", "month", "year"],
+            },
+        )
     except Exception:  # noqa: BLE001 - dateparser raises assorted internals on junk
         return None
     if parsed is None:
@@ -826,8 +952,14 @@ def _htmldate(root: Any, url: str, now: datetime) -> datetime | None:
     from htmldate import find_date
 
     try:
-        found = find_date(root, url=url or None, original_date=True, extensive_search=True,
-                          outputformat="%Y-%m-%d", max_date=now.astimezone(JAKARTA).strftime("%Y-%m-%d"))
+        found = find_date(
+            root,
+            url=url or None,
+            original_date=True,
+            extensive_search=True,
+            outputformat="%Y-%m-%d",
+            max_date=now.astimezone(JAKARTA).strftime("%Y-%m-%d"),
+        )
     except Exception:  # noqa: BLE001 - a library's internals must not end a check
         return None
     if not found:

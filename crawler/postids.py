@@ -135,8 +135,7 @@ def post_of_account(url: str, account: dict) -> PostLink:
     """
     post = parse_post_link(url)
     if post.platform != account["platform"]:
-        raise PostLinkError(f"{url} is a {post.platform} post, but account {account['id']} is on "
-                            f"{account['platform']}")
+        raise PostLinkError(f"{url} is a {post.platform} post, but account {account['id']} is on {account['platform']}")
     if post.handle is None:
         example = {
             "x": "https://x.com/<handle>/status/<id>",

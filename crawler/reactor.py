@@ -40,8 +40,10 @@ def loop() -> asyncio.AbstractEventLoop:
         started = threading.Event()
         reactor.callWhenRunning(started.set)
         _thread = threading.Thread(
-            target=reactor.run, kwargs={"installSignalHandlers": False},
-            name="pantau-reactor", daemon=True,
+            target=reactor.run,
+            kwargs={"installSignalHandlers": False},
+            name="pantau-reactor",
+            daemon=True,
         )
         _thread.start()
         started.wait(30)

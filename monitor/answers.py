@@ -74,21 +74,29 @@ def confirm_closed(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Retire an account whose ``closed`` answer a check has confirmed; return it and its answer
     as they stand afterwards (for the policy in the same pass)."""
-    if (not answer or answer.get("kind") != ResponseKind.CLOSED or answer.get("resolved_at")
-            or account.get("retired_at")):
+    if (
+        not answer
+        or answer.get("kind") != ResponseKind.CLOSED
+        or answer.get("resolved_at")
+        or account.get("retired_at")
+    ):
         return account, answer
     if closed_answer_check(answer, recent, cfg.policy_for(account["platform"])) != "gone":
         return account, answer
-    if not followups.retire_confirmed_closed(db, answer["id"], account["id"],
-                                             answer.get("note") or f"closed ({answer.get('who')})", now):
+    if not followups.retire_confirmed_closed(
+        db, answer["id"], account["id"], answer.get("note") or f"closed ({answer.get('who')})", now
+    ):
         return account, answer
     log.info("account %s retired: its closed answer was confirmed by a check", account["id"])
     stamp = to_iso(now)
-    return (dict(account, retired_at=stamp, retired_reason=answer.get("note")),
-            dict(answer, resolved_at=stamp, resolution=followups.CONFIRMED_CLOSED))
+    return (
+        dict(account, retired_at=stamp, retired_reason=answer.get("note")),
+        dict(answer, resolved_at=stamp, resolution=followups.CONFIRMED_CLOSED),
+    )
 
 
 # --- follow-up alerts ---------------------------------------------------------------------
+
 
 @dataclass
 class FollowUp:
@@ -104,8 +112,9 @@ def parent_region(region: str | None) -> str:
     return region.rsplit(".", 1)[0]
 
 
-def _snapshot(db: sqlite_utils.Database, account_id: int, attest: dict[str, Any] | None,
-              now: datetime) -> dict[str, Any]:
+def _snapshot(
+    db: sqlite_utils.Database, account_id: int, attest: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
     """The account as it stands, for the digest of an alert that is not a status change."""
     acc = get_account(db, account_id) or {}
     activity = effective_activity(acc, attest)
@@ -129,8 +138,9 @@ def follow_up(db: sqlite_utils.Database, cfg: Config, now: datetime) -> FollowUp
     return done
 
 
-def _lapsed_promises(db: sqlite_utils.Database, cfg: Config, now: datetime,
-                     attest: dict[int, dict[str, Any]], done: FollowUp) -> None:
+def _lapsed_promises(
+    db: sqlite_utils.Database, cfg: Config, now: datetime, attest: dict[int, dict[str, Any]], done: FollowUp
+) -> None:
     today = now.astimezone(ZoneInfo(cfg.timezone)).date()
     for promise in followups.open_promises(db, ResponseKind.WILL_REACTIVATE):
         try:
@@ -147,17 +157,24 @@ def _lapsed_promises(db: sqlite_utils.Database, cfg: Config, now: datetime,
             by = date.fromisoformat(promise["by_date"]) if promise.get("by_date") else None
             if by is None or today <= by:
                 continue
-            data = {"by": promise["by_date"], "who": promise["who"], "answered": promise["at"][:10],
-                    "note": promise.get("note"), "snapshot": _snapshot(db, account_id, attest.get(account_id), now)}
-            if followups.lapse_promise(db, promise, AlertKind.WILL_REACTIVATE_EXPIRED,
-                                       followups.latest_change_id(db, account_id), data, now):
+            data = {
+                "by": promise["by_date"],
+                "who": promise["who"],
+                "answered": promise["at"][:10],
+                "note": promise.get("note"),
+                "snapshot": _snapshot(db, account_id, attest.get(account_id), now),
+            }
+            if followups.lapse_promise(
+                db, promise, AlertKind.WILL_REACTIVATE_EXPIRED, followups.latest_change_id(db, account_id), data, now
+            ):
                 done.expired += 1
         except Exception:  # noqa: BLE001 - one bad row must not stop the others
             log.exception("could not follow up the answer %s", promise.get("id"))
 
 
-def _escalations(db: sqlite_utils.Database, cfg: Config, now: datetime,
-                 attest: dict[int, dict[str, Any]], done: FollowUp) -> None:
+def _escalations(
+    db: sqlite_utils.Database, cfg: Config, now: datetime, attest: dict[int, dict[str, Any]], done: FollowUp
+) -> None:
     wait = timedelta(days=cfg.data["policy"]["escalate_after_days"])
     made = followups.escalations_by_account(db)
     for row in followups.unanswered_close_recommended(db):
@@ -185,11 +202,16 @@ def _escalations(db: sqlite_utils.Database, cfg: Config, now: datetime,
                 if sent is None or now < sent + wait or now <= sent:
                     continue
                 step, to = 2, NATIONAL
-            data = {"step": step, "to": to, "since": start.isoformat(), "days": (now - start).days,
-                    "snapshot": _snapshot(db, account_id, attest.get(account_id), now)}
-            if followups.add_followup_alert(db, account_id, AlertKind.ESCALATED, f"{base}:{step}",
-                                            row["change_id"], data, now):
+            data = {
+                "step": step,
+                "to": to,
+                "since": start.isoformat(),
+                "days": (now - start).days,
+                "snapshot": _snapshot(db, account_id, attest.get(account_id), now),
+            }
+            if followups.add_followup_alert(
+                db, account_id, AlertKind.ESCALATED, f"{base}:{step}", row["change_id"], data, now
+            ):
                 done.escalated += 1
         except Exception:  # noqa: BLE001 - one bad row must not stop the others
             log.exception("could not escalate account %s", row.get("account_id"))
-

@@ -164,8 +164,12 @@ class Daemon:
         try:
             result = await self._in_thread(self._send)
             if result.digests or result.errors or result.pending:
-                log.info("alerts: sent %d digest(s) for %d alert(s); %d pending", result.digests,
-                         result.alerts, result.pending)
+                log.info(
+                    "alerts: sent %d digest(s) for %d alert(s); %d pending",
+                    result.digests,
+                    result.alerts,
+                    result.pending,
+                )
             for err in result.errors:
                 log.warning("alerts: %s", err)
         finally:
@@ -177,8 +181,12 @@ class Daemon:
         self.busy.add("weekly")
         try:
             result = await self._in_thread(self._weekly)
-            log.info("weekly report %s: sent to %d recipient(s), skipped %d", result.week,
-                     len(result.sent), len(result.skipped))
+            log.info(
+                "weekly report %s: sent to %d recipient(s), skipped %d",
+                result.week,
+                len(result.sent),
+                len(result.skipped),
+            )
             for err in result.errors:
                 log.warning("weekly report: %s", err)
         finally:
@@ -201,10 +209,12 @@ class Daemon:
 
                 if is_disk_full(exc):
                     # Not a bug to trace: say it in one line, as the CLI does.
-                    log.error("%s job: disk full, nothing was saved; free some space (it runs again at its "
-                              "next time)", name)
+                    log.error(
+                        "%s job: disk full, nothing was saved; free some space (it runs again at its next time)", name
+                    )
                     return
                 log.exception("%s job failed; it runs again at its next time", name)
+
         wrapped.__name__ = name
         return wrapped
 
@@ -217,15 +227,33 @@ class Daemon:
         # default grace would silently skip them.
         common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
         now = self.now()
-        sched.add_job(self._guard("checks", self.job_checks), IntervalTrigger(seconds=check_tick(self.check_every)),
-                      id="checks", next_run_time=now, **common)
-        sched.add_job(self._guard("alerts", self.job_alerts), IntervalTrigger(seconds=self.alerts_every.total_seconds()),
-                      id="alerts", next_run_time=now + timedelta(seconds=2), **common)
-        sched.add_job(self._guard("weekly", self.job_weekly),
-                      CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
-                      id="weekly", **common)
-        sched.add_job(self._guard("heartbeat", self.job_heartbeat), IntervalTrigger(seconds=30),
-                      id="heartbeat", next_run_time=now, **common)
+        sched.add_job(
+            self._guard("checks", self.job_checks),
+            IntervalTrigger(seconds=check_tick(self.check_every)),
+            id="checks",
+            next_run_time=now,
+            **common,
+        )
+        sched.add_job(
+            self._guard("alerts", self.job_alerts),
+            IntervalTrigger(seconds=self.alerts_every.total_seconds()),
+            id="alerts",
+            next_run_time=now + timedelta(seconds=2),
+            **common,
+        )
+        sched.add_job(
+            self._guard("weekly", self.job_weekly),
+            CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
+            id="weekly",
+            **common,
+        )
+        sched.add_job(
+            self._guard("heartbeat", self.job_heartbeat),
+            IntervalTrigger(seconds=30),
+            id="heartbeat",
+            next_run_time=now,
+            **common,
+        )
         sched.start()
         self.scheduler = sched
 
@@ -256,9 +284,14 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stopping.set())
             reactor.run(self._start_async)
-            log.info("pantau daemon started (pid %d); checks every %s, alerts every %s, weekly report %s %s",
-                     os.getpid(), self.check_every, self.alerts_every, self.cfg.schedule["weekly_report"],
-                     self.cfg.timezone)
+            log.info(
+                "pantau daemon started (pid %d); checks every %s, alerts every %s, weekly report %s %s",
+                os.getpid(),
+                self.check_every,
+                self.alerts_every,
+                self.cfg.schedule["weekly_report"],
+                self.cfg.timezone,
+            )
             while not self.stopping.wait(0.5):
                 pass
             log.info("stopping: finishing work in flight")

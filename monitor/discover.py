@@ -34,8 +34,7 @@ class DiscoverReport:
 
     def line(self) -> str:
         found = len(self.registered) + len(self.new)
-        return (f"found {found}, registered {len(self.registered)}, new {len(self.new)}, "
-                f"unlinked {len(self.unlinked)}")
+        return f"found {found}, registered {len(self.registered)}, new {len(self.new)}, unlinked {len(self.unlinked)}"
 
     def messages(self) -> list[str]:
         out = [f"{a['id']} {a['url']}: not linked from {site}" for a, site in self.unlinked]
@@ -69,6 +68,7 @@ def websites_for(accounts: list[dict[str, Any]], ids: list[int]) -> list[dict[st
 
 def _first_pages(links: list[SocialLink], sites: dict[int, dict[str, Any]]) -> dict[tuple[str, str], SocialLink]:
     """One link per account: from the lowest website id, its home page before other pages."""
+
     def order(link: SocialLink) -> tuple[int, bool, str]:
         home = sites[link.website_id]["url"] if link.website_id in sites else ""
         return (link.website_id or 0, link.page.rstrip("/") != home.rstrip("/"), link.page)
@@ -79,8 +79,12 @@ def _first_pages(links: list[SocialLink], sites: dict[int, dict[str, Any]]) -> d
     return out
 
 
-def compare(accounts: list[dict[str, Any]], sites: list[dict[str, Any]], links: list[SocialLink],
-            gone: dict[tuple[str, str], str]) -> DiscoverReport:
+def compare(
+    accounts: list[dict[str, Any]],
+    sites: list[dict[str, Any]],
+    links: list[SocialLink],
+    gone: dict[tuple[str, str], str],
+) -> DiscoverReport:
     """The pure half of discover: links and the registry in, the report out."""
     report = DiscoverReport()
     by_site = {s["id"]: s for s in sites}
@@ -100,10 +104,20 @@ def compare(accounts: list[dict[str, Any]], sites: list[dict[str, Any]], links: 
             candidate = candidates.get(key)
             if candidate:
                 note += f"; confirms the Wikidata candidate ({candidate['wikidata']}, {candidate['institution']})"
-            report.new.append({"id": None, "institution": site["institution"], "region": site.get("region") or "",
-                               "platform": link.platform, "handle": link.handle, "url": link.url, "feed_url": "",
-                               "owner_email": site.get("owner_email") or "", "dormant_after_days": "",
-                               "note": note})
+            report.new.append(
+                {
+                    "id": None,
+                    "institution": site["institution"],
+                    "region": site.get("region") or "",
+                    "platform": link.platform,
+                    "handle": link.handle,
+                    "url": link.url,
+                    "feed_url": "",
+                    "owner_email": site.get("owner_email") or "",
+                    "dormant_after_days": "",
+                    "note": note,
+                }
+            )
     # Unlinked: per institution, the platforms its websites link any account of (dead ones
     # too: the site does link them), and the registered accounts of those platforms it does not.
     linked: dict[str, dict[str, str]] = {}  # institution -> platform -> first website linking it

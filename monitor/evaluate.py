@@ -19,14 +19,20 @@ from pantau.storage import status as status_store
 log = logging.getLogger(__name__)
 
 
-def verdict_for(cfg: Config, account: dict[str, Any], recent: list[dict[str, Any]],
-                attestation: dict[str, Any] | None, now: datetime,
-                response: dict[str, Any] | None = None) -> Verdict:
+def verdict_for(
+    cfg: Config,
+    account: dict[str, Any],
+    recent: list[dict[str, Any]],
+    attestation: dict[str, Any] | None,
+    now: datetime,
+    response: dict[str, Any] | None = None,
+) -> Verdict:
     return evaluate(account, recent, cfg.policy_for(account["platform"]), now, attestation, response)
 
 
-def policy_inputs(db: sqlite_utils.Database, cfg: Config, ids: Iterable[int] | None = None
-                  ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any]]]:
+def policy_inputs(
+    db: sqlite_utils.Database, cfg: Config, ids: Iterable[int] | None = None
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any]]]:
     """What the policy reads besides the account row: each account's latest observations
     (as many as the strictest `unreachable_after_failures` needs) and newest attestation —
     of every account, or only of ``ids``."""
@@ -38,9 +44,7 @@ def policy_inputs(db: sqlite_utils.Database, cfg: Config, ids: Iterable[int] | N
     return obs_store.recent_outcomes_by_account(db, need, ids), acc_store.attestations_by_account(db, ids)
 
 
-def evaluate_all(
-    db: sqlite_utils.Database, cfg: Config, now: datetime, *, ids: Iterable[int] | None = None
-) -> Counter:
+def evaluate_all(db: sqlite_utils.Database, cfg: Config, now: datetime, *, ids: Iterable[int] | None = None) -> Counter:
     """Evaluate accounts (all, or ``ids``), store their status and record transitions.
 
     Returns a count of the transitions by new status. A failure on one account is logged
@@ -71,8 +75,13 @@ def evaluate_all(
             verdict = verdict_for(cfg, account, checks, attest.get(account["id"]), now, answer)
             old = account.get("status") or "unknown"
             changed = status_store.apply_status(
-                db, account, verdict.status, verdict.reason, now,
-                alert_kind=alert_kind(old, verdict.status), days_inactive=verdict.days_inactive,
+                db,
+                account,
+                verdict.status,
+                verdict.reason,
+                now,
+                alert_kind=alert_kind(old, verdict.status),
+                days_inactive=verdict.days_inactive,
             )
             if changed:
                 changes[verdict.status] += 1

@@ -57,8 +57,12 @@ def explain_account(cfg: Config, db: Any, account_id: int) -> dict[str, Any]:
 
     checked_at, cands = last_candidates(db, account_id)
     winner, shaped = _shape(cands, cfg.timezone)
-    return {"account": account_id, "checked_at": _local(checked_at, cfg.timezone), "winner": winner,
-            "candidates": shaped}
+    return {
+        "account": account_id,
+        "checked_at": _local(checked_at, cfg.timezone),
+        "winner": winner,
+        "candidates": shaped,
+    }
 
 
 def infer_platform(url: str) -> str:
@@ -87,9 +91,18 @@ def probe_url(cfg: Config, url: str, platform: str | None, now: datetime) -> dic
 
     platform = platform or infer_platform(url)
     norm, handle = normalise_account(platform, url)
-    account = {"id": 0, "platform": platform, "url": norm, "handle": handle or None, "feed_url": None,
-               "institution": "(probe)", "region": None, "dormant_after_days": None, "resolved_id": None,
-               "confirmed_post": None}
+    account = {
+        "id": 0,
+        "platform": platform,
+        "url": norm,
+        "handle": handle or None,
+        "feed_url": None,
+        "institution": "(probe)",
+        "region": None,
+        "dormant_after_days": None,
+        "resolved_id": None,
+        "confirmed_post": None,
+    }
     seen: list[Any] = []
     check_accounts(cfg, [account], progress=seen.append, store=False)
     if not seen:
@@ -99,13 +112,25 @@ def probe_url(cfg: Config, url: str, platform: str | None, now: datetime) -> dic
     # The policy as it would judge this one check: the account's facts are what it found.
     facts = dict(account)
     if obs.activity_at is not None:
-        facts.update(last_activity_at=obs.activity_at.isoformat(), last_activity_url=obs.activity_url,
-                     last_activity_title=obs.activity_title, evidence=obs.evidence)
+        facts.update(
+            last_activity_at=obs.activity_at.isoformat(),
+            last_activity_url=obs.activity_url,
+            last_activity_title=obs.activity_title,
+            evidence=obs.evidence,
+        )
     verdict = evaluate(facts, [{"outcome": obs.outcome, "error": obs.error}], cfg.policy_for(platform), now)
-    return {"account": None, "url": norm, "platform": platform,
-            "checked_at": _local(obs.checked_at.isoformat(), cfg.timezone),
-            "winner": winner, "candidates": shaped, "status": str(verdict.status), "reason": str(verdict.reason),
-            "outcome": obs.outcome, "error": obs.error}
+    return {
+        "account": None,
+        "url": norm,
+        "platform": platform,
+        "checked_at": _local(obs.checked_at.isoformat(), cfg.timezone),
+        "winner": winner,
+        "candidates": shaped,
+        "status": str(verdict.status),
+        "reason": str(verdict.reason),
+        "outcome": obs.outcome,
+        "error": obs.error,
+    }
 
 
 def render_text(doc: dict[str, Any]) -> str:
@@ -124,8 +149,10 @@ def render_text(doc: dict[str, Any]) -> str:
         lines.append("winner: none (no credible dated candidate)")
     cands = doc.get("candidates") or []
     if not cands:
-        lines.append("no dated candidates were considered" + ("" if "status" in doc else
-                                                              " (the account was never read, or not since pantau kept them)"))
+        lines.append(
+            "no dated candidates were considered"
+            + ("" if "status" in doc else " (the account was never read, or not since pantau kept them)")
+        )
         return "\n".join(lines)
     lines.append(f"candidates ({len(cands)}):")
     for c in cands:

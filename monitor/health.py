@@ -68,14 +68,21 @@ def judge_all(db: sqlite_utils.Database, cfg: Config, now: datetime) -> dict[str
         failed = [c for c in latest_pass if c["outcome"] in FAILED]
         state = platform_state(len(latest_pass), len(failed))
         last_error = max(failed, key=lambda c: c["checked_at"])["error"] if failed else None
-        reason = Reason.of(ReasonCode.PLATFORM_HEALTH, checked=len(latest_pass), failed=len(failed),
-                           latest=last_error)
+        reason = Reason.of(ReasonCode.PLATFORM_HEALTH, checked=len(latest_pass), failed=len(failed), latest=last_error)
         accounts = len(found) if source in BRIDGES else counts.get(source, 0)
         if state != PlatformState.OK:
             health_store.mark_platform_fault(db, [c["observation_id"] for c in failed], source)
         health_store.apply_platform_state(
-            db, source, state, reason, accounts=accounts, checked=len(latest_pass), failed=len(failed),
-            at=at, now=now, alert_for=platform_alert_kind,
+            db,
+            source,
+            state,
+            reason,
+            accounts=accounts,
+            checked=len(latest_pass),
+            failed=len(failed),
+            at=at,
+            now=now,
+            alert_for=platform_alert_kind,
         )
         states[source] = state
     return states
@@ -91,27 +98,48 @@ def health_rows(db: sqlite_utils.Database, cfg: Config) -> list[dict[str, Any]]:
     for source in sorted(counts) + configured_bridges(cfg):
         row = stored.get(source)
         if row is None:
-            out.append({"platform": source, "accounts": counts.get(source, 0), "checked": 0, "failed": 0,
-                        "state": str(PlatformState.OK), "since": None,
-                        "reason": str(Reason.of(ReasonCode.PLATFORM_HEALTH, checked=0, failed=0))})
+            out.append(
+                {
+                    "platform": source,
+                    "accounts": counts.get(source, 0),
+                    "checked": 0,
+                    "failed": 0,
+                    "state": str(PlatformState.OK),
+                    "since": None,
+                    "reason": str(Reason.of(ReasonCode.PLATFORM_HEALTH, checked=0, failed=0)),
+                }
+            )
             continue
-        out.append({
-            "platform": source,
-            "accounts": counts.get(source, 0) if source not in BRIDGES else row["accounts"],
-            "checked": row["checked"],
-            "failed": row["failed"],
-            "state": row["state"],
-            "since": local_iso(row["since"], cfg.timezone),
-            "reason": row["reason"],
-        })
+        out.append(
+            {
+                "platform": source,
+                "accounts": counts.get(source, 0) if source not in BRIDGES else row["accounts"],
+                "checked": row["checked"],
+                "failed": row["failed"],
+                "state": row["state"],
+                "since": local_iso(row["since"], cfg.timezone),
+                "reason": row["reason"],
+            }
+        )
     return out
 
 
 def health_table(rows: Sequence[dict[str, Any]]) -> str:
     """The rows of :func:`health_rows` as a text table (the reason last, unpadded)."""
     head = ["platform", "accounts", "checked", "failed", "state", "since", "reason"]
-    cells = [[str(r["platform"]), str(r["accounts"]), str(r["checked"]), str(r["failed"]), str(r["state"]),
-              r["since"] or "-", str(r["reason"])] for r in rows]
+    cells = [
+        [
+            str(r["platform"]),
+            str(r["accounts"]),
+            str(r["checked"]),
+            str(r["failed"]),
+            str(r["state"]),
+            r["since"] or "-",
+            str(r["reason"]),
+        ]
+        for r in rows
+    ]
     widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(head)]
-    return "\n".join("  ".join([row[i].ljust(widths[i]) for i in range(len(head) - 1)] + [row[-1]])
-                     for row in [head, *cells])
+    return "\n".join(
+        "  ".join([row[i].ljust(widths[i]) for i in range(len(head) - 1)] + [row[-1]]) for row in [head, *cells]
+    )

@@ -87,13 +87,23 @@ def evaluate(
     if not response or response.get("kind") != ResponseKind.CLOSED:
         return verdict
     if verdict.status == Status.RETIRED and response.get("resolution") == "confirmed_closed":
-        return Verdict(Status.RETIRED, Reason.of(
-            ReasonCode.CLOSED_CONFIRMED, checked=_day(response.get("resolved_at")), **_answer_params(response),
-        ), verdict.activity, verdict.days_inactive)
+        return Verdict(
+            Status.RETIRED,
+            Reason.of(
+                ReasonCode.CLOSED_CONFIRMED,
+                checked=_day(response.get("resolved_at")),
+                **_answer_params(response),
+            ),
+            verdict.activity,
+            verdict.days_inactive,
+        )
     if verdict.status != Status.RETIRED and closed_answer_check(response, recent, policy) == "online":
-        reason = Reason.of(ReasonCode.CLOSED_STILL_ONLINE, checked=_day(recent[0].get("checked_at")),
-                           base={"code": verdict.reason.code, "params": verdict.reason.params},
-                           **_answer_params(response))
+        reason = Reason.of(
+            ReasonCode.CLOSED_STILL_ONLINE,
+            checked=_day(recent[0].get("checked_at")),
+            base={"code": verdict.reason.code, "params": verdict.reason.params},
+            **_answer_params(response),
+        )
         return Verdict(verdict.status, reason, verdict.activity, verdict.days_inactive)
     return verdict
 
@@ -106,8 +116,9 @@ def _answer_params(response: Mapping[str, Any]) -> dict[str, Any]:
     return {"who": response.get("who"), "answered": _day(response.get("at")), "note": response.get("note")}
 
 
-def closed_answer_check(response: Mapping[str, Any], recent: Sequence[Mapping[str, Any]],
-                        policy: Mapping[str, int]) -> str | None:
+def closed_answer_check(
+    response: Mapping[str, Any], recent: Sequence[Mapping[str, Any]], policy: Mapping[str, int]
+) -> str | None:
     """What the checks since a ``closed`` answer say: ``"gone"``, ``"online"`` or None (not yet).
 
     Gone is a check after the answer that found the account missing (``not_found``), or
@@ -144,8 +155,9 @@ def _evaluate(
         days = max(0, (now - activity.at).days)
 
     if account.get("retired_at"):
-        return Verdict(Status.RETIRED, Reason.of(ReasonCode.RETIRED, note=account.get("retired_reason") or None),
-                       activity, days)
+        return Verdict(
+            Status.RETIRED, Reason.of(ReasonCode.RETIRED, note=account.get("retired_reason") or None), activity, days
+        )
 
     need = max(1, int(policy["unreachable_after_failures"]))
     # A check that failed with its whole platform or bridge (``platform_fault``) is not the
@@ -154,11 +166,18 @@ def _evaluate(
     if len(recent) >= need and len(failures) == need:
         last_failure = failures[0]
         if last_failure.get("outcome") == Outcome.NOT_FOUND:
-            return Verdict(Status.UNREACHABLE, Reason.of(ReasonCode.NOT_FOUND, detail=last_failure.get("error") or ""),
-                           activity, days)
-        return Verdict(Status.UNREACHABLE,
-                       Reason.of(ReasonCode.CHECKS_FAILED, count=need, latest=last_failure.get("error") or "error"),
-                       activity, days)
+            return Verdict(
+                Status.UNREACHABLE,
+                Reason.of(ReasonCode.NOT_FOUND, detail=last_failure.get("error") or ""),
+                activity,
+                days,
+            )
+        return Verdict(
+            Status.UNREACHABLE,
+            Reason.of(ReasonCode.CHECKS_FAILED, count=need, latest=last_failure.get("error") or "error"),
+            activity,
+            days,
+        )
 
     latest = recent[0] if recent else None
     excused = latest is not None and latest.get("outcome") in FAILED and bool(latest.get("platform_fault"))
@@ -166,16 +185,25 @@ def _evaluate(
         if latest is None:
             return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NOT_CHECKED), None, None)
         if excused:
-            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.PLATFORM_DEGRADED, source=latest["platform_fault"],
-                                                     latest=latest.get("error") or latest.get("outcome")),
-                           None, None)
+            return Verdict(
+                Status.UNKNOWN,
+                Reason.of(
+                    ReasonCode.PLATFORM_DEGRADED,
+                    source=latest["platform_fault"],
+                    latest=latest.get("error") or latest.get("outcome"),
+                ),
+                None,
+                None,
+            )
         outcome = latest.get("outcome")
         if outcome in (Outcome.UNSUPPORTED, Outcome.BLOCKED):
-            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.CANNOT_READ, detail=latest.get("error") or None),
-                           None, None)
+            return Verdict(
+                Status.UNKNOWN, Reason.of(ReasonCode.CANNOT_READ, detail=latest.get("error") or None), None, None
+            )
         if outcome in FAILED:
-            return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NEVER_READ, latest=latest.get("error") or outcome),
-                           None, None)
+            return Verdict(
+                Status.UNKNOWN, Reason.of(ReasonCode.NEVER_READ, latest=latest.get("error") or outcome), None, None
+            )
         return Verdict(Status.UNKNOWN, Reason.of(ReasonCode.NO_DATED_POST), None, None)
 
     dormant_after = account.get("dormant_after_days") or policy["dormant_after_days"]

@@ -24,18 +24,35 @@ def local_iso(iso: str | None, tz: str) -> str | None:
     return from_iso(iso).astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")  # type: ignore[union-attr]
 
 
-
 def response_view(answer: dict[str, Any] | None, tz: str) -> dict[str, Any] | None:
     """The office's answer as INTERFACE.md's status JSON shows it."""
     if not answer:
         return None
-    return {"kind": answer["kind"], "by": answer.get("by_date"), "note": answer.get("note"),
-            "at": local_iso(answer["at"], tz)}
+    return {
+        "kind": answer["kind"],
+        "by": answer.get("by_date"),
+        "note": answer.get("note"),
+        "at": local_iso(answer["at"], tz),
+    }
 
 
-STATUS_COLUMNS = ("id", "institution", "region", "region_name", "platform", "handle", "url", "status",
-                  "last_activity_at", "last_activity_url", "evidence", "last_checked_at",
-                  "days_inactive", "reason", "platform_degraded")
+STATUS_COLUMNS = (
+    "id",
+    "institution",
+    "region",
+    "region_name",
+    "platform",
+    "handle",
+    "url",
+    "status",
+    "last_activity_at",
+    "last_activity_url",
+    "evidence",
+    "last_checked_at",
+    "days_inactive",
+    "reason",
+    "platform_degraded",
+)
 
 
 # Below this many accounts the policy's inputs are read for those accounts only (a region's
@@ -47,13 +64,25 @@ def compromise_view(finding: dict[str, Any] | None, tz: str) -> dict[str, Any] |
     """The status JSON's ``compromise``: the newest unresolved finding, or null."""
     if not finding:
         return None
-    return {"kind": finding["kind"], "url": finding["url"], "evidence": finding["excerpt"],
-            "detected_at": local_iso(finding["detected_at"], tz)}
+    return {
+        "kind": finding["kind"],
+        "url": finding["url"],
+        "evidence": finding["excerpt"],
+        "detected_at": local_iso(finding["detected_at"], tz),
+    }
 
 
-def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] = (),
-                regions: Sequence[str] = (), platforms: Sequence[str] = (),
-                ids: Sequence[int] = (), compromised: bool = False) -> list[dict[str, Any]]:
+def status_rows(
+    cfg: Config,
+    db: Any,
+    now: datetime,
+    *,
+    statuses: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    platforms: Sequence[str] = (),
+    ids: Sequence[int] = (),
+    compromised: bool = False,
+) -> list[dict[str, Any]]:
     """Every account (or those selected) with its status as the policy sees it at ``now``.
 
     ``compromised`` keeps only the accounts with an unresolved compromise finding.
@@ -79,27 +108,27 @@ def status_rows(cfg: Config, db: Any, now: datetime, *, statuses: Sequence[str] 
         if statuses and v.status not in statuses:
             continue
         act = v.activity
-        out.append({
-            "id": a["id"],
-            "institution": a["institution"],
-            "region": a["region"] or None,
-            "region_name": region_name(a["region"]),
-            "platform": a["platform"],
-            "handle": a["handle"] or None,
-            "url": a["url"],
-            "status": v.status,
-            "last_activity_at": local_iso(to_iso(act.at), cfg.timezone) if act else None,
-            "last_activity_url": act.url if act else None,
-            "last_activity_title": act.title if act else None,
-            "evidence": act.evidence if act else None,
-            "last_checked_at": local_iso(a["last_checked_at"], cfg.timezone),
-            "days_inactive": v.days_inactive,
-            "reason": v.reason,
-            # The latest check failed because the platform or bridge failed (`pantau health`).
-            "platform_degraded": platform_degraded(recent.get(a["id"], [])),
-            "response": response_view(answer, cfg.timezone),
-            "compromise": compromise_view(findings.get(a["id"]), cfg.timezone),
-        })
+        out.append(
+            {
+                "id": a["id"],
+                "institution": a["institution"],
+                "region": a["region"] or None,
+                "region_name": region_name(a["region"]),
+                "platform": a["platform"],
+                "handle": a["handle"] or None,
+                "url": a["url"],
+                "status": v.status,
+                "last_activity_at": local_iso(to_iso(act.at), cfg.timezone) if act else None,
+                "last_activity_url": act.url if act else None,
+                "last_activity_title": act.title if act else None,
+                "evidence": act.evidence if act else None,
+                "last_checked_at": local_iso(a["last_checked_at"], cfg.timezone),
+                "days_inactive": v.days_inactive,
+                "reason": v.reason,
+                # The latest check failed because the platform or bridge failed (`pantau health`).
+                "platform_degraded": platform_degraded(recent.get(a["id"], [])),
+                "response": response_view(answer, cfg.timezone),
+                "compromise": compromise_view(findings.get(a["id"]), cfg.timezone),
+            }
+        )
     return out
-
-

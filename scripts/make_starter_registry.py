@@ -42,8 +42,15 @@ def build_registry(websites: Path) -> list[dict[str, str]]:
             if url in seen:
                 raise SystemExit(f"{rec['kode']}: {url} is already the website of {seen[url]}")
             seen[url] = rec["kode"]
-            rows.append({"institution": rec["institution"], "region": rec["kode"], "platform": "website",
-                         "url": url, "note": _source_note(rec["source"])})
+            rows.append(
+                {
+                    "institution": rec["institution"],
+                    "region": rec["kode"],
+                    "platform": "website",
+                    "url": url,
+                    "note": _source_note(rec["source"]),
+                }
+            )
     return rows
 
 
@@ -61,8 +68,16 @@ def build_candidates(accounts: Path) -> tuple[list[dict[str, str]], list[str]]:
             except IdentityError as exc:
                 skipped.append(f"{rec['url']}: {exc}")
                 continue
-            rows.append({"region": rec["kode"], "wikidata": rec["wikidata"], "institution": rec["institution"],
-                         "platform": platform, "url": url, "handle": handle})
+            rows.append(
+                {
+                    "region": rec["kode"],
+                    "wikidata": rec["wikidata"],
+                    "institution": rec["institution"],
+                    "platform": platform,
+                    "url": url,
+                    "handle": handle,
+                }
+            )
     return rows, skipped
 
 
@@ -75,14 +90,14 @@ def main(argv: list[str]) -> int:
         w.writerows(registry)
     candidates, skipped = build_candidates(shared / "official-accounts.csv")
     with (OUT / "candidate-accounts.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=("region", "wikidata", "institution", "platform", "url", "handle"),
-                           lineterminator="\n")
+        w = csv.DictWriter(
+            fh, fieldnames=("region", "wikidata", "institution", "platform", "url", "handle"), lineterminator="\n"
+        )
         w.writeheader()
         w.writerows(candidates)
     for line in skipped:
         print(f"skipped {line}", file=sys.stderr)
-    print(f"starter registry: {len(registry)} websites; candidate accounts: {len(candidates)} "
-          f"({len(skipped)} skipped)")
+    print(f"starter registry: {len(registry)} websites; candidate accounts: {len(candidates)} ({len(skipped)} skipped)")
     return 0
 
 

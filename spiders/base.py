@@ -121,14 +121,17 @@ def _bad_address(exc: BaseException, url: str, max_bytes: int | None) -> tuple[s
     text = str(exc)
     if text.startswith("Missing scheme in request url:"):
         target = text.partition(":")[2].strip()
-        return "error", (f"a redirect from {url} to {target[:200]!r} not followed "
-                         "(pantau reads only http:// and https:// addresses)")
+        return "error", (
+            f"a redirect from {url} to {target[:200]!r} not followed (pantau reads only http:// and https:// addresses)"
+        )
     return "error", f"an invalid address on the way to {url} (a broken redirect?): {text or type(exc).__name__}"
 
 
 def _simple(template: str) -> Any:
-    return lambda exc, url, max_bytes: ("error", template.format(url=url, cap=_cap(max_bytes),
-                                                               detail=str(exc) or type(exc).__name__))
+    return lambda exc, url, max_bytes: (
+        "error",
+        template.format(url=url, cap=_cap(max_bytes), detail=str(exc) or type(exc).__name__),
+    )
 
 
 @functools.cache
@@ -158,8 +161,10 @@ def _failure_table() -> tuple[tuple[tuple[type[BaseException], ...], Any], ...]:
         (_too_large(), _simple("response from {url} is larger than the{cap} cap")),
         ((sx.ResponseDataLossError,), _data_loss),
         ((ResponseFailed,), _broken_answer),
-        ((zlib.error, gzip.BadGzipFile, EOFError),
-         _simple("the response from {url} is declared compressed but does not decompress ({detail})")),
+        (
+            (zlib.error, gzip.BadGzipFile, EOFError),
+            _simple("the response from {url} is declared compressed but does not decompress ({detail})"),
+        ),
         ((TLSError, terr.SSLError), _simple("TLS error with {url}: {detail}")),
         ((sx.UnsupportedURLSchemeError,), _bad_address),
         ((ValueError,), _bad_address),
@@ -189,8 +194,10 @@ def robots_hint(message: str, account: dict[str, Any]) -> str:
     """A refusal by robots.txt names the setting that decides it, so it is never a mystery."""
     if not message.startswith("robots.txt forbids"):
         return message
-    return (f"{message}; [platforms.{account.get('platform')}] obey_robots decides whether pantau obeys "
-            "robots.txt for this platform (see docs/platforms.md, robots.txt)")
+    return (
+        f"{message}; [platforms.{account.get('platform')}] obey_robots decides whether pantau obeys "
+        "robots.txt for this platform (see docs/platforms.md, robots.txt)"
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -215,10 +222,17 @@ def unusable_response(response: Response) -> CheckFailed | None:
         return None
     location = (response.headers.get(b"Location") or b"").decode("latin-1").strip()
     if not location:
-        return CheckFailed("error", f"HTTP {response.status} from {response.url}: a redirect without a "
-                                    "Location to go to", response.status)
-    return CheckFailed("error", f"HTTP {response.status} from {response.url}: redirect to {location[:200]!r} "
-                                "not followed (pantau reads only http:// and https:// addresses)", response.status)
+        return CheckFailed(
+            "error",
+            f"HTTP {response.status} from {response.url}: a redirect without a Location to go to",
+            response.status,
+        )
+    return CheckFailed(
+        "error",
+        f"HTTP {response.status} from {response.url}: redirect to {location[:200]!r} "
+        "not followed (pantau reads only http:// and https:// addresses)",
+        response.status,
+    )
 
 
 @dataclass
@@ -265,8 +279,7 @@ class Check:
             if cand is best:
                 why = "the newest credible date of this source"
             elif not is_credible(cand.at, self.now):
-                why = ("in the future: not activity yet" if cand.at > self.now
-                       else "before 1995: a parsing accident")
+                why = "in the future: not activity yet" if cand.at > self.now else "before 1995: a parsing accident"
             else:
                 why = "older than the newest credible date of this source"
             if cand is not best and kept >= self.MAX_PER_SOURCE:
@@ -288,15 +301,24 @@ class Check:
         else:
             self.fetched += 1
 
-    async def fetch(self, url: str, *, conditional: bool = False, headers: dict[str, str] | None = None,
-                    robots: bool = True, method: str = "GET") -> Response:
+    async def fetch(
+        self,
+        url: str,
+        *,
+        conditional: bool = False,
+        headers: dict[str, str] | None = None,
+        robots: bool = True,
+        method: str = "GET",
+    ) -> Response:
         """Fetch one more URL for this check through Scrapy's engine.
 
         Raises :class:`CheckFailed` for a network failure; HTTP statuses are returned,
         the caller decides what a 404 means.
         """
-        meta: dict[str, Any] = {"conditional": conditional,
-                                "dont_obey_robotstxt": not (robots and self.spider.obeys_robots(self.account))}
+        meta: dict[str, Any] = {
+            "conditional": conditional,
+            "dont_obey_robotstxt": not (robots and self.spider.obeys_robots(self.account)),
+        }
         req = Request(url, method=method, headers=headers, meta=meta, dont_filter=True)
         engine = self.spider.crawler.engine
         try:
@@ -325,12 +347,14 @@ class Check:
         etag = response.headers.get(b"ETag")
         lm = response.headers.get(b"Last-Modified")
         if etag or lm:
-            self.validators.append({
-                "url": response.url,
-                "etag": etag.decode("latin-1") if etag else None,
-                "last_modified": lm.decode("latin-1") if lm else None,
-                "result": result,
-            })
+            self.validators.append(
+                {
+                    "url": response.url,
+                    "etag": etag.decode("latin-1") if etag else None,
+                    "last_modified": lm.decode("latin-1") if lm else None,
+                    "result": result,
+                }
+            )
 
     def observation(self, outcome: str, best: Candidate | None = None, error: str | None = None) -> Observation:
         """Every Observation is made here, so masking tokens here covers every way out."""
@@ -353,7 +377,7 @@ class Check:
             activity_title=(best.title or None) if best else None,
             evidence=best.source if best else None,
             # A message may quote a URL from the page, and a page may hold a 2 MB one.
-            error=error if error is None or len(error) <= MAX_ERROR else error[:MAX_ERROR - 1] + "…",
+            error=error if error is None or len(error) <= MAX_ERROR else error[: MAX_ERROR - 1] + "…",
             duration_ms=int((time.monotonic() - self.started) * 1000),
             bytes=self.bytes,
             requests=self.requests,
@@ -375,13 +399,18 @@ class Check:
         out = list(self.considered)
         winner = None
         if best is not None:
-            winner = next((c for c in out if c.accepted and c.at == best.at and c.url == best.url
-                           and c.source == best.source), None)
+            winner = next(
+                (c for c in out if c.accepted and c.at == best.at and c.url == best.url and c.source == best.source),
+                None,
+            )
             if winner is None:
                 # Read from what the last full parse found (a 304), or by a source that does
                 # not report its candidates: the winner is still shown.
-                why = ("what the last full read found (the server answered 304 Not Modified)"
-                       if self.not_modified else "the newest credible date found")
+                why = (
+                    "what the last full read found (the server answered 304 Not Modified)"
+                    if self.not_modified
+                    else "the newest credible date found"
+                )
                 winner = Considered(best.at, best.url, best.title, best.source, best.how or best.source, True, why)
                 out.insert(0, winner)
         for cand in out:
@@ -492,8 +521,7 @@ class AccountSpider(scrapy.Spider):
                 callback=self._observe,
                 errback=self._failed,
                 dont_filter=True,
-                meta={"check": check, "conditional": opts.get("conditional", False),
-                      "dont_obey_robotstxt": not robots},
+                meta={"check": check, "conditional": opts.get("conditional", False), "dont_obey_robotstxt": not robots},
             )
 
     async def _observe(self, response: Response) -> AsyncIterator[Observation]:
@@ -514,7 +542,9 @@ class AccountSpider(scrapy.Spider):
             obs = check.observation("error", error=f"the answer from {response.url} is nested too deeply to read")
         except Exception as exc:  # noqa: BLE001 - a parser bug on one page is that account's error
             log.exception("check of account %s failed", check.account.get("id"))
-            obs = check.observation("error", error=f"internal error while reading {response.url}: {type(exc).__name__}: {exc}")
+            obs = check.observation(
+                "error", error=f"internal error while reading {response.url}: {type(exc).__name__}: {exc}"
+            )
         yield obs
 
     def _failed(self, failure: Failure) -> Iterable[Observation]:

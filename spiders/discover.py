@@ -32,8 +32,9 @@ class DiscoverSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for site in self.websites:
             url = site["url"] if site["url"].count("/") > 2 else site["url"] + "/"
-            yield Request(url, callback=self.home, errback=self.failed, dont_filter=True,
-                          cb_kwargs={"website_id": site["id"]})
+            yield Request(
+                url, callback=self.home, errback=self.failed, dont_filter=True, cb_kwargs={"website_id": site["id"]}
+            )
 
     def _readable(self, response: Response, website_id: int) -> PageProblem | None:
         if response.status >= 400:

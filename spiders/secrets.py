@@ -19,8 +19,19 @@ MASK = "[redacted]"
 # Query parameters that carry credentials in the APIs pantau talks to (Google: key; Meta:
 # access_token, appsecret_proof; RSSHub: key, code) and in the usual suspects elsewhere.
 SECRET_PARAMS = (
-    "key", "api_key", "apikey", "access_token", "token", "auth", "client_secret",
-    "appsecret_proof", "code", "password", "secret", "signature", "sig",
+    "key",
+    "api_key",
+    "apikey",
+    "access_token",
+    "token",
+    "auth",
+    "client_secret",
+    "appsecret_proof",
+    "code",
+    "password",
+    "secret",
+    "signature",
+    "sig",
 )
 _PARAM_NAMES = "|".join(re.escape(p) for p in SECRET_PARAMS)
 _PARAM_RE = re.compile(rf"(?i)(?<![A-Za-z0-9_])((?:{_PARAM_NAMES})=)[^&#\s\"'<>]+")

@@ -41,6 +41,7 @@ _TITLE_MAX = 120
 
 # --- shared by every platform spider -----------------------------------------------------------
 
+
 def account_not_found(what: str, status: int | None = None) -> CheckFailed:
     """The account is gone. The status policy turns repeated ones into ``unreachable``."""
     return CheckFailed("not_found", f"account not found: {what}", status)
@@ -96,8 +97,9 @@ def json_body(response: Response, label: str) -> Any:
         raise CheckFailed("error", f"{label} answered HTTP {response.status} without JSON", response.status) from None
     except RecursionError:
         # 100,000 nested brackets: no API answers like that, and json recurses per level.
-        raise CheckFailed("error", f"{label} answered HTTP {response.status} with JSON nested too deeply to read",
-                          response.status) from None
+        raise CheckFailed(
+            "error", f"{label} answered HTTP {response.status} with JSON nested too deeply to read", response.status
+        ) from None
 
 
 class PlatformSpider(AccountSpider):
@@ -130,6 +132,7 @@ class PlatformSpider(AccountSpider):
 
 
 # --- sources --------------------------------------------------------------------------------
+
 
 class CannotRead(Exception):
     """This source cannot see this account (configuration, permissions, account type): try the next."""
@@ -178,8 +181,9 @@ class GraphSource(Source):
         err = _meta_error(doc)
         if err is None and response.status < 400:
             if not isinstance(doc, dict):
-                raise CheckFailed("error", f"{self.platform} {self.label} answered JSON that is not an object",
-                                  response.status)
+                raise CheckFailed(
+                    "error", f"{self.platform} {self.label} answered JSON that is not an object", response.status
+                )
             return doc
         err = err or {}
         code, sub = err.get("code"), err.get("error_subcode")
@@ -189,15 +193,20 @@ class GraphSource(Source):
             # "(#803) Some of the aliases you requested do not exist": the name resolves to nothing.
             raise account_not_found(f"{self.platform} has no account named {handle} ({message})", response.status)
         if code in (4, 17, 32, 613) or response.status == 429:
-            raise CheckFailed("error", f"{self.platform} {self.label} rate limit reached ({message}); "
-                              "the next check will try again", response.status)
+            raise CheckFailed(
+                "error",
+                f"{self.platform} {self.label} rate limit reached ({message}); the next check will try again",
+                response.status,
+            )
         if code == 190 or response.status == 401:
             raise CannotRead(f"the {self.platform} token in {where} is invalid or expired ({message})")
         if code in (10, 200) or (code == 100 and sub == 33) or response.status == 403:
             # Code 100/33 reads "does not exist, cannot be loaded due to missing permissions":
             # Meta will not say which, so this is not proof the account is gone.
-            raise CannotRead(f"the {self.platform} {self.label} will not show {handle} to this token "
-                             f"({message}); check the permissions of the token in {where}")
+            raise CannotRead(
+                f"the {self.platform} {self.label} will not show {handle} to this token "
+                f"({message}); check the permissions of the token in {where}"
+            )
         if response.status >= 500 or err.get("is_transient"):
             raise CheckFailed("error", f"{self.platform} {self.label} failed: {message}", response.status)
         raise CheckFailed("error", f"{self.platform} {self.label} refused the request: {message}", response.status)
@@ -209,14 +218,17 @@ class FacebookPosts(GraphSource):
     def url(self, account: dict[str, Any]) -> str:
         # A few posts, not one: Meta's ordering puts nothing pinned first today, but taking
         # the newest of five costs nothing and survives it if it ever does.
-        return self.api(f"/{quote(handle_of(account), safe='')}/posts"
-                        "?fields=created_time,permalink_url,message&limit=5")
+        return self.api(
+            f"/{quote(handle_of(account), safe='')}/posts?fields=created_time,permalink_url,message&limit=5"
+        )
 
     async def read(self, check: Check, response: Response) -> Candidate | None:
         doc = self.check_answer(response, handle_of(check.account))
-        cands = [Candidate(at, p.get("permalink_url"), post_title(p.get("message")), "api", "graph")
-                 for p in doc.get("data") or [] if isinstance(p, dict)
-                 and (at := when(p.get("created_time"), check.now))]
+        cands = [
+            Candidate(at, p.get("permalink_url"), post_title(p.get("message")), "api", "graph")
+            for p in doc.get("data") or []
+            if isinstance(p, dict) and (at := when(p.get("created_time"), check.now))
+        ]
         return check.consider(cands, "Facebook Graph API post")
 
 
@@ -240,14 +252,19 @@ class InstagramDiscovery(GraphSource):
             # Business discovery answers "cannot be found" both for a name that does not exist
             # and for a personal account, which the Graph API may not read: not proof of absence.
             if b"2207013" in response.body or "cannot be found" in text.lower() or "invalid user id" in text.lower():
-                raise CannotRead(f"Instagram business discovery cannot see @{handle}: it does not exist, "
-                                 "or it is a personal account (the Graph API reads only business and "
-                                 "creator accounts)") from None
+                raise CannotRead(
+                    f"Instagram business discovery cannot see @{handle}: it does not exist, "
+                    "or it is a personal account (the Graph API reads only business and "
+                    "creator accounts)"
+                ) from None
             raise doc_err
         disc = doc.get("business_discovery") or {}
         media = (disc.get("media") or {}).get("data") or []
-        cands = [Candidate(at, m.get("permalink"), post_title(m.get("caption")), "api", "graph")
-                 for m in media if isinstance(m, dict) and (at := when(m.get("timestamp"), check.now))]
+        cands = [
+            Candidate(at, m.get("permalink"), post_title(m.get("caption")), "api", "graph")
+            for m in media
+            if isinstance(m, dict) and (at := when(m.get("timestamp"), check.now))
+        ]
         return check.consider(cands, "Instagram Graph API media")
 
 
@@ -276,13 +293,18 @@ class ThreadsPosts(GraphSource):
         if not owner or owner.lower() != handle.lower():
             # Posts of the token's owner are not evidence for another account: ask profile discovery.
             posts = await self.discover(check, handle, owner)
-        cands = [Candidate(at, p.get("permalink"), post_title(p.get("text")), "api", "threads")
-                 for p in posts if (at := when(p.get("timestamp"), check.now))]
+        cands = [
+            Candidate(at, p.get("permalink"), post_title(p.get("text")), "api", "threads")
+            for p in posts
+            if (at := when(p.get("timestamp"), check.now))
+        ]
         return check.consider(cands, "Threads API post")
 
     async def discover(self, check: Check, handle: str, owner: str | None) -> list[dict[str, Any]]:
-        why = (f"the Threads token in [platforms.threads] token_env belongs to @{owner or '?'}; reading "
-               f"@{handle} needs profile discovery (the threads_profile_discovery permission)")
+        why = (
+            f"the Threads token in [platforms.threads] token_env belongs to @{owner or '?'}; reading "
+            f"@{handle} needs profile discovery (the threads_profile_discovery permission)"
+        )
         try:
             doc = self.check_answer(await self.fetch(check, self.discovery_url(handle)), handle)
         except CannotRead as exc:
@@ -323,11 +345,14 @@ class XTimeline(Source):
             raise CheckFailed("error", "X API answered something other than a JSON object", response.status)
         if response.status in (401, 403):
             detail = doc.get("detail") or doc.get("title") or f"HTTP {response.status}"
-            raise CannotRead(f"the X API refused the token in [platforms.x] token_env ({detail}); "
-                             "reading posts needs pay-per-use credits or a legacy Basic/Pro plan")
+            raise CannotRead(
+                f"the X API refused the token in [platforms.x] token_env ({detail}); "
+                "reading posts needs pay-per-use credits or a legacy Basic/Pro plan"
+            )
         if response.status >= 400:
-            raise CheckFailed("error", f"X API failed: HTTP {response.status} {doc.get('detail') or ''}".rstrip(),
-                              response.status)
+            raise CheckFailed(
+                "error", f"X API failed: HTTP {response.status} {doc.get('detail') or ''}".rstrip(), response.status
+            )
         return doc
 
     async def read(self, check: Check, response: Response) -> Candidate | None:
@@ -347,9 +372,11 @@ class XTimeline(Source):
         if posts is None and doc.get("errors"):
             self.raise_errors(doc, handle)
         name = handle or "i"
-        cands = [Candidate(at, f"https://x.com/{name}/status/{p.get('id')}", post_title(p.get("text")), "api", "x")
-                 for p in (posts if isinstance(posts, list) else [])
-                 if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))]
+        cands = [
+            Candidate(at, f"https://x.com/{name}/status/{p.get('id')}", post_title(p.get("text")), "api", "x")
+            for p in (posts if isinstance(posts, list) else [])
+            if isinstance(p, dict) and (at := when(p.get("created_at"), check.now))
+        ]
         return check.consider(cands, "X API v2 post")
 
     @staticmethod
@@ -399,9 +426,13 @@ class RSSHubFeed(Source):
                 # RSSHub answers a well-formed feed without items when its upstream fails
                 # (expired cookies or tokens, a blocked IP): for an account that has posted,
                 # that is a failed read, never a clean "ok" with nothing new.
-                raise CheckFailed("error", f"RSSHub answered an empty feed for {route}, but this account has "
-                                  "posts (RSSHub does that when its upstream fails; check its logs and "
-                                  "credentials)", response.status)
+                raise CheckFailed(
+                    "error",
+                    f"RSSHub answered an empty feed for {route}, but this account has "
+                    "posts (RSSHub does that when its upstream fails; check its logs and "
+                    "credentials)",
+                    response.status,
+                )
             return best
         message = rsshub_message(response)
         # RSSHub appends this sentence to every NotFoundError, also those a route throws for a
@@ -412,14 +443,22 @@ class RSSHubFeed(Source):
         if _GONE_RE.search(told):
             raise account_not_found(f"RSSHub {route}: {_short(told)}", response.status)
         if route_missing:
-            raise CheckFailed("error", f"RSSHub at {self.base} has no route {route}; check "
-                              f"[platforms.{self.platform}] rsshub_route and that RSSHub is up to date",
-                              response.status)
+            raise CheckFailed(
+                "error",
+                f"RSSHub at {self.base} has no route {route}; check "
+                f"[platforms.{self.platform}] rsshub_route and that RSSHub is up to date",
+                response.status,
+            )
         if response.status in (404, 410):
-            raise account_not_found(f"RSSHub {route} answered HTTP {response.status}"
-                                    + (f": {_short(told)}" if told else ""), response.status)
-        raise CheckFailed("error", f"RSSHub could not read {route} (HTTP {response.status})"
-                          + (f": {_short(told)}" if told else ""), response.status)
+            raise account_not_found(
+                f"RSSHub {route} answered HTTP {response.status}" + (f": {_short(told)}" if told else ""),
+                response.status,
+            )
+        raise CheckFailed(
+            "error",
+            f"RSSHub could not read {route} (HTTP {response.status})" + (f": {_short(told)}" if told else ""),
+            response.status,
+        )
 
 
 # What RSSHub's routes say when the upstream account is gone ("This account doesn't exist",
@@ -453,11 +492,15 @@ def rsshub_message(response: Response) -> str:
         text = " ".join(t.strip() for t in sel.xpath(query).getall() if t.strip())
         if text:
             return text
-    return " ".join(t.strip() for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall()
-                    if t.strip())[:300]
+    return " ".join(
+        t.strip()
+        for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall()
+        if t.strip()
+    )[:300]
 
 
 # --- the spider -------------------------------------------------------------------------------
+
 
 @dataclass
 class Plan:
@@ -485,7 +528,7 @@ TOKEN_KIND = {
 }
 NO_API = {
     "tiktok": "TikTok has no public API that reads another account's videos (the Display API reads "
-              "only the account that authorised it, the Research API is for approved researchers)",
+    "only the account that authorised it, the Research API is for approved researchers)",
 }
 
 
@@ -504,11 +547,13 @@ class SocialSpider(PlatformSpider):
         if reader is not None and not token:
             plan.missing.append(f"[platforms.{platform}] token_env ({TOKEN_KIND[platform]})")
             if env:
-                plan.broken.append(f"[platforms.{platform}] token_env names {env}, "
-                                   "which is not set in pantau's environment")
+                plan.broken.append(
+                    f"[platforms.{platform}] token_env names {env}, which is not set in pantau's environment"
+                )
         elif reader is not None and platform == "instagram" and not conf.get("business_account_id"):
-            plan.missing.append("[platforms.instagram] business_account_id (the id of the business "
-                                "account the token belongs to)")
+            plan.missing.append(
+                "[platforms.instagram] business_account_id (the id of the business account the token belongs to)"
+            )
         elif reader is not None:
             plan.sources.append(reader(self, platform, token))
         rsshub = (self.cfg.data.get("bridges") or {}).get("rsshub") or ""
@@ -524,8 +569,10 @@ class SocialSpider(PlatformSpider):
         if self.own_feed(account):
             return self.own_feed(account)
         if not handle_of(account):
-            raise CheckFailed("unsupported", f"{account['platform']} account {account['url']} has no handle; "
-                              "give its handle in the registry")
+            raise CheckFailed(
+                "unsupported",
+                f"{account['platform']} account {account['url']} has no handle; give its handle in the registry",
+            )
         sources = self.plan(account).sources
         return sources[0].url(account) if sources else None
 
@@ -576,7 +623,8 @@ class SocialSpider(PlatformSpider):
             return check.observation("ok", best, error=note)
         if failures:
             first = failures[0]
-            raise CheckFailed(first.outcome, "; ".join([str(f) for f in failures] + cannot + plan.broken),
-                              first.http_status)
+            raise CheckFailed(
+                first.outcome, "; ".join([str(f) for f in failures] + cannot + plan.broken), first.http_status
+            )
         hint = [f"or configure {' or '.join(plan.missing)}"] if plan.missing else []
         return check.observation("unsupported", error="; ".join([*cannot, *plan.broken, *hint, ATTEST_HINT]))

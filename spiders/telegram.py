@@ -38,7 +38,9 @@ def preview_messages(html: str, base_url: str, now: Any) -> tuple[list[Candidate
         if "service_message" in (msg.attrib.get("class") or ""):
             continue
         link = msg.css("a.tgme_widget_message_date")
-        stamp = link.css("time::attr(datetime)").get() or msg.css(".tgme_widget_message_date time::attr(datetime)").get()
+        stamp = (
+            link.css("time::attr(datetime)").get() or msg.css(".tgme_widget_message_date time::attr(datetime)").get()
+        )
         at = when(stamp, now)
         if at is None:
             continue
@@ -61,8 +63,9 @@ class TelegramSpider(PlatformSpider):
         if self.own_feed(account):
             return self.own_feed(account)
         if not handle_of(account):
-            raise CheckFailed("unsupported", f"telegram account {account['url']} has no channel name; "
-                              "give its handle in the registry")
+            raise CheckFailed(
+                "unsupported", f"telegram account {account['url']} has no channel name; give its handle in the registry"
+            )
         return self.preview_url(account)
 
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
@@ -92,11 +95,14 @@ class TelegramSpider(PlatformSpider):
         if title:
             return check.observation(
                 "unsupported",
-                error=(f"telegram @{handle} ({title}) has no public preview: it is a private channel, a group "
-                       "or a person's account, and pantau can read only public channels; make the channel "
-                       f"public, or {ATTEST_HINT}"),
+                error=(
+                    f"telegram @{handle} ({title}) has no public preview: it is a private channel, a group "
+                    "or a person's account, and pantau can read only public channels; make the channel "
+                    f"public, or {ATTEST_HINT}"
+                ),
             )
         if sel.css(".tgme_page") or "you can contact" in html or redirected_away:
-            raise account_not_found(f"t.me/{handle} does not exist (Telegram shows its generic contact page)",
-                                    response.status)
+            raise account_not_found(
+                f"t.me/{handle} does not exist (Telegram shows its generic contact page)", response.status
+            )
         raise CheckFailed("error", f"{response.url} is not a Telegram channel preview", response.status)

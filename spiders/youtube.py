@@ -91,8 +91,10 @@ class YouTubeSpider(PlatformSpider):
 
     def api_url(self, channel_id: str) -> str:
         # Every channel's uploads playlist is its id with "UC" turned into "UU".
-        return (self.conf["api_url"].rstrip("/") + "/playlistItems?part=snippet,contentDetails"
-                f"&maxResults=5&playlistId=UU{channel_id[2:]}")
+        return (
+            self.conf["api_url"].rstrip("/") + "/playlistItems?part=snippet,contentDetails"
+            f"&maxResults=5&playlistId=UU{channel_id[2:]}"
+        )
 
     def api_headers(self) -> dict[str, str]:
         # Google APIs take the key in this header, which keeps it out of URLs and so out of logs.
@@ -152,11 +154,13 @@ class YouTubeSpider(PlatformSpider):
     def resolve(self, response: Response) -> str:
         """The channel id on a channel page; raises ``not_found`` when the channel does not exist."""
         if response.status in (404, 410):
-            raise account_not_found(f"YouTube has no channel at {response.url} (HTTP {response.status})",
-                                    response.status)
+            raise account_not_found(
+                f"YouTube has no channel at {response.url} (HTTP {response.status})", response.status
+            )
         if response.status >= 400:
-            raise CheckFailed("error", f"HTTP {response.status} from YouTube channel page {response.url}",
-                              response.status)
+            raise CheckFailed(
+                "error", f"HTTP {response.status} from YouTube channel page {response.url}", response.status
+            )
         html = response.body.decode("utf-8", "replace")
         cid = channel_id_in(html)
         if cid:
@@ -165,8 +169,12 @@ class YouTubeSpider(PlatformSpider):
             raise account_not_found(f"YouTube says the channel at {response.url} does not exist", response.status)
         host = urlsplit(response.url).hostname or ""
         why = " (YouTube served a consent page)" if host.startswith("consent.") else ""
-        raise CheckFailed("error", f"no channel id found on {response.url}{why}; put the channel's "
-                          "https://www.youtube.com/channel/UC… address in the registry instead", response.status)
+        raise CheckFailed(
+            "error",
+            f"no channel id found on {response.url}{why}; put the channel's "
+            "https://www.youtube.com/channel/UC… address in the registry instead",
+            response.status,
+        )
 
     async def confirm_gone(self, check: Check, cid: str, status: int, *, api: bool = False) -> None:
         """A failing feed is only a missing channel if the channel itself is missing too.
@@ -181,32 +189,45 @@ class YouTubeSpider(PlatformSpider):
             # The key's quota may be spent (that is often why the feed is being read): an
             # API that cannot answer leaves the question to the channel page.
             try:
-                answer = await check.fetch(self.conf["api_url"].rstrip("/") + f"/channels?part=id&id={cid}",
-                                           headers=self.api_headers(), robots=False)
+                answer = await check.fetch(
+                    self.conf["api_url"].rstrip("/") + f"/channels?part=id&id={cid}",
+                    headers=self.api_headers(),
+                    robots=False,
+                )
                 doc = json_body(answer, "YouTube Data API") if answer.status < 400 else None
             except CheckFailed:
                 doc = None
             if isinstance(doc, dict) and "error" not in doc:
                 if not doc.get("items") and status in (404, 410):
-                    raise account_not_found(f"YouTube channel {cid} does not exist (its feed answers "
-                                            f"HTTP {status} and the Data API does not know it)", status)
+                    raise account_not_found(
+                        f"YouTube channel {cid} does not exist (its feed answers "
+                        f"HTTP {status} and the Data API does not know it)",
+                        status,
+                    )
                 if doc.get("items"):
                     self.blame_youtube(check, cid, status, "the Data API knows the channel")
         page = await check.fetch(self.conf["site_url"].rstrip("/") + f"/channel/{cid}", robots=True)
         if page.status in (404, 410):
-            raise account_not_found(f"YouTube channel {cid} does not exist (its feed and its page "
-                                    f"answer HTTP {page.status})", status)
+            raise account_not_found(
+                f"YouTube channel {cid} does not exist (its feed and its page answer HTTP {page.status})", status
+            )
         if page.status < 400 and not _GONE_RE.search(page.body.decode("utf-8", "replace")):
             self.blame_youtube(check, cid, status, "the channel page is there")
-        raise CheckFailed("error", f"YouTube's feed for channel {cid} answered HTTP {status} and its channel "
-                          f"page HTTP {page.status}", status)
+        raise CheckFailed(
+            "error",
+            f"YouTube's feed for channel {cid} answered HTTP {status} and its channel page HTTP {page.status}",
+            status,
+        )
 
     @staticmethod
     def blame_youtube(check: Check, cid: str, status: int, seen: str) -> None:
         check.platform_fault = "youtube"
-        raise CheckFailed("error", f"YouTube's feed for channel {cid} answered HTTP {status} although {seen} "
-                          "(a fault of YouTube's feeds, not of the channel); the next check will try again",
-                          status)
+        raise CheckFailed(
+            "error",
+            f"YouTube's feed for channel {cid} answered HTTP {status} although {seen} "
+            "(a fault of YouTube's feeds, not of the channel); the next check will try again",
+            status,
+        )
 
     def read_api(self, check: Check, response: Response) -> Candidate | None:
         doc = json_body(response, "YouTube Data API")
@@ -227,6 +248,13 @@ class YouTubeSpider(PlatformSpider):
             at = when(details.get("videoPublishedAt") or snippet.get("publishedAt"), check.now)
             video = details.get("videoId") or (snippet.get("resourceId") or {}).get("videoId")
             if at and video:
-                cands.append(Candidate(at, f"https://www.youtube.com/watch?v={video}",
-                                       post_title(snippet.get("title")), "api", "youtube-api"))
+                cands.append(
+                    Candidate(
+                        at,
+                        f"https://www.youtube.com/watch?v={video}",
+                        post_title(snippet.get("title")),
+                        "api",
+                        "youtube-api",
+                    )
+                )
         return check.consider(cands, "YouTube Data API upload")

@@ -34,17 +34,13 @@ class ImportCounts:
 
 
 def _institution_id(db: sqlite_utils.Database, name: str, region: str, now: str) -> int:
-    row = db.execute(
-        "select id from institutions where name = ? and region = ?", [name, region]
-    ).fetchone()
+    row = db.execute("select id from institutions where name = ? and region = ?", [name, region]).fetchone()
     if row:
         return row[0]
     return inserted_id(db["institutions"].insert({"name": name, "region": region, "created_at": now}))
 
 
-def import_accounts(
-    db: sqlite_utils.Database, records: Iterable[dict[str, Any]], now: datetime
-) -> ImportCounts:
+def import_accounts(db: sqlite_utils.Database, records: Iterable[dict[str, Any]], now: datetime) -> ImportCounts:
     """Upsert registry records by identity (platform, url) in one transaction.
 
     Each record carries the registry fields (already validated and normalised) and
@@ -63,10 +59,13 @@ def import_accounts(
             # "www.mubakab.go.id" and "mubakab.go.id" are one account; the first spelling
             # imported is the one fetched.
             exact, twin = same_site_urls(fields["url"])
-            current = next(db.query(
-                "select * from accounts where platform = ? and url in (?, ?) order by url = ? desc limit 1",
-                [fields["platform"], exact, twin, exact],
-            ), None)
+            current = next(
+                db.query(
+                    "select * from accounts where platform = ? and url in (?, ?) order by url = ? desc limit 1",
+                    [fields["platform"], exact, twin, exact],
+                ),
+                None,
+            )
             if current:
                 changed = {k: v for k, v in fields.items() if current.get(k) != v and k != "url"}
                 if not changed:
@@ -80,8 +79,14 @@ def import_accounts(
                 db["accounts"].update(current["id"], changed)
                 counts.updated += 1
                 continue
-            row = dict(fields, created_at=stamp, updated_at=stamp, status="unknown",
-                       status_reason="not checked yet", consecutive_failures=0)
+            row = dict(
+                fields,
+                created_at=stamp,
+                updated_at=stamp,
+                status="unknown",
+                status_reason="not checked yet",
+                consecutive_failures=0,
+            )
             want_id = rec.get("id")
             if want_id and not db.execute("select 1 from accounts where id = ?", [want_id]).fetchone():
                 row["id"] = want_id
@@ -157,8 +162,7 @@ def spread_offset(account_id: int, interval: timedelta) -> timedelta:
 def due_accounts(db: sqlite_utils.Database, now: datetime, limit: int | None = None) -> list[dict[str, Any]]:
     """Accounts whose next check is due (or never planned), oldest due first, retired left out."""
     sql = (
-        _ACCOUNT_SELECT
-        + " where a.retired_at is null and (a.next_check_at is null or a.next_check_at <= ?)"
+        _ACCOUNT_SELECT + " where a.retired_at is null and (a.next_check_at is null or a.next_check_at <= ?)"
         " order by coalesce(a.next_check_at, '') , a.id"
     )
     params: list[Any] = [to_iso(now)]
@@ -170,9 +174,10 @@ def due_accounts(db: sqlite_utils.Database, now: datetime, limit: int | None = N
 
 def plan_unplanned(db: sqlite_utils.Database, now: datetime, interval: timedelta) -> int:
     """Give accounts never checked a first check time spread over one interval from now."""
-    pending = [r[0] for r in db.execute(
-        "select id from accounts where retired_at is null and next_check_at is null"
-    ).fetchall()]
+    pending = [
+        r[0]
+        for r in db.execute("select id from accounts where retired_at is null and next_check_at is null").fetchall()
+    ]
     with db.atomic():
         for account_id in pending:
             db.execute(
@@ -208,33 +213,38 @@ def add_attestation(
     attested_by: str,
     now: datetime,
 ) -> int:
-    return inserted_id(db["attestations"].insert(
-        {
-            "account_id": account_id,
-            "activity_at": to_iso(activity_at),
-            "url": url,
-            "note": note,
-            "attested_by": attested_by,
-            "created_at": to_iso(now),
-        }
-    ))
+    return inserted_id(
+        db["attestations"].insert(
+            {
+                "account_id": account_id,
+                "activity_at": to_iso(activity_at),
+                "url": url,
+                "note": note,
+                "attested_by": attested_by,
+                "created_at": to_iso(now),
+            }
+        )
+    )
 
 
 def latest_attestation(db: sqlite_utils.Database, account_id: int) -> dict[str, Any] | None:
-    found = list(db.query(
-        "select * from attestations where account_id = ? order by activity_at desc limit 1",
-        [account_id],
-    ))
+    found = list(
+        db.query(
+            "select * from attestations where account_id = ? order by activity_at desc limit 1",
+            [account_id],
+        )
+    )
     return found[0] if found else None
 
 
 def attestations_by_account(db: sqlite_utils.Database, ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
     """The newest attestation of every account (or of ``ids``) that has one."""
     out = {}
-    where, params = ("where account_id in (select value from json_each(?))", [json.dumps(list(ids))]) \
-        if ids is not None else ("", [])
-    for r in db.query(
-        f"select * from attestations {where} order by account_id, activity_at", params
-    ):
+    where, params = (
+        ("where account_id in (select value from json_each(?))", [json.dumps(list(ids))])
+        if ids is not None
+        else ("", [])
+    )
+    for r in db.query(f"select * from attestations {where} order by account_id, activity_at", params):
         out[r["account_id"]] = r
     return out

@@ -10,8 +10,9 @@ import sqlite_utils
 from pantau.storage.timefmt import to_iso
 
 
-def record_heartbeat(db: sqlite_utils.Database, pid: int, host: str, state: str, now: datetime,
-                     started_at: datetime | None = None) -> None:
+def record_heartbeat(
+    db: sqlite_utils.Database, pid: int, host: str, state: str, now: datetime, started_at: datetime | None = None
+) -> None:
     row: dict[str, Any] = {"id": 1, "pid": pid, "host": host, "state": state, "heartbeat_at": to_iso(now)}
     if started_at is not None:
         row["started_at"] = to_iso(started_at)

@@ -30,19 +30,16 @@ def record_candidates(
     with db.atomic():
         if candidates:
             db["explanations"].upsert(
-                {"account_id": account_id, "checked_at": to_iso(checked_at),
-                 "candidates": json.dumps(candidates)},
+                {"account_id": account_id, "checked_at": to_iso(checked_at), "candidates": json.dumps(candidates)},
                 pk="account_id",
             )
         if confirmed_post:
-            db.execute("update accounts set confirmed_post = ? where id = ?",
-                       [json.dumps(confirmed_post), account_id])
+            db.execute("update accounts set confirmed_post = ? where id = ?", [json.dumps(confirmed_post), account_id])
 
 
 def last_candidates(db: sqlite_utils.Database, account_id: int) -> tuple[str | None, list[dict[str, Any]]]:
     """(checked_at, candidates) of the account's last check that considered any."""
-    row = db.execute("select checked_at, candidates from explanations where account_id = ?",
-                     [account_id]).fetchone()
+    row = db.execute("select checked_at, candidates from explanations where account_id = ?", [account_id]).fetchone()
     if row is None:
         return None, []
     try:

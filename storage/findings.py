@@ -66,11 +66,17 @@ def save_scan(
             if cloak_checked:
                 db.execute("update accounts set cloak_checked_at = ? where id = ?", [stamp, account_id])
             if cloak_allowed is not None:
-                db.execute("update accounts set cloak_allowed = ?, cloak_robots_at = ? where id = ?",
-                           [int(cloak_allowed), stamp, account_id])
-            before = list(db.query(
-                "select id, kind, place, url, scope from findings where account_id = ? and resolved_at is null "
-                "order by id", [account_id]))
+                db.execute(
+                    "update accounts set cloak_allowed = ?, cloak_robots_at = ? where id = ?",
+                    [int(cloak_allowed), stamp, account_id],
+                )
+            before = list(
+                db.query(
+                    "select id, kind, place, url, scope from findings where account_id = ? and resolved_at is null "
+                    "order by id",
+                    [account_id],
+                )
+            )
             open_keys = {(f["kind"], f["place"], f["url"]): f["id"] for f in before}
             seen: set[int] = set()
             new_ids: list[int] = []
@@ -78,21 +84,32 @@ def save_scan(
                 key = (f["kind"], f["place"], f["url"])
                 if key in open_keys:
                     seen.add(open_keys[key])
-                    db.execute("update findings set last_seen_at = ?, excerpt = ?, sha256 = ? where id = ?",
-                               [stamp, f["excerpt"], f["sha256"], open_keys[key]])
+                    db.execute(
+                        "update findings set last_seen_at = ?, excerpt = ?, sha256 = ? where id = ?",
+                        [stamp, f["excerpt"], f["sha256"], open_keys[key]],
+                    )
                     continue
-                fid = inserted_id(db["findings"].insert({
-                    "account_id": account_id, "kind": f["kind"], "place": f["place"],
-                    "scope": scope_of(f["place"]), "url": f["url"], "excerpt": f["excerpt"],
-                    "sha256": f["sha256"], "detected_at": stamp, "last_seen_at": stamp,
-                }))
+                fid = inserted_id(
+                    db["findings"].insert(
+                        {
+                            "account_id": account_id,
+                            "kind": f["kind"],
+                            "place": f["place"],
+                            "scope": scope_of(f["place"]),
+                            "url": f["url"],
+                            "excerpt": f["excerpt"],
+                            "sha256": f["sha256"],
+                            "detected_at": stamp,
+                            "last_seen_at": stamp,
+                        }
+                    )
+                )
                 open_keys[key] = fid
                 seen.add(fid)
                 new_ids.append(fid)
             gone = [f for f in before if f["id"] not in seen and f["scope"] in covered]
             for f in gone:
-                db.execute("update findings set resolved_at = ? where id = ? and resolved_at is null",
-                           [stamp, f["id"]])
+                db.execute("update findings set resolved_at = ? where id = ? and resolved_at is null", [stamp, f["id"]])
             out.new, out.resolved = len(new_ids), len(gone)
             still_open = len(before) - len(gone) + len(new_ids)
             if not before and new_ids:
@@ -105,8 +122,9 @@ def save_scan(
     return retry_locked(write)
 
 
-def _alert(db: sqlite_utils.Database, account_id: int, kind: str, finding_id: int, episode: str,
-           stamp: str | None) -> str | None:
+def _alert(
+    db: sqlite_utils.Database, account_id: int, kind: str, finding_id: int, episode: str, stamp: str | None
+) -> str | None:
     cur = db.execute(
         "insert or ignore into alerts (account_id, status_change_id, kind, episode, created_at, finding_id) "
         "values (?, null, ?, ?, ?, ?)",
@@ -127,8 +145,9 @@ def open_findings(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
 
 def findings_of(db: sqlite_utils.Database, account_id: int) -> list[dict[str, Any]]:
     """Every finding of an account, newest first (the board's and `explain`'s evidence list)."""
-    return list(db.query(
-        "select * from findings where account_id = ? order by detected_at desc, id desc", [account_id]))
+    return list(
+        db.query("select * from findings where account_id = ? order by detected_at desc, id desc", [account_id])
+    )
 
 
 def findings_in_scope(
@@ -137,11 +156,13 @@ def findings_in_scope(
     """Findings in a recipient's regions that were open at some moment of [start, end):
     detected before ``end`` and not resolved before ``start``, newest first."""
     where, params = _scope(regions)
-    return list(db.query(
-        "select f.*, a.platform, a.url as account_url, a.handle, a.region, a.retired_at, "
-        "i.name as institution from findings f join accounts a on a.id = f.account_id "
-        "join institutions i on i.id = a.institution_id "
-        f"where {where} and f.detected_at < ? and (f.resolved_at is null or f.resolved_at >= ?) "
-        "order by f.resolved_at is not null, f.detected_at desc, f.id desc",
-        [*params, to_iso(end), to_iso(start)],
-    ))
+    return list(
+        db.query(
+            "select f.*, a.platform, a.url as account_url, a.handle, a.region, a.retired_at, "
+            "i.name as institution from findings f join accounts a on a.id = f.account_id "
+            "join institutions i on i.id = a.institution_id "
+            f"where {where} and f.detected_at < ? and (f.resolved_at is null or f.resolved_at >= ?) "
+            "order by f.resolved_at is not null, f.detected_at desc, f.id desc",
+            [*params, to_iso(end), to_iso(start)],
+        )
+    )

@@ -50,18 +50,21 @@ def latest_change_id(db: sqlite_utils.Database, account_id: int, new_status: str
 
 def open_promises(db: sqlite_utils.Database, kind: str) -> list[dict[str, Any]]:
     """Unresolved answers of ``kind`` with their account's facts, oldest first."""
-    return list(db.query(
-        "select r.*, a.last_activity_at, a.retired_at, a.status from responses r "
-        "join accounts a on a.id = r.account_id where r.resolved_at is null and r.kind = ? order by r.at, r.id",
-        [kind],
-    ))
+    return list(
+        db.query(
+            "select r.*, a.last_activity_at, a.retired_at, a.status from responses r "
+            "join accounts a on a.id = r.account_id where r.resolved_at is null and r.kind = ? order by r.at, r.id",
+            [kind],
+        )
+    )
 
 
 def unanswered_close_recommended(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Accounts now ``close_recommended`` (not retired) with no unresolved answer, each with
     the change that put it there and its newest resolved answer (the escalation clock)."""
-    return list(db.query(
-        """
+    return list(
+        db.query(
+            """
         select a.id as account_id, a.region,
           (select c.id from status_changes c where c.account_id = a.id and c.new_status = 'close_recommended'
              order by c.changed_at desc, c.id desc limit 1) as change_id,
@@ -76,7 +79,8 @@ def unanswered_close_recommended(db: sqlite_utils.Database) -> list[dict[str, An
           and not exists (select 1 from responses r where r.account_id = a.id and r.resolved_at is null)
         order by a.id
         """
-    ))
+        )
+    )
 
 
 def escalations_by_account(db: sqlite_utils.Database) -> dict[int, dict[str, dict[str, Any]]]:
@@ -97,6 +101,7 @@ def add_followup_alert(
     now: datetime,
 ) -> bool:
     """Put one follow-up alert in the outbox; False when that episode was already alerted."""
+
     def write() -> bool:
         with db.atomic():
             cur = db.execute(
@@ -131,40 +136,53 @@ def lapse_promise(
             db.execute(
                 "insert or ignore into alerts (account_id, status_change_id, kind, episode, created_at, data) "
                 "values (?, ?, ?, ?, ?, ?)",
-                [response["account_id"], change_id, kind, f"response-{response['id']}", stamp,
-                 json.dumps(data, ensure_ascii=False, default=str)],
+                [
+                    response["account_id"],
+                    change_id,
+                    kind,
+                    f"response-{response['id']}",
+                    stamp,
+                    json.dumps(data, ensure_ascii=False, default=str),
+                ],
             )
             return True
 
     return retry_locked(write)
 
 
-def answers_between(db: sqlite_utils.Database, regions_sql: str, params: list[Any], start: datetime,
-                    end: datetime) -> list[dict[str, Any]]:
+def answers_between(
+    db: sqlite_utils.Database, regions_sql: str, params: list[Any], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
     """Answers given in [start, end) for accounts matching ``regions_sql`` (on ``a``)."""
-    return list(db.query(
-        "select r.*, a.platform, a.url, a.handle, a.region, a.status as current_status, i.name as institution "
-        "from responses r join accounts a on a.id = r.account_id join institutions i on i.id = a.institution_id "
-        f"where {regions_sql} and r.at >= ? and r.at < ? order by r.at, r.id",
-        [*params, to_iso(start), to_iso(end)],
-    ))
+    return list(
+        db.query(
+            "select r.*, a.platform, a.url, a.handle, a.region, a.status as current_status, i.name as institution "
+            "from responses r join accounts a on a.id = r.account_id join institutions i on i.id = a.institution_id "
+            f"where {regions_sql} and r.at >= ? and r.at < ? order by r.at, r.id",
+            [*params, to_iso(start), to_iso(end)],
+        )
+    )
 
 
-def escalations_between(db: sqlite_utils.Database, regions_sql: str, params: list[Any], start: datetime,
-                        end: datetime) -> list[dict[str, Any]]:
+def escalations_between(
+    db: sqlite_utils.Database, regions_sql: str, params: list[Any], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
     """Escalation alerts made in [start, end) for accounts matching ``regions_sql`` (on ``a``)."""
-    return list(db.query(
-        "select al.id as alert_id, al.created_at, al.data, a.id as account_id, a.platform, a.url, a.handle, "
-        "a.region, a.status as current_status, i.name as institution "
-        "from alerts al join accounts a on a.id = al.account_id join institutions i on i.id = a.institution_id "
-        f"where al.kind = 'escalated' and {regions_sql} and al.created_at >= ? and al.created_at < ? "
-        "order by al.created_at, al.id",
-        [*params, to_iso(start), to_iso(end)],
-    ))
+    return list(
+        db.query(
+            "select al.id as alert_id, al.created_at, al.data, a.id as account_id, a.platform, a.url, a.handle, "
+            "a.region, a.status as current_status, i.name as institution "
+            "from alerts al join accounts a on a.id = al.account_id join institutions i on i.id = a.institution_id "
+            f"where al.kind = 'escalated' and {regions_sql} and al.created_at >= ? and al.created_at < ? "
+            "order by al.created_at, al.id",
+            [*params, to_iso(start), to_iso(end)],
+        )
+    )
 
 
-def retire_confirmed_closed(db: sqlite_utils.Database, response_id: int, account_id: int, reason: str,
-                            now: datetime) -> bool:
+def retire_confirmed_closed(
+    db: sqlite_utils.Database, response_id: int, account_id: int, reason: str, now: datetime
+) -> bool:
     """Resolve a ``closed`` answer as confirmed and retire its account, in one transaction,
     claimed by row count (a crash leaves both done or neither)."""
     stamp = to_iso(now)

@@ -22,20 +22,24 @@ from pantau.storage.timefmt import to_iso
 
 def latest_checks(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Each checked, not retired account's latest observation: what a pass is judged on."""
-    return list(db.query(
-        "select a.id as account_id, a.platform, o.id as observation_id, o.checked_at, o.outcome, "
-        "o.error, o.via, o.platform_fault "
-        "from accounts a join observations o on o.id = ("
-        "  select o2.id from observations o2 where o2.account_id = a.id "
-        "  order by o2.checked_at desc, o2.id desc limit 1) "
-        "where a.retired_at is null"
-    ))
+    return list(
+        db.query(
+            "select a.id as account_id, a.platform, o.id as observation_id, o.checked_at, o.outcome, "
+            "o.error, o.via, o.platform_fault "
+            "from accounts a join observations o on o.id = ("
+            "  select o2.id from observations o2 where o2.account_id = a.id "
+            "  order by o2.checked_at desc, o2.id desc limit 1) "
+            "where a.retired_at is null"
+        )
+    )
 
 
 def account_counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Accounts per platform (not retired)."""
-    return {r["platform"]: r["n"] for r in db.query(
-        "select platform, count(*) as n from accounts where retired_at is null group by platform")}
+    return {
+        r["platform"]: r["n"]
+        for r in db.query("select platform, count(*) as n from accounts where retired_at is null group by platform")
+    }
 
 
 def stored_health(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
@@ -108,10 +112,22 @@ def apply_platform_state(
             )
             if cur.rowcount != 1:
                 return None  # another evaluator recorded this change first
-            change_id = db["platform_changes"].insert({
-                "platform": platform, "old_state": old, "new_state": state, "reason": str(reason),
-                "reason_data": data, "checked": checked, "failed": failed, "changed_at": to_iso(at),
-            }).last_pk
+            change_id = (
+                db["platform_changes"]
+                .insert(
+                    {
+                        "platform": platform,
+                        "old_state": old,
+                        "new_state": state,
+                        "reason": str(reason),
+                        "reason_data": data,
+                        "checked": checked,
+                        "failed": failed,
+                        "changed_at": to_iso(at),
+                    }
+                )
+                .last_pk
+            )
             alert_kind = alert_for(old, state) if alert_for else None
             if alert_kind:
                 db.execute(
@@ -130,10 +146,13 @@ def platform_changes(db: sqlite_utils.Database, platform: str | None = None) -> 
     return list(db.query("select * from platform_changes where platform = ? order by id", [platform]))
 
 
-def platform_alerts(db: sqlite_utils.Database, kinds: Sequence[str] = (AlertKind.PLATFORM_DOWN,
-                                                                       AlertKind.PLATFORM_RECOVERED)) -> list[dict[str, Any]]:
+def platform_alerts(
+    db: sqlite_utils.Database, kinds: Sequence[str] = (AlertKind.PLATFORM_DOWN, AlertKind.PLATFORM_RECOVERED)
+) -> list[dict[str, Any]]:
     """Every platform alert (no account) of these kinds, oldest first."""
-    return list(db.query(
-        f"select * from alerts where account_id is null and kind in ({','.join('?' * len(kinds))}) order by id",
-        list(kinds),
-    ))
+    return list(
+        db.query(
+            f"select * from alerts where account_id is null and kind in ({','.join('?' * len(kinds))}) order by id",
+            list(kinds),
+        )
+    )

@@ -81,20 +81,26 @@ def _storable(value: Any) -> Any:
 
 
 def recent_observations(db: sqlite_utils.Database, account_id: int, n: int) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select * from observations where account_id = ? order by checked_at desc, id desc limit ?",
-        [account_id, n],
-    ))
+    return list(
+        db.query(
+            "select * from observations where account_id = ? order by checked_at desc, id desc limit ?",
+            [account_id, n],
+        )
+    )
 
 
-def recent_outcomes_by_account(db: sqlite_utils.Database, n: int,
-                               ids: Sequence[int] | None = None) -> dict[int, list[dict[str, Any]]]:
+def recent_outcomes_by_account(
+    db: sqlite_utils.Database, n: int, ids: Sequence[int] | None = None
+) -> dict[int, list[dict[str, Any]]]:
     """The last ``n`` observations of every account (or of ``ids``), newest first (for the status pass)."""
     out: dict[int, list[dict[str, Any]]] = {}
     # Only the accounts asked for (a region's page on the board): the window over every
     # observation in the country costs seconds at national scale.
-    where, params = ("where o.account_id in (select value from json_each(?))", [json.dumps(list(ids))]) \
-        if ids is not None else ("", [])
+    where, params = (
+        ("where o.account_id in (select value from json_each(?))", [json.dumps(list(ids))])
+        if ids is not None
+        else ("", [])
+    )
     sql = f"""
     select * from (
       select o.account_id, o.outcome, o.error, o.http_status, o.checked_at, o.platform_fault,
@@ -112,13 +118,10 @@ def observation_count(db: sqlite_utils.Database) -> int:
 
 
 def get_validator(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
-    row = db.execute(
-        "select etag, last_modified, result from http_validators where url = ?", [url]
-    ).fetchone()
+    row = db.execute("select etag, last_modified, result from http_validators where url = ?", [url]).fetchone()
     if not row:
         return None
-    return {"url": url, "etag": row[0], "last_modified": row[1],
-            "result": json.loads(row[2]) if row[2] else None}
+    return {"url": url, "etag": row[0], "last_modified": row[1], "result": json.loads(row[2]) if row[2] else None}
 
 
 def save_validator(

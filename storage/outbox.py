@@ -60,15 +60,16 @@ def _marks(n: int) -> str:
 
 # --- alerts -----------------------------------------------------------------------------
 
-def unprocessed_alerts(
-    db: sqlite_utils.Database, *, after_id: int = 0, limit: int = 500
-) -> list[dict[str, Any]]:
+
+def unprocessed_alerts(db: sqlite_utils.Database, *, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
     """A page of alerts without deliveries yet, oldest first (keyset paging on the id)."""
-    return list(db.query(
-        f"select {_ALERT_COLUMNS} from alerts al {_ALERT_JOINS} "
-        "where al.processed_at is null and al.id > ? order by al.id limit ?",
-        [after_id, limit],
-    ))
+    return list(
+        db.query(
+            f"select {_ALERT_COLUMNS} from alerts al {_ALERT_JOINS} "
+            "where al.processed_at is null and al.id > ? order by al.id limit ?",
+            [after_id, limit],
+        )
+    )
 
 
 def claim_alerts(
@@ -119,17 +120,21 @@ def claim_alerts(
 
 # --- deliveries -------------------------------------------------------------------------
 
+
 def pending_emails(db: sqlite_utils.Database, now: datetime) -> list[str]:
     """Addresses with deliveries waiting and not leased by another sender.
 
     Addresses compare without case (``Humas@…`` from the registry and ``humas@…`` from
     the config are one mailbox, so one digest).
     """
-    return [r["email"] for r in db.query(
-        f"select min(d.email) as email from deliveries d where {_PENDING} "
-        "and (d.claimed_until is null or d.claimed_until <= ?) group by lower(d.email) order by 1",
-        [to_iso(now)],
-    )]
+    return [
+        r["email"]
+        for r in db.query(
+            f"select min(d.email) as email from deliveries d where {_PENDING} "
+            "and (d.claimed_until is null or d.claimed_until <= ?) group by lower(d.email) order by 1",
+            [to_iso(now)],
+        )
+    ]
 
 
 def claim_deliveries(
@@ -140,6 +145,7 @@ def claim_deliveries(
     The lease is one ``UPDATE`` (atomic in SQLite), so of two senders racing for the
     same address each delivery lands with exactly one of them.
     """
+
     def write() -> None:
         with db.atomic():
             db.execute(
@@ -150,18 +156,18 @@ def claim_deliveries(
             )
 
     retry_locked(write)
-    return list(db.query(
-        _DELIVERY_SELECT + f" where d.claimed_by = ? and lower(d.email) = lower(?) and {_PENDING} "
-        "order by al.kind, i.name, a.id, al.id",
-        [token, email],
-    ))
+    return list(
+        db.query(
+            _DELIVERY_SELECT + f" where d.claimed_by = ? and lower(d.email) = lower(?) and {_PENDING} "
+            "order by al.kind, i.name, a.id, al.id",
+            [token, email],
+        )
+    )
 
 
 def pending_deliveries(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every pending delivery, leased or not (read-only; for previews)."""
-    return list(db.query(
-        _DELIVERY_SELECT + f" where {_PENDING} order by d.email, al.kind, i.name, a.id, al.id"
-    ))
+    return list(db.query(_DELIVERY_SELECT + f" where {_PENDING} order by d.email, al.kind, i.name, a.id, al.id"))
 
 
 def mark_sent(db: sqlite_utils.Database, delivery_ids: Sequence[int], now: datetime) -> int:
@@ -207,6 +213,7 @@ def mark_failed(
 
 def release_claims(db: sqlite_utils.Database, token: str) -> None:
     """Give back whatever ``token`` still leases (a run that stopped early)."""
+
     def write() -> None:
         with db.atomic():
             db.execute(
@@ -228,6 +235,7 @@ def deliveries_of_alert(db: sqlite_utils.Database, alert_id: int) -> list[dict[s
 
 # --- weekly reports ---------------------------------------------------------------------
 
+
 def _scope(regions: Iterable[str], column: str = "a.region") -> tuple[str, list[str]]:
     """SQL for ``Recipient.covers``: a code covers itself and every code under it.
 
@@ -248,11 +256,13 @@ def accounts_in_scope(db: sqlite_utils.Database, regions: Sequence[str], batch: 
     where, params = _scope(regions)
     last = 0
     while True:
-        page = list(db.query(
-            "select a.*, i.name as institution from accounts a join institutions i on i.id = a.institution_id "
-            f"where {where} and a.id > ? order by a.id limit ?",
-            [*params, last, batch],
-        ))
+        page = list(
+            db.query(
+                "select a.*, i.name as institution from accounts a join institutions i on i.id = a.institution_id "
+                f"where {where} and a.id > ? order by a.id limit ?",
+                [*params, last, batch],
+            )
+        )
         if not page:
             return
         yield from page
@@ -292,24 +302,28 @@ def status_counts_at(db: sqlite_utils.Database, at: datetime) -> list[dict[str, 
     Counting per region keeps this one query for all recipients.
     """
     stamp = to_iso(at)
-    return list(db.query(
-        "select a.region as region, coalesce((select c.new_status from status_changes c "
-        "where c.account_id = a.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1), "
-        "'unknown') as status, count(*) as n from accounts a where a.created_at < ? group by 1, 2",
-        [stamp, stamp],
-    ))
+    return list(
+        db.query(
+            "select a.region as region, coalesce((select c.new_status from status_changes c "
+            "where c.account_id = a.id and c.changed_at < ? order by c.changed_at desc, c.id desc limit 1), "
+            "'unknown') as status, count(*) as n from accounts a where a.created_at < ? group by 1, 2",
+            [stamp, stamp],
+        )
+    )
 
 
 def report_sent(db: sqlite_utils.Database, week: str, email: str) -> bool:
-    return db.execute(
-        "select 1 from reports where week = ? and email = ? and sent_at is not null", [week, email]
-    ).fetchone() is not None
+    return (
+        db.execute(
+            "select 1 from reports where week = ? and email = ? and sent_at is not null", [week, email]
+        ).fetchone()
+        is not None
+    )
 
 
-def record_report(
-    db: sqlite_utils.Database, week: str, email: str, files: Sequence[str], now: datetime
-) -> None:
+def record_report(db: sqlite_utils.Database, week: str, email: str, files: Sequence[str], now: datetime) -> None:
     """Remember that ``week`` went to ``email`` (a forced resend updates the row)."""
+
     def write() -> None:
         with db.atomic():
             db.execute(

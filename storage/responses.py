@@ -51,19 +51,23 @@ def record_response(
 
 def resolve_response(db: sqlite_utils.Database, response_id: int, resolution: str, at: datetime) -> bool:
     """Close an answer (claimed by row count, so two evaluators never resolve it twice)."""
-    cur = retry_locked(lambda: db.execute(
-        "update responses set resolved_at = ?, resolution = ? where id = ? and resolved_at is null",
-        [to_iso(at), resolution, response_id],
-    ))
+    cur = retry_locked(
+        lambda: db.execute(
+            "update responses set resolved_at = ?, resolution = ? where id = ? and resolved_at is null",
+            [to_iso(at), resolution, response_id],
+        )
+    )
     return cur.rowcount == 1
 
 
 def current_response(db: sqlite_utils.Database, account_id: int) -> dict[str, Any] | None:
     """The account's newest unresolved answer, or None."""
-    found = list(db.query(
-        "select * from responses where account_id = ? and resolved_at is null order by at desc, id desc limit 1",
-        [account_id],
-    ))
+    found = list(
+        db.query(
+            "select * from responses where account_id = ? and resolved_at is null order by at desc, id desc limit 1",
+            [account_id],
+        )
+    )
     return found[0] if found else None
 
 
@@ -77,10 +81,12 @@ def current_responses(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
 
 def responses_between(db: sqlite_utils.Database, start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Answers given in [start, end), oldest first, with the account's facts (for the weekly report)."""
-    return list(db.query(
-        "select r.*, a.platform, a.url, a.handle, a.region, i.name as institution "
-        "from responses r join accounts a on a.id = r.account_id "
-        "join institutions i on i.id = a.institution_id "
-        "where r.at >= ? and r.at < ? order by r.at, r.id",
-        [to_iso(start), to_iso(end)],
-    ))
+    return list(
+        db.query(
+            "select r.*, a.platform, a.url, a.handle, a.region, i.name as institution "
+            "from responses r join accounts a on a.id = r.account_id "
+            "join institutions i on i.id = a.institution_id "
+            "where r.at >= ? and r.at < ? order by r.at, r.id",
+            [to_iso(start), to_iso(end)],
+        )
+    )

@@ -53,20 +53,24 @@ def apply_status(
             )
             if cur.rowcount != 1:
                 return None  # someone else recorded this transition first
-            change_id = db["status_changes"].insert(
-                {
-                    "account_id": account["id"],
-                    "old_status": old,
-                    "new_status": new_status,
-                    "reason": reason,
-                    "reason_data": data,
-                    "changed_at": stamp,
-                    "days_inactive": days_inactive,
-                    "last_activity_at": account.get("last_activity_at"),
-                    "last_activity_url": account.get("last_activity_url"),
-                    "last_activity_title": account.get("last_activity_title"),
-                }
-            ).last_pk
+            change_id = (
+                db["status_changes"]
+                .insert(
+                    {
+                        "account_id": account["id"],
+                        "old_status": old,
+                        "new_status": new_status,
+                        "reason": reason,
+                        "reason_data": data,
+                        "changed_at": stamp,
+                        "days_inactive": days_inactive,
+                        "last_activity_at": account.get("last_activity_at"),
+                        "last_activity_url": account.get("last_activity_url"),
+                        "last_activity_title": account.get("last_activity_title"),
+                    }
+                )
+                .last_pk
+            )
             if alert_kind:
                 # The episode is the change itself: a second dormancy later is a new alert,
                 # a repeated evaluation of the same one is not (unique index).
@@ -80,19 +84,17 @@ def apply_status(
     return retry_locked(write)
 
 
-def status_changes_between(
-    db: sqlite_utils.Database, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select c.*, a.platform, a.url, a.handle, a.region, i.name as institution "
-        "from status_changes c join accounts a on a.id = c.account_id "
-        "join institutions i on i.id = a.institution_id "
-        "where c.changed_at >= ? and c.changed_at < ? order by c.changed_at, c.id",
-        [to_iso(start), to_iso(end)],
-    ))
+def status_changes_between(db: sqlite_utils.Database, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "select c.*, a.platform, a.url, a.handle, a.region, i.name as institution "
+            "from status_changes c join accounts a on a.id = c.account_id "
+            "join institutions i on i.id = a.institution_id "
+            "where c.changed_at >= ? and c.changed_at < ? order by c.changed_at, c.id",
+            [to_iso(start), to_iso(end)],
+        )
+    )
 
 
 def status_history(db: sqlite_utils.Database, account_id: int) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select * from status_changes where account_id = ? order by changed_at, id", [account_id]
-    ))
+    return list(db.query("select * from status_changes where account_id = ? order by changed_at, id", [account_id]))

@@ -33,11 +33,56 @@ class Country:
 
 # (key, institution, region, platform, url, days since last post or None, outcome, owner)
 ACCOUNTS = [
-    ("muba_active", "Dinas Kominfo Kab. Musi Banyuasin", "16.06", "website", "https://diskominfo.mubakab.go.id", 3, "ok", ""),
-    ("muba_close", "Dinas Perpustakaan Kab. Musi Banyuasin", "16.06", "website", "https://dispusip.mubakab.go.id", 200, "ok", ""),
-    ("muba_dormant", "Dinas Pariwisata Kab. Musi Banyuasin", "16.06", "feed", "https://dispar.mubakab.go.id/feed", 45, "ok", ""),
-    ("oki_close", "Dinas Pariwisata Kab. Ogan Komering Ilir", "16.02", "website", "https://dispar.okikab.go.id", 120, "ok", OWNER),
-    ("bdg_dead", "Dinas Kominfo Kota Bandung", "32.73", "website", "https://diskominfo.bandung.go.id", None, "error", ""),
+    (
+        "muba_active",
+        "Dinas Kominfo Kab. Musi Banyuasin",
+        "16.06",
+        "website",
+        "https://diskominfo.mubakab.go.id",
+        3,
+        "ok",
+        "",
+    ),
+    (
+        "muba_close",
+        "Dinas Perpustakaan Kab. Musi Banyuasin",
+        "16.06",
+        "website",
+        "https://dispusip.mubakab.go.id",
+        200,
+        "ok",
+        "",
+    ),
+    (
+        "muba_dormant",
+        "Dinas Pariwisata Kab. Musi Banyuasin",
+        "16.06",
+        "feed",
+        "https://dispar.mubakab.go.id/feed",
+        45,
+        "ok",
+        "",
+    ),
+    (
+        "oki_close",
+        "Dinas Pariwisata Kab. Ogan Komering Ilir",
+        "16.02",
+        "website",
+        "https://dispar.okikab.go.id",
+        120,
+        "ok",
+        OWNER,
+    ),
+    (
+        "bdg_dead",
+        "Dinas Kominfo Kota Bandung",
+        "32.73",
+        "website",
+        "https://diskominfo.bandung.go.id",
+        None,
+        "error",
+        "",
+    ),
     ("bdg_active", "Pemerintah Kota Bandung", "32.73", "website", "https://bandung.go.id", 1, "ok", ""),
 ]
 
@@ -45,8 +90,7 @@ ACCOUNTS = [
 def config_for(tmp: Path, smtp: dict[str, Any] | None = None, **web: Any) -> Config:
     raw: dict[str, Any] = {
         "database": {"path": str(tmp / "pantau.db")},
-        "web": {"secret_env": SECRET_ENV, "admin_password_env": PASSWORD_ENV, "base_url": "http://127.0.0.1:9",
-                **web},
+        "web": {"secret_env": SECRET_ENV, "admin_password_env": PASSWORD_ENV, "base_url": "http://127.0.0.1:9", **web},
         "recipients": [
             {"name": "Kadis Muba", "email": MUBA, "regions": ["16.06"]},
             {"name": "Kadis Sumsel", "email": SUMSEL, "regions": ["16"]},
@@ -67,9 +111,20 @@ def build_country(cfg: Config, now: datetime = NOW) -> Country:
     from pantau.storage.observations import record_observation
 
     db = open_db(cfg.db_path)
-    rows = [{"institution": inst, "region": region, "platform": platform, "url": url, "handle": "",
-             "feed_url": "", "owner_email": owner, "dormant_after_days": None, "note": ""}
-            for _, inst, region, platform, url, _, _, owner in ACCOUNTS]
+    rows = [
+        {
+            "institution": inst,
+            "region": region,
+            "platform": platform,
+            "url": url,
+            "handle": "",
+            "feed_url": "",
+            "owner_email": owner,
+            "dormant_after_days": None,
+            "note": "",
+        }
+        for _, inst, region, platform, url, _, _, owner in ACCOUNTS
+    ]
     import_accounts(db, rows, now - timedelta(days=30))
     ids = {}
     for key, _, _, _, url, age, outcome, _ in ACCOUNTS:
@@ -78,12 +133,20 @@ def build_country(cfg: Config, now: datetime = NOW) -> Country:
         for k in (21, 14, 7, 0):
             at = now - timedelta(days=k, hours=1)
             activity = now - timedelta(days=age) if age is not None and now - timedelta(days=age) <= at else None
-            record_observation(db, {
-                "account_id": aid, "checked_at": at, "outcome": outcome, "http_status": 200 if outcome == "ok" else None,
-                "activity_at": activity, "activity_url": f"{url}/berita/terbaru" if activity else None,
-                "activity_title": "Rapat Koordinasi Humas" if activity else None,
-                "evidence": "feed" if activity else None, "error": "connection refused" if outcome == "error" else None,
-            })
+            record_observation(
+                db,
+                {
+                    "account_id": aid,
+                    "checked_at": at,
+                    "outcome": outcome,
+                    "http_status": 200 if outcome == "ok" else None,
+                    "activity_at": activity,
+                    "activity_url": f"{url}/berita/terbaru" if activity else None,
+                    "activity_title": "Rapat Koordinasi Humas" if activity else None,
+                    "evidence": "feed" if activity else None,
+                    "error": "connection refused" if outcome == "error" else None,
+                },
+            )
     evaluate_all(db, cfg, now - timedelta(days=14))
     evaluate_all(db, cfg, now)
     db.conn.close()

@@ -37,8 +37,20 @@ SITES = FIXTURES / "sites"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 _HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember")
+_BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 _PLACEHOLDER = re.compile(r"\{\{(base|year|ago:(-?\d+):(\w+))\}\}")
 
 
@@ -93,8 +105,7 @@ def make_config(tmp_path: Path) -> Callable[..., Config]:
     def build(**tables: dict[str, Any]) -> Config:
         raw: dict[str, Any] = {
             "database": {"path": str(tmp_path / "pantau.db")},
-            "crawler": {"allow_private_addresses": True, "obey_robots": False,
-                        "timeout_s": 5, "retries": 0},
+            "crawler": {"allow_private_addresses": True, "obey_robots": False, "timeout_s": 5, "retries": 0},
         }
         return from_dict(_deep_merge(raw, copy.deepcopy(tables)), None)
 
@@ -170,12 +181,18 @@ class Watch:
         """Import one registry row (validated like a registry file's) and return its id."""
         from pantau.storage.accounts import import_accounts
 
-        data = {"institution": "Dinas Kominfo Kab. Musi Banyuasin", "region": "16.06",
-                "platform": platform, "url": url, **fields}
+        data = {
+            "institution": "Dinas Kominfo Kab. Musi Banyuasin",
+            "region": "16.06",
+            "platform": platform,
+            "url": url,
+            **fields,
+        }
         row = validate_row(2, data)
         import_accounts(self.db, [row.as_record()], datetime.now(UTC))
-        found = self.db.execute("select id from accounts where platform = ? and url = ?",
-                                [row.platform, row.url]).fetchone()
+        found = self.db.execute(
+            "select id from accounts where platform = ? and url = ?", [row.platform, row.url]
+        ).fetchone()
         return found[0]
 
     def check(self, *ids: int) -> Any:
@@ -199,8 +216,7 @@ class Watch:
 
     def observations(self, account_id: int) -> list[dict[str, Any]]:
         """Every observation of the account, oldest first."""
-        return list(self.db.query("select * from observations where account_id = ? order by id",
-                                  [account_id]))
+        return list(self.db.query("select * from observations where account_id = ? order by id", [account_id]))
 
     def last(self, account_id: int) -> dict[str, Any]:
         return self.observations(account_id)[-1]
@@ -222,6 +238,7 @@ def watch(make_config: Callable[..., Config]) -> Any:
 
 
 # --- the command line -------------------------------------------------------------------
+
 
 def pantau_command() -> list[str]:
     """The installed console script, or the module when it is not on the PATH."""
@@ -253,8 +270,15 @@ class Project:
         if now:
             env["PANTAU_NOW"] = now
         head = ["--config", str(self.config)] if config else []
-        return subprocess.run(pantau_command() + head + list(args), check=False, cwd=self.root, env=env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            pantau_command() + head + list(args),
+            check=False,
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     def accounts(self) -> list[dict[str, Any]]:
         from pantau.storage.accounts import export_accounts

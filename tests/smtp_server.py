@@ -75,10 +75,20 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -91,9 +101,10 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
-        ]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -102,9 +113,9 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     ca_file, cert_file, key_file = directory / "ca.pem", directory / "server.pem", directory / "server.key"
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return ca_file, cert_file, key_file
 
 
@@ -137,9 +148,17 @@ class _Handler:
 
 
 class SmtpServer:
-    def __init__(self, directory: Path, *, security: str = "none", auth: bool = False,
-                 reject: Iterable[str] = (), defer: Iterable[str] = (),
-                 exclude_mechanisms: Iterable[str] = (), smtputf8: bool = True) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        security: str = "none",
+        auth: bool = False,
+        reject: Iterable[str] = (),
+        defer: Iterable[str] = (),
+        exclude_mechanisms: Iterable[str] = (),
+        smtputf8: bool = True,
+    ) -> None:
         assert security in ("none", "starttls", "ssl")
         self.security = security
         self.auth = auth
@@ -169,8 +188,11 @@ class SmtpServer:
             return [r.message for r in self.received]
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == USERNAME
-              and auth_data.password.decode() == PASSWORD)
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == USERNAME
+            and auth_data.password.decode() == PASSWORD
+        )
         self.logins.append((mechanism, ok))
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
@@ -202,8 +224,13 @@ class SmtpServer:
 
     def smtp_config(self, **overrides: Any) -> dict[str, Any]:
         """The ``[smtp]`` table pointing at this server."""
-        table: dict[str, Any] = {"host": self.host, "port": self.port, "security": self.security,
-                                 "sender": "pantau@kominfo.example.go.id", "timeout_s": 5}
+        table: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "security": self.security,
+            "sender": "pantau@kominfo.example.go.id",
+            "timeout_s": 5,
+        }
         if self.auth:
             table.update(username=USERNAME, password_env="PANTAU_TEST_SMTP_PASSWORD")
         table.update(overrides)

@@ -30,8 +30,12 @@ def serve(name: str, status: int = 200) -> Route:
     return Route(body(name), status=status, content_type=_TYPES[Path(name).suffix])
 
 
-def recording(name: str | bytes | Callable[[Any], bytes], seen: list[dict[str, str]], status: int = 200,
-              content_type: str = "application/json; charset=utf-8") -> Route:
+def recording(
+    name: str | bytes | Callable[[Any], bytes],
+    seen: list[dict[str, str]],
+    status: int = 200,
+    content_type: str = "application/json; charset=utf-8",
+) -> Route:
     """A route that keeps each request's path and headers in ``seen`` before answering.
 
     ``name`` may be a function of the request handler, to answer with what the request carried

@@ -70,17 +70,43 @@ def chat():
 
 def setup(tmp_path, smtp_server, chat, monkeypatch):
     monkeypatch.setenv("PANTAU_APPRISE_KADIS", chat.url)
-    cfg = from_dict({"database": {"path": str(tmp_path / "p.db")}, "smtp": smtp_server.smtp_config(),
-                     "web": {"base_url": "https://pantau.kominfo.example.go.id"},
-                     "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"],
-                                     "apprise_env": "PANTAU_APPRISE_KADIS"}]}, None)
+    cfg = from_dict(
+        {
+            "database": {"path": str(tmp_path / "p.db")},
+            "smtp": smtp_server.smtp_config(),
+            "web": {"base_url": "https://pantau.kominfo.example.go.id"},
+            "recipients": [
+                {"name": "Kadis", "email": KADIS, "regions": ["16.06"], "apprise_env": "PANTAU_APPRISE_KADIS"}
+            ],
+        },
+        None,
+    )
     db = open_db(cfg.db_path)
-    import_accounts(db, [{"institution": "Dinas Pariwisata Kab. Musi Banyuasin", "region": "16.06",
-                          "platform": "website", "url": "https://dispar.mubakab.go.id/"}], NOW - timedelta(days=90))
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Pariwisata Kab. Musi Banyuasin",
+                "region": "16.06",
+                "platform": "website",
+                "url": "https://dispar.mubakab.go.id/",
+            }
+        ],
+        NOW - timedelta(days=90),
+    )
     aid = db.execute("select id from accounts").fetchone()[0]
-    record_observation(db, {"account_id": aid, "checked_at": NOW, "outcome": "ok", "evidence": "feed",
-                            "activity_at": NOW - timedelta(days=45), "activity_url": "https://dispar.mubakab.go.id/b/1",
-                            "activity_title": "Festival Musi"})
+    record_observation(
+        db,
+        {
+            "account_id": aid,
+            "checked_at": NOW,
+            "outcome": "ok",
+            "evidence": "feed",
+            "activity_at": NOW - timedelta(days=45),
+            "activity_url": "https://dispar.mubakab.go.id/b/1",
+            "activity_title": "Festival Musi",
+        },
+    )
     evaluate_all(db, cfg, NOW)
     return cfg, db
 
@@ -146,13 +172,15 @@ send_pending(open_db(cfg.db_path), cfg, datetime.fromisoformat({now!r}))
 
 
 def test_it_does_not_repeat_a_chat_message_after_a_crash_between_send_and_record(
-        tmp_path, smtp_server, chat, monkeypatch):
+    tmp_path, smtp_server, chat, monkeypatch
+):
     cfg, db = setup(tmp_path, smtp_server, chat, monkeypatch)
-    raw = {"database": {"path": str(cfg.db_path)}, "smtp": smtp_server.smtp_config(),
-           "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"],
-                           "apprise_env": "PANTAU_APPRISE_KADIS"}]}
-    sender = subprocess.Popen([sys.executable, "-c", SENDER.format(cfg=raw, now=NOW.isoformat())],
-                              env=dict(os.environ))
+    raw = {
+        "database": {"path": str(cfg.db_path)},
+        "smtp": smtp_server.smtp_config(),
+        "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"], "apprise_env": "PANTAU_APPRISE_KADIS"}],
+    }
+    sender = subprocess.Popen([sys.executable, "-c", SENDER.format(cfg=raw, now=NOW.isoformat())], env=dict(os.environ))
     # The message arrives; the sender dies before it can record that it was sent.
     chat.on_post = lambda: os.kill(sender.pid, signal.SIGKILL)
     assert sender.wait(timeout=60) == -signal.SIGKILL

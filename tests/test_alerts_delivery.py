@@ -28,12 +28,25 @@ RECIPIENTS = [
 ]
 
 REGISTRY = [
-    {"institution": "Dinas Kesehatan Kab. Musi Banyuasin", "region": "16.06", "platform": "website",
-     "url": "https://dinkes.mubakab.go.id/", "owner_email": OWNER},
-    {"institution": "Dinas Pendidikan Kab. Musi Banyuasin", "region": "16.06", "platform": "youtube",
-     "url": "https://www.youtube.com/@disdikmuba"},
-    {"institution": "Dinas Pertanian <b>Kab.</b> Musi Banyuasin", "region": "16.06", "platform": "website",
-     "url": "javascript:alert(document.cookie)//"},
+    {
+        "institution": "Dinas Kesehatan Kab. Musi Banyuasin",
+        "region": "16.06",
+        "platform": "website",
+        "url": "https://dinkes.mubakab.go.id/",
+        "owner_email": OWNER,
+    },
+    {
+        "institution": "Dinas Pendidikan Kab. Musi Banyuasin",
+        "region": "16.06",
+        "platform": "youtube",
+        "url": "https://www.youtube.com/@disdikmuba",
+    },
+    {
+        "institution": "Dinas Pertanian <b>Kab.</b> Musi Banyuasin",
+        "region": "16.06",
+        "platform": "website",
+        "url": "javascript:alert(document.cookie)//",
+    },
 ]
 
 
@@ -47,17 +60,39 @@ def account_id(db, url: str) -> int:
     return next(a["id"] for a in db["accounts"].rows if a["url"] == url)
 
 
-def transition(db, url: str, new: str = "dormant", *, days: int = 45, title: str = "Rapat koordinasi",
-               post_url: str | None = None, now: datetime = NOW) -> None:
+def transition(
+    db,
+    url: str,
+    new: str = "dormant",
+    *,
+    days: int = 45,
+    title: str = "Rapat koordinasi",
+    post_url: str | None = None,
+    now: datetime = NOW,
+) -> None:
     aid = account_id(db, url)
-    record_observation(db, {
-        "account_id": aid, "checked_at": now, "outcome": "ok", "evidence": "feed",
-        "activity_at": now - timedelta(days=days), "activity_url": post_url or url.rstrip("/") + "/berita/1",
-        "activity_title": title,
-    })
+    record_observation(
+        db,
+        {
+            "account_id": aid,
+            "checked_at": now,
+            "outcome": "ok",
+            "evidence": "feed",
+            "activity_at": now - timedelta(days=days),
+            "activity_url": post_url or url.rstrip("/") + "/berita/1",
+            "activity_title": title,
+        },
+    )
     acc = get_account(db, aid)
-    apply_status(db, acc, new, f"last activity {days} days ago (feed), over 30 days", now,
-                 alert_kind=alert_kind(acc["status"], new), days_inactive=days)
+    apply_status(
+        db,
+        acc,
+        new,
+        f"last activity {days} days ago (feed), over 30 days",
+        now,
+        alert_kind=alert_kind(acc["status"], new),
+        days_inactive=days,
+    )
 
 
 def config(server, **smtp):
@@ -230,13 +265,16 @@ def test_it_writes_english_for_an_english_recipient(tmp_path, smtp_server):
     [indonesian] = to(smtp_server, KADIS)
     # It should write the subject and body in the recipient's language.
     assert english["Subject"] == "[pantau] 2 accounts need attention: 1 dormant, 1 close recommended"
-    assert "Minister of Communication and Digital (Feb 2025): an official account that is not run should be " \
-           "closed." in text_of(english)
+    assert (
+        "Minister of Communication and Digital (Feb 2025): an official account that is not run should be "
+        "closed." in text_of(english)
+    )
     assert "Days inactive: 120" in text_of(english) and "Hari" not in text_of(english)
     assert english["Content-Language"] == "en"
     assert indonesian["Subject"] == "[pantau] 2 akun perlu perhatian: 1 dormant, 1 direkomendasikan ditutup"
-    assert "Arahan Menteri Komunikasi dan Digital (Feb 2025): akun resmi yang tidak dikelola harus ditutup." \
-        in html_of(indonesian)
+    assert "Arahan Menteri Komunikasi dan Digital (Feb 2025): akun resmi yang tidak dikelola harus ditutup." in html_of(
+        indonesian
+    )
     assert "direkomendasikan ditutup" in text_of(indonesian) and "tidak aktif (dormant)" in text_of(indonesian)
 
 
@@ -258,8 +296,7 @@ def test_it_builds_a_multipart_alternative_mail_with_stable_headers(tmp_path, sm
 
 def test_it_escapes_what_comes_from_the_web(tmp_path, smtp_server):
     db = make_db(tmp_path)
-    transition(db, "https://dinkes.mubakab.go.id/", title="<script>alert(1)</script>",
-               post_url="javascript:alert(2)")
+    transition(db, "https://dinkes.mubakab.go.id/", title="<script>alert(1)</script>", post_url="javascript:alert(2)")
     transition(db, "javascript:alert(document.cookie)//")
 
     send_pending(db, config(smtp_server), NOW)

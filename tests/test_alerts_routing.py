@@ -31,16 +31,37 @@ RECIPIENTS = [
 ]
 
 REGISTRY = [
-    {"institution": "Dinas Kesehatan Kab. Musi Banyuasin", "region": "16.06", "platform": "website",
-     "url": "https://dinkes.mubakab.go.id/", "owner_email": OWNER},
-    {"institution": "Dinas Pendidikan Kab. Musi Banyuasin", "region": "16.06", "platform": "youtube",
-     "url": "https://www.youtube.com/@disdikmuba"},
-    {"institution": "Kecamatan Sekayu", "region": "16.06.01", "platform": "feed",
-     "url": "https://sekayu.mubakab.go.id/feed"},
-    {"institution": "Dinas Kominfo Kab. Ogan Komering Ilir", "region": "16.02", "platform": "website",
-     "url": "https://diskominfo.kaboki.go.id/"},
-    {"institution": "Dinas Kominfo Kab. Bandung", "region": "32.04", "platform": "website",
-     "url": "https://diskominfo.bandungkab.go.id/"},
+    {
+        "institution": "Dinas Kesehatan Kab. Musi Banyuasin",
+        "region": "16.06",
+        "platform": "website",
+        "url": "https://dinkes.mubakab.go.id/",
+        "owner_email": OWNER,
+    },
+    {
+        "institution": "Dinas Pendidikan Kab. Musi Banyuasin",
+        "region": "16.06",
+        "platform": "youtube",
+        "url": "https://www.youtube.com/@disdikmuba",
+    },
+    {
+        "institution": "Kecamatan Sekayu",
+        "region": "16.06.01",
+        "platform": "feed",
+        "url": "https://sekayu.mubakab.go.id/feed",
+    },
+    {
+        "institution": "Dinas Kominfo Kab. Ogan Komering Ilir",
+        "region": "16.02",
+        "platform": "website",
+        "url": "https://diskominfo.kaboki.go.id/",
+    },
+    {
+        "institution": "Dinas Kominfo Kab. Bandung",
+        "region": "32.04",
+        "platform": "website",
+        "url": "https://diskominfo.bandungkab.go.id/",
+    },
 ]
 
 
@@ -56,14 +77,28 @@ def account_id(db, url: str) -> int:
 
 def go_dormant(db, url: str, *, days: int = 45, new: str = "dormant", now: datetime = NOW) -> None:
     aid = account_id(db, url)
-    record_observation(db, {
-        "account_id": aid, "checked_at": now, "outcome": "ok", "evidence": "feed",
-        "activity_at": now - timedelta(days=days), "activity_url": url + "berita/1",
-        "activity_title": "Rapat koordinasi",
-    })
+    record_observation(
+        db,
+        {
+            "account_id": aid,
+            "checked_at": now,
+            "outcome": "ok",
+            "evidence": "feed",
+            "activity_at": now - timedelta(days=days),
+            "activity_url": url + "berita/1",
+            "activity_title": "Rapat koordinasi",
+        },
+    )
     acc = get_account(db, aid)
-    apply_status(db, acc, new, f"last activity {days} days ago (feed), over 30 days", now,
-                 alert_kind=alert_kind(acc["status"], new), days_inactive=days)
+    apply_status(
+        db,
+        acc,
+        new,
+        f"last activity {days} days ago (feed), over 30 days",
+        now,
+        alert_kind=alert_kind(acc["status"], new),
+        days_inactive=days,
+    )
 
 
 def config(server, recipients=RECIPIENTS):
@@ -92,14 +127,15 @@ def test_it_routes_a_regency_alert_to_regency_province_nation_and_owner(tmp_path
 
 def test_it_routes_by_region_prefix_only(tmp_path, smtp_server):
     db = make_db(tmp_path)
-    go_dormant(db, "https://sekayu.mubakab.go.id/feed")          # 16.06.01: regency and up
-    go_dormant(db, "https://diskominfo.kaboki.go.id/")           # 16.02: province and nation
-    go_dormant(db, "https://diskominfo.bandungkab.go.id/")       # 32.04: the nation only
+    go_dormant(db, "https://sekayu.mubakab.go.id/feed")  # 16.06.01: regency and up
+    go_dormant(db, "https://diskominfo.kaboki.go.id/")  # 16.02: province and nation
+    go_dormant(db, "https://diskominfo.bandungkab.go.id/")  # 32.04: the nation only
 
     send_pending(db, config(smtp_server), NOW)
 
-    urls_by_rcpt = {r.rcpt_tos[0]: r.message.get_body(preferencelist=("plain",)).get_content()
-                    for r in smtp_server.received}
+    urls_by_rcpt = {
+        r.rcpt_tos[0]: r.message.get_body(preferencelist=("plain",)).get_content() for r in smtp_server.received
+    }
     assert "sekayu" in urls_by_rcpt[REGENCY]
     # It should keep another regency's and another province's accounts out of a regency's digest.
     assert "kaboki" not in urls_by_rcpt[REGENCY] and "bandungkab" not in urls_by_rcpt[REGENCY]
@@ -141,9 +177,14 @@ def test_it_processes_an_alert_nobody_covers_without_deliveries(tmp_path, smtp_s
 
 
 def test_it_keeps_a_recipients_language_when_it_is_also_the_owner():
-    cfg = from_dict({"recipients": [
-        {"email": "Kadis@Kominfo.mubakab.go.id", "regions": ["16.06"], "language": "en"},
-    ]}, None)
+    cfg = from_dict(
+        {
+            "recipients": [
+                {"email": "Kadis@Kominfo.mubakab.go.id", "regions": ["16.06"], "language": "en"},
+            ]
+        },
+        None,
+    )
 
     routes = routes_for(cfg, "16.06", "kadis@kominfo.mubakab.go.id")
 
@@ -168,8 +209,19 @@ def test_it_accepts_several_owners_and_drops_what_is_not_an_address():
 def test_it_sends_one_digest_to_a_mailbox_spelled_two_ways(tmp_path, smtp_server):
     db = make_db(tmp_path)
     # The registry names the province's head as owner of a regency account outside its region.
-    import_accounts(db, [{"institution": "Dinas Kominfo Prov. Jambi", "region": "15", "platform": "website",
-                          "url": "https://diskominfo.jambiprov.go.id/", "owner_email": PROVINCE.upper()}], NOW)
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Kominfo Prov. Jambi",
+                "region": "15",
+                "platform": "website",
+                "url": "https://diskominfo.jambiprov.go.id/",
+                "owner_email": PROVINCE.upper(),
+            }
+        ],
+        NOW,
+    )
     go_dormant(db, "https://diskominfo.jambiprov.go.id/")
     go_dormant(db, "https://diskominfo.kaboki.go.id/")
 

@@ -15,9 +15,10 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
 
 def idle_feed(sites):
     site = sites.serve({})
-    site.routes["/feed/"] = Route(wordpress_feed("Dispar OKI", site.url, datetime.now(UTC),
-                                                 [("Festival Bidar Kayuagung", 130)]),
-                                  content_type="application/rss+xml; charset=UTF-8")
+    site.routes["/feed/"] = Route(
+        wordpress_feed("Dispar OKI", site.url, datetime.now(UTC), [("Festival Bidar Kayuagung", 130)]),
+        content_type="application/rss+xml; charset=UTF-8",
+    )
     return site
 
 
@@ -34,8 +35,15 @@ def answered_closed(w, account_id, monkeypatch):
     w.evaluate(START)
     assert w.account(account_id)["status"] == "close_recommended"
     # The office answers between two checks.
-    respond(w.db, w.cfg, account_id, "closed", who="kadis@kominfo.okikab.go.id", now=at(monkeypatch, 1),
-            note="akun sudah dihapus")
+    respond(
+        w.db,
+        w.cfg,
+        account_id,
+        "closed",
+        who="kadis@kominfo.okikab.go.id",
+        now=at(monkeypatch, 1),
+        note="akun sudah dihapus",
+    )
     at(monkeypatch, 2)
 
 

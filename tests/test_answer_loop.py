@@ -31,20 +31,46 @@ SITE = "https://dispar.mubakab.go.id/"
 
 
 def setup(tmp_path, smtp_server, *, days_idle: int, escalate: int = 14):
-    cfg = from_dict({"database": {"path": str(tmp_path / "p.db")}, "smtp": smtp_server.smtp_config(),
-                     "recipients": RECIPIENTS, "policy": {"escalate_after_days": escalate}}, None)
+    cfg = from_dict(
+        {
+            "database": {"path": str(tmp_path / "p.db")},
+            "smtp": smtp_server.smtp_config(),
+            "recipients": RECIPIENTS,
+            "policy": {"escalate_after_days": escalate},
+        },
+        None,
+    )
     db = open_db(cfg.db_path)
-    import_accounts(db, [{"institution": "Dinas Pariwisata Kab. Musi Banyuasin", "region": "16.06",
-                          "platform": "website", "url": SITE}], NOW - timedelta(days=300))
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Pariwisata Kab. Musi Banyuasin",
+                "region": "16.06",
+                "platform": "website",
+                "url": SITE,
+            }
+        ],
+        NOW - timedelta(days=300),
+    )
     aid = db.execute("select id from accounts").fetchone()[0]
     check(db, aid, NOW, activity=NOW - timedelta(days=days_idle))
     return cfg, db, aid
 
 
 def check(db, aid, at, *, activity=None, outcome="ok"):
-    record_observation(db, {"account_id": aid, "checked_at": at, "outcome": outcome, "evidence": "feed",
-                            "activity_at": activity, "activity_url": SITE + "berita/1" if activity else None,
-                            "activity_title": "Festival Musi" if activity else None})
+    record_observation(
+        db,
+        {
+            "account_id": aid,
+            "checked_at": at,
+            "outcome": outcome,
+            "evidence": "feed",
+            "activity_at": activity,
+            "activity_url": SITE + "berita/1" if activity else None,
+            "activity_title": "Festival Musi" if activity else None,
+        },
+    )
 
 
 def alerts_run(db, cfg, at):
@@ -60,8 +86,12 @@ def mails(server, email, kind=None):
 
 def test_it_names_the_parent_region_of_a_regency_and_of_a_province():
     # It should go from a regency to its province and from a province to the nation
-    assert (parent_region("16.06"), parent_region("16"), parent_region(None), parent_region("16.06.01")) == \
-        ("16", "*", "*", "16.06")
+    assert (parent_region("16.06"), parent_region("16"), parent_region(None), parent_region("16.06.01")) == (
+        "16",
+        "*",
+        "*",
+        "16.06",
+    )
 
 
 def test_it_escalates_an_unanswered_close_recommendation_to_the_province_then_to_the_nation(tmp_path, smtp_server):
@@ -122,8 +152,16 @@ def test_it_escalates_at_the_next_alerts_run_when_escalate_after_days_is_zero(tm
 def test_it_alerts_a_lapsed_promise_to_reactivate_once(tmp_path, smtp_server):
     cfg, db, aid = setup(tmp_path, smtp_server, days_idle=45)
     alerts_run(db, cfg, NOW)
-    respond(db, cfg, aid, "will_reactivate", who="cli:budi", now=NOW + timedelta(hours=1),
-            by=date(2025, 3, 10), note="admin baru")
+    respond(
+        db,
+        cfg,
+        aid,
+        "will_reactivate",
+        who="cli:budi",
+        now=NOW + timedelta(hours=1),
+        by=date(2025, 3, 10),
+        note="admin baru",
+    )
 
     alerts_run(db, cfg, NOW + timedelta(days=7))  # 10 March, the promised day itself
     assert mails(smtp_server, KADIS, "will_reactivate_expired") == []

@@ -82,31 +82,42 @@ def test_it_reads_the_time_of_an_instagram_or_threads_post_from_its_shortcode(co
 ACCOUNTS = {
     "x": {"id": 1, "platform": "x", "handle": "kominfomuba", "url": "https://x.com/kominfomuba"},
     "tiktok": {"id": 2, "platform": "tiktok", "handle": "kominfomuba", "url": "https://tiktok.com/@kominfomuba"},
-    "instagram": {"id": 3, "platform": "instagram", "handle": "kominfomuba", "url": "https://instagram.com/kominfomuba"},
+    "instagram": {
+        "id": 3,
+        "platform": "instagram",
+        "handle": "kominfomuba",
+        "url": "https://instagram.com/kominfomuba",
+    },
     "threads": {"id": 4, "platform": "threads", "handle": "", "url": "https://threads.net/@kominfomuba"},
 }
 
 
-@pytest.mark.parametrize(("platform", "url", "expected"), [
-    ("x", "https://twitter.com/KominfoMuba/status/967165828490842112?s=20", "2018-02-23T22:34:37"),
-    ("tiktok", "https://www.tiktok.com/@kominfomuba/video/7273459734785559851", "2023-08-31T12:18:31"),
-    ("instagram", "https://www.instagram.com/kominfomuba/p/BcPiCpyHKzQ/", "2017-12-03T14:01:21"),
-    ("threads", "https://www.threads.com/@kominfomuba/post/DU04gATDD4e", "2026-02-16T16:56:47"),
-])
+@pytest.mark.parametrize(
+    ("platform", "url", "expected"),
+    [
+        ("x", "https://twitter.com/KominfoMuba/status/967165828490842112?s=20", "2018-02-23T22:34:37"),
+        ("tiktok", "https://www.tiktok.com/@kominfomuba/video/7273459734785559851", "2023-08-31T12:18:31"),
+        ("instagram", "https://www.instagram.com/kominfomuba/p/BcPiCpyHKzQ/", "2017-12-03T14:01:21"),
+        ("threads", "https://www.threads.com/@kominfomuba/post/DU04gATDD4e", "2026-02-16T16:56:47"),
+    ],
+)
 def test_it_accepts_a_post_link_of_the_registered_account(platform, url, expected):
     post = post_of_account(url, ACCOUNTS[platform])
     # It should derive the post's time from the link itself
     assert post.at.replace(microsecond=0, tzinfo=None).isoformat() == expected
 
 
-@pytest.mark.parametrize(("platform", "url", "why"), [
-    ("x", "https://x.com/someoneelse/status/967165828490842112", "post of @someoneelse, not of the registered"),
-    ("tiktok", "https://www.tiktok.com/@mrbeast/video/7582653507375746334", "post of @mrbeast"),
-    ("instagram", "https://www.instagram.com/p/BcPiCpyHKzQ/", "does not show which account posted it"),
-    ("threads", "https://www.threads.net/t/DU04gATDD4e", "does not show which account posted it"),
-    ("x", "https://www.tiktok.com/@kominfomuba/video/7273459734785559851", "is a tiktok post"),
-    ("x", "https://x.com/kominfomuba", "not the link of a single x post"),
-])
+@pytest.mark.parametrize(
+    ("platform", "url", "why"),
+    [
+        ("x", "https://x.com/someoneelse/status/967165828490842112", "post of @someoneelse, not of the registered"),
+        ("tiktok", "https://www.tiktok.com/@mrbeast/video/7582653507375746334", "post of @mrbeast"),
+        ("instagram", "https://www.instagram.com/p/BcPiCpyHKzQ/", "does not show which account posted it"),
+        ("threads", "https://www.threads.net/t/DU04gATDD4e", "does not show which account posted it"),
+        ("x", "https://www.tiktok.com/@kominfomuba/video/7273459734785559851", "is a tiktok post"),
+        ("x", "https://x.com/kominfomuba", "not the link of a single x post"),
+    ],
+)
 def test_it_refuses_a_link_that_is_not_a_post_of_the_registered_account(platform, url, why):
     # It should refuse, and say why
     with pytest.raises(PostLinkError, match=why):
@@ -120,8 +131,10 @@ def test_it_refuses_to_date_a_facebook_post_from_its_link():
 
 
 def test_attest_with_a_post_link_records_the_post_time_as_attested_evidence(project):
-    project.write("registry.csv", "institution,region,platform,url\n"
-                  "Dinas Kominfo Kab. Musi Banyuasin,16.06,x,https://x.com/kominfomuba\n")
+    project.write(
+        "registry.csv",
+        "institution,region,platform,url\nDinas Kominfo Kab. Musi Banyuasin,16.06,x,https://x.com/kominfomuba\n",
+    )
     assert project.run("registry", "import", "registry.csv").returncode == 0
     now = "2021-09-20T03:00:00+00:00"
 
@@ -139,12 +152,15 @@ def test_attest_with_a_post_link_records_the_post_time_as_attested_evidence(proj
 
 
 def test_attest_date_still_overrides_the_time_in_the_link(project):
-    project.write("registry.csv", "institution,region,platform,url\n"
-                  "Dinas Kominfo Kab. Musi Banyuasin,16.06,x,https://x.com/kominfomuba\n")
+    project.write(
+        "registry.csv",
+        "institution,region,platform,url\nDinas Kominfo Kab. Musi Banyuasin,16.06,x,https://x.com/kominfomuba\n",
+    )
     project.run("registry", "import", "registry.csv")
     now = "2021-09-20T03:00:00+00:00"
-    done = project.run("attest", "1", "--url", "https://x.com/kominfomuba/status/1434975267274035201",
-                       "--date", "2021-09-15", now=now)
+    done = project.run(
+        "attest", "1", "--url", "https://x.com/kominfomuba/status/1434975267274035201", "--date", "2021-09-15", now=now
+    )
     status = json.loads(project.run("status", "--format", "json", now=now).stdout)[0]
     # It should take the date the person gave over the link's
     assert done.returncode == 0 and status["last_activity_at"] == "2021-09-15T00:00:00+07:00"

@@ -23,20 +23,26 @@ CHILDREN = 50_000
 
 def index_body(base: str, newest: str, *, distinct: int = CHILDREN - 1) -> str:
     # CHILDREN entries, the newest one last; with ``distinct`` smaller, the same children again.
-    entries = "".join(f"<sitemap><loc>{base}/s{i % distinct}.xml</loc><lastmod>2020-01-01</lastmod></sitemap>"
-                      for i in range(CHILDREN - 1))
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            f"{entries}<sitemap><loc>{newest}</loc><lastmod>{{{{ago:1:iso}}}}</lastmod></sitemap></sitemapindex>")
+    entries = "".join(
+        f"<sitemap><loc>{base}/s{i % distinct}.xml</loc><lastmod>2020-01-01</lastmod></sitemap>"
+        for i in range(CHILDREN - 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}<sitemap><loc>{newest}</loc><lastmod>{{{{ago:1:iso}}}}</lastmod></sitemap></sitemapindex>"
+    )
 
 
 def test_it_deduplicates_fifty_thousand_children_in_one_pass():
-    body = index_body("https://dinkes.okikab.go.id", "https://dinkes.okikab.go.id/post-sitemap.xml",
-                      distinct=CHILDREN // 2)
+    body = index_body(
+        "https://dinkes.okikab.go.id", "https://dinkes.okikab.go.id/post-sitemap.xml", distinct=CHILDREN // 2
+    )
     body = body.replace("{{ago:1:iso}}", "2024-11-20")
 
     with deadline(20):
-        _, children, err = parse_sitemap(body.encode(), "https://dinkes.okikab.go.id/sitemap.xml",
-                                         datetime(2024, 11, 22, tzinfo=UTC))
+        _, children, err = parse_sitemap(
+            body.encode(), "https://dinkes.okikab.go.id/sitemap.xml", datetime(2024, 11, 22, tzinfo=UTC)
+        )
 
     # It should keep each child once, the newest first, the rest in file order
     assert err is None
@@ -46,20 +52,29 @@ def test_it_deduplicates_fifty_thousand_children_in_one_pass():
 
 
 def test_a_check_reads_a_fifty_thousand_child_index_to_the_newest_post(sites, project):
-    site = sites.serve({
-        "/": Route("<html><body><p>Selamat datang</p></body></html>"),
-        "/robots.txt": Route("User-agent: *\nSitemap: {{base}}/sitemap_index.xml\n", content_type="text/plain"),
-        "/sitemap_index.xml": Route(index_body("{{base}}", "{{base}}/post-sitemap.xml"),
-                                    content_type="application/xml"),
-        "/post-sitemap.xml": "post_sitemap.xml",
-    })
+    site = sites.serve(
+        {
+            "/": Route("<html><body><p>Selamat datang</p></body></html>"),
+            "/robots.txt": Route("User-agent: *\nSitemap: {{base}}/sitemap_index.xml\n", content_type="text/plain"),
+            "/sitemap_index.xml": Route(
+                index_body("{{base}}", "{{base}}/post-sitemap.xml"), content_type="application/xml"
+            ),
+            "/post-sitemap.xml": "post_sitemap.xml",
+        }
+    )
     assert len(site.routes["/sitemap_index.xml"].data()) < 5_000_000  # under the default size cap
     project.write("registry.csv", HEADER + f"Dinas Kesehatan,16.02,website,,{site.url},,,,\n")
     assert project.run("registry", "import", "registry.csv").returncode == 0
 
     # A hang guard, far above the few seconds this takes.
-    done = subprocess.run(pantau_command() + ["--config", str(project.config), "check", "--all"],
-                          cwd=project.root, capture_output=True, text=True, timeout=30, check=False)
+    done = subprocess.run(
+        pantau_command() + ["--config", str(project.config), "check", "--all"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(project.run("status", "--format", "json").stdout)

@@ -38,8 +38,7 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("board")
     smtp = MailSink().start()  # a real SMTP server (aiosmtpd) on loopback
     port = free_port()
-    cfg = config_for(tmp, {"host": "127.0.0.1", "port": smtp.port, "timeout_s": 5},
-                     base_url=f"http://127.0.0.1:{port}")
+    cfg = config_for(tmp, {"host": "127.0.0.1", "port": smtp.port, "timeout_s": 5}, base_url=f"http://127.0.0.1:{port}")
     country = build_country(cfg)
     board = BackgroundBoard(cfg, clock(), port=port, background_snapshots=False).start()
     db = open_db(cfg.db_path)
@@ -56,9 +55,19 @@ def browser():
     profile = tempfile.mkdtemp(prefix="pantau-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1280,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1000",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(20)
@@ -160,4 +169,3 @@ def test_the_admin_signs_in_and_a_wrong_password_is_refused_then_rate_limited(fr
     # It should keep refusing, even the right password, while the limit holds
     assert "Terlalu banyak" in fresh.find_element(By.ID, "message").text
     assert not fresh.find_elements(By.ID, "regions")
-

@@ -14,8 +14,11 @@ def test_the_demo_signs_its_mails_and_prints_a_working_board_link(tmp_path, monk
     for name in ("PANTAU_DEMO_WEB_SECRET", "PANTAU_DEMO_WEB_PASSWORD"):
         monkeypatch.delenv(name, raising=False)  # and removed again after the test
     cfg_path = tmp_path / "pantau.toml"
-    cfg_path.write_text('[database]\npath = "pantau.db"\n\n[[recipients]]\nemail = "kadis@mubakab.example.go.id"\n'
-                        'regions = ["16.06"]\n', encoding="utf-8")
+    cfg_path.write_text(
+        '[database]\npath = "pantau.db"\n\n[[recipients]]\nemail = "kadis@mubakab.example.go.id"\n'
+        'regions = ["16.06"]\n',
+        encoding="utf-8",
+    )
     demo.configure(cfg_path)
     cfg = load_config(cfg_path)
     from pantau.storage.timefmt import utcnow

@@ -84,7 +84,9 @@ def test_the_api_answers_the_status_json_of_the_links_scope_only(board):
     db.conn.close()
     # It should answer a bare array with the same elements as `status --format json`, in scope,
     # and forbid framing and foreign content like every page
-    assert got.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in got.headers["content-security-policy"]
+    assert (
+        got.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in got.headers["content-security-policy"]
+    )
     assert got.headers["content-type"].startswith("application/json")
     assert got.json() == want
     assert {r["region"] for r in got.json()} == {"16.06"}
@@ -119,8 +121,9 @@ def test_an_account_outside_the_scope_answers_404_like_one_that_does_not_exist(b
     assert "Dinas Perpustakaan Kab. Musi Banyuasin" in province and "Ogan Komering Ilir" not in province
     # It should not tell an account in another region from one that does not exist
     assert outside.status_code == missing.status_code == region.status_code == 404
-    assert outside.text.replace(f"/accounts/{country.ids['bdg_dead']}", "/accounts/N") == \
-        missing.text.replace("/accounts/999999", "/accounts/N")
+    assert outside.text.replace(f"/accounts/{country.ids['bdg_dead']}", "/accounts/N") == missing.text.replace(
+        "/accounts/999999", "/accounts/N"
+    )
     assert inside.status_code == 200 and "Dinas Perpustakaan" in inside.text
 
 
@@ -201,8 +204,10 @@ def test_answers_are_recorded_with_their_kind_date_and_reason(board):
         no_date = c.post(f"/accounts/{aid}/respond", data={"kind": "will_reactivate", "csrf": csrf})
         no_reason = c.post(f"/accounts/{aid}/respond", data={"kind": "exception", "csrf": csrf})
         outside = c.post(f"/accounts/{country.ids['bdg_active']}/respond", data={"kind": "closed", "csrf": csrf})
-        ok = c.post(f"/accounts/{aid}/respond", data={"kind": "will_reactivate", "by": "2026-12-31",
-                                                       "note": "admin baru", "csrf": csrf})
+        ok = c.post(
+            f"/accounts/{aid}/respond",
+            data={"kind": "will_reactivate", "by": "2026-12-31", "note": "admin baru", "csrf": csrf},
+        )
     db = open_db(cfg.db_path)
     answer = current_response(db, aid)
     db.conn.close()
@@ -231,8 +236,14 @@ def project_cli():
         env = dict(os.environ, PANTAU_NOW=NOW.isoformat())
         toml = cfg.db_path.parent / "cli.toml"
         toml.write_text(f'[database]\npath = "{cfg.db_path}"\n', encoding="utf-8")
-        out = subprocess.run(pantau_command() + ["--config", str(toml), "status", "--format", "json"],
-                             capture_output=True, text=True, env=env, check=True, timeout=60)
+        out = subprocess.run(
+            pantau_command() + ["--config", str(toml), "status", "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        )
         return json.loads(out.stdout)
 
     return status_json
@@ -245,7 +256,7 @@ def listening_addresses(port: int) -> set[str]:
         local, state = line.split()[1], line.split()[3]
         addr, hexport = local.split(":")
         if state == "0A" and int(hexport, 16) == port:  # 0A = LISTEN
-            found.add(".".join(str(int(addr[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+            found.add(".".join(str(int(addr[i : i + 2], 16)) for i in (6, 4, 2, 0)))
     return found
 
 
@@ -253,8 +264,13 @@ def test_serve_listens_on_loopback_and_stops_on_sigterm_with_status_0(tmp_path):
     port = free_port()
     (tmp_path / "pantau.toml").write_text(f'[web]\nport = {port}\nsecret_env = "{SECRET_ENV}"\n', encoding="utf-8")
     env = dict(os.environ, **{SECRET_ENV: SECRET})
-    proc = subprocess.Popen(pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "serve"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    proc = subprocess.Popen(
+        pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -282,8 +298,13 @@ def test_serve_listens_on_loopback_and_stops_on_sigterm_with_status_0(tmp_path):
 def test_serve_refuses_to_start_without_its_signing_key(tmp_path):
     (tmp_path / "pantau.toml").write_text('[web]\nsecret_env = "PANTAU_TEST_NO_SUCH_SECRET"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_TEST_NO_SUCH_SECRET"}
-    r = subprocess.run(pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "serve"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "serve"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     # It should exit 1 naming the variable to set
     assert r.returncode == 1
     assert "PANTAU_TEST_NO_SUCH_SECRET" in r.stderr
@@ -330,12 +351,31 @@ def test_the_account_page_lists_the_candidates_of_its_last_check_like_explain(bo
     cfg, country, _ = board
     account = country.ids["bdg_dead"]
     db = open_db(cfg.db_path)
-    record_candidates(db, account, NOW, [
-        {"at": "2024-10-01T03:00:00+00:00", "url": "https://bandung.example.go.id/berita/rapat", "title": "Rapat",
-         "source": "page-date", "where": "post page: byline", "accepted": True, "why": "the post's own byline"},
-        {"at": "2024-11-20T03:00:00+00:00", "url": None, "title": None, "source": "page-date",
-         "where": "home page: sidebar (timeago)", "accepted": False, "why": "a relative phrase in a sidebar"},
-    ])
+    record_candidates(
+        db,
+        account,
+        NOW,
+        [
+            {
+                "at": "2024-10-01T03:00:00+00:00",
+                "url": "https://bandung.example.go.id/berita/rapat",
+                "title": "Rapat",
+                "source": "page-date",
+                "where": "post page: byline",
+                "accepted": True,
+                "why": "the post's own byline",
+            },
+            {
+                "at": "2024-11-20T03:00:00+00:00",
+                "url": None,
+                "title": None,
+                "source": "page-date",
+                "where": "home page: sidebar (timeago)",
+                "accepted": False,
+                "why": "a relative phrase in a sidebar",
+            },
+        ],
+    )
     db.conn.close()
     with client_for(board, BANDUNG) as c:
         page = c.get(f"/accounts/{account}").text

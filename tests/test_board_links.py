@@ -51,8 +51,9 @@ def test_a_link_names_no_more_than_the_configuration_gives_now(tmp_path, monkeyp
     monkeypatch.setenv(SECRET_ENV, SECRET)
     cfg = config_for(tmp_path)
     link = sign_link(cfg, MUBA, NOW).rsplit("/", 1)[1]
-    narrowed = from_dict({"web": cfg.data["web"], "recipients": [
-        {"email": "someone.else@example.go.id", "regions": ["16.06"]}]}, None)
+    narrowed = from_dict(
+        {"web": cfg.data["web"], "recipients": [{"email": "someone.else@example.go.id", "regions": ["16.06"]}]}, None
+    )
     # It should stop working for a recipient removed from the configuration
     with pytest.raises(LinkError):
         open_link(narrowed, link, NOW)
@@ -68,12 +69,15 @@ def test_mails_carry_no_link_when_no_signing_key_is_set(tmp_path, monkeypatch):
     assert sign_link(cfg, MUBA, NOW) is None
 
 
-@pytest.mark.parametrize("web, words", [
-    ({"port": 0}, "web.port"),
-    ({"link_days": 0}, "web.link_days"),
-    ({"base_url": "pantau.example.go.id"}, "web.base_url"),
-    ({"hots": "0.0.0.0"}, 'web.hots (did you mean "host"?)'),
-])
+@pytest.mark.parametrize(
+    "web, words",
+    [
+        ({"port": 0}, "web.port"),
+        ({"link_days": 0}, "web.link_days"),
+        ({"base_url": "pantau.example.go.id"}, "web.base_url"),
+        ({"hots": "0.0.0.0"}, 'web.hots (did you mean "host"?)'),
+    ],
+)
 def test_bad_web_settings_stop_pantau_naming_the_key(web, words):
     with pytest.raises(ConfigError) as err:
         from_dict({"web": web}, None)

@@ -11,11 +11,24 @@ def row(i, region, status, compromise=None):
 
 def test_it_counts_per_province_and_regency_worst_first_and_lists_compromised_sites():
     rows = [
-        row(1, "32.73", "active"), row(2, "32.73", "dormant"),
-        row(3, "16.06", "close_recommended"), row(4, "16.06.01", "close_recommended"), row(5, "16.02", "dormant"),
-        row(6, "16", "unknown"), row(7, None, "active"),
-        row(8, "32.04", "active", {"kind": "gambling_injection", "url": "https://x.go.id/slot",
-                                   "evidence": "slot gacor", "detected_at": "2026-11-20T10:00:00+07:00"}),
+        row(1, "32.73", "active"),
+        row(2, "32.73", "dormant"),
+        row(3, "16.06", "close_recommended"),
+        row(4, "16.06.01", "close_recommended"),
+        row(5, "16.02", "dormant"),
+        row(6, "16", "unknown"),
+        row(7, None, "active"),
+        row(
+            8,
+            "32.04",
+            "active",
+            {
+                "kind": "gambling_injection",
+                "url": "https://x.go.id/slot",
+                "evidence": "slot gacor",
+                "detected_at": "2026-11-20T10:00:00+07:00",
+            },
+        ),
     ]
     ov = overview(rows)
     # It should put the province with the most close_recommended first, then by dormant

@@ -29,16 +29,19 @@ def test_an_rss_feed_gives_its_newest_entry(sites, watch):
     assert w.last(account_id)["outcome"] == "ok"
     assert account["evidence"] == "feed"
     assert account["last_activity_title"] == "Kominfo Muba Gelar Sosialisasi Keamanan Informasi untuk OPD"
-    assert account["last_activity_url"] == \
-        f"{site.url}/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/"
+    assert (
+        account["last_activity_url"]
+        == f"{site.url}/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/"
+    )
     assert days_since(account["last_activity_at"]) == 1
 
 
 def test_an_atom_feed_is_dated_by_publication_not_by_its_last_edit(sites, watch):
     site = sites.serve({"/atom.xml": "bpbd_atom.atom.xml"})
     w = watch()
-    account_id = w.add(f"{site.url}/atom.xml", platform="feed", institution="BPBD Provinsi Sumatera Selatan",
-                       region="16")
+    account_id = w.add(
+        f"{site.url}/atom.xml", platform="feed", institution="BPBD Provinsi Sumatera Selatan", region="16"
+    )
 
     w.check()
     account = w.account(account_id)
@@ -100,9 +103,13 @@ def test_feed_url_is_polled_instead_of_url(sites, watch):
     site = sites.serve({"/rss/berita.xml": "kominfo_wp_feed.rss.xml"})
     w = watch()
     # The registry names the institution's public page; the feed lives elsewhere.
-    account_id = w.add("https://dishub.palembang.go.id/berita", platform="feed",
-                       feed_url=f"{site.url}/rss/berita.xml", institution="Dinas Perhubungan Kota Palembang",
-                       region="16.71")
+    account_id = w.add(
+        "https://dishub.palembang.go.id/berita",
+        platform="feed",
+        feed_url=f"{site.url}/rss/berita.xml",
+        institution="Dinas Perhubungan Kota Palembang",
+        region="16.71",
+    )
 
     w.check()
     account = w.account(account_id)
@@ -116,8 +123,9 @@ def test_feed_url_is_polled_instead_of_url(sites, watch):
 
 
 def test_a_websites_feed_url_replaces_the_feeds_it_announces(sites, watch):
-    site = sites.serve({"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml",
-                        "/rss/berita.xml": "bpbd_atom.atom.xml"})
+    site = sites.serve(
+        {"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml", "/rss/berita.xml": "bpbd_atom.atom.xml"}
+    )
     w = watch()
     account_id = w.add(site.url, feed_url=f"{site.url}/rss/berita.xml")
 

@@ -6,10 +6,8 @@ from datetime import UTC, datetime
 
 from pantau.storage.timefmt import from_iso
 
-NODATES = {"/": "listing_nodates_home.html",
-           "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
-RELATIVE = {"/": "listing_relative_home.html",
-            "/berita/90/pasar-murah-kecamatan-sekayu": "post_pasar_murah.html"}
+NODATES = {"/": "listing_nodates_home.html", "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
+RELATIVE = {"/": "listing_relative_home.html", "/berita/90/pasar-murah-kecamatan-sekayu": "post_pasar_murah.html"}
 
 
 def days_since(iso: str | None) -> int:
@@ -156,8 +154,13 @@ def test_widgets_comments_and_other_sites_news_do_not_keep_a_dormant_site_active
 
 
 def test_a_sitemap_without_lastmod_is_dated_on_its_newest_posts_page(sites, watch):
-    site = sites.serve({"/": "undated_sitemap_home.html", "/sitemap.xml": "undated_sitemap.xml",
-                        "/berita/205/rapat-forum-kewaspadaan-dini": "post_forum_kewaspadaan.html"})
+    site = sites.serve(
+        {
+            "/": "undated_sitemap_home.html",
+            "/sitemap.xml": "undated_sitemap.xml",
+            "/berita/205/rapat-forum-kewaspadaan-dini": "post_forum_kewaspadaan.html",
+        }
+    )
     w = watch()
     account_id = w.add(site.url)
 

@@ -13,32 +13,58 @@ from pantau.monitor.demo.server import Route
 
 HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_after_days,note\n"
 STATUSES = {"active", "warning", "dormant", "close_recommended", "unreachable", "unknown", "retired"}
-KEYS = ("id", "institution", "region", "platform", "handle", "url", "status", "last_activity_at",
-        "last_activity_url", "evidence", "last_checked_at", "days_inactive", "reason")
+KEYS = (
+    "id",
+    "institution",
+    "region",
+    "platform",
+    "handle",
+    "url",
+    "status",
+    "last_activity_at",
+    "last_activity_url",
+    "evidence",
+    "last_checked_at",
+    "days_inactive",
+    "reason",
+)
 
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory, module_sites, new_project):
     """Five accounts of Sumatera Selatan, imported and checked once with `pantau check --all`."""
-    kominfo = module_sites.serve({"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml",
-                                  "/comments/feed/": "kominfo_wp_comments.rss.xml"})
+    kominfo = module_sites.serve(
+        {
+            "/": "kominfo_wp_home.html",
+            "/feed/": "kominfo_wp_feed.rss.xml",
+            "/comments/feed/": "kominfo_wp_comments.rss.xml",
+        }
+    )
     portal = module_sites.serve({"/": "portal_oki_home.html"})
     dinkes = module_sites.serve({"/": Route("<h1>500 Internal Server Error</h1>", status=500)})
     disparbud = module_sites.serve({"/rss.xml": "disparbud_feed.rss.xml"})
     p = new_project(tmp_path_factory.mktemp("cli") / "kominfo", LOOPBACK)
-    p.write("registry.csv", HEADER
-            + f"Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,website,,{kominfo.url},,,,\n"
-            + f"Pemerintah Kabupaten Ogan Komering Ilir,16.02,website,,{portal.url},,,,\n"
-            + f"Dinas Kesehatan Kab. Musi Banyuasin,16.06,website,,{dinkes.url},,,,\n"
-            + "Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,instagram,,"
-              "https://www.instagram.com/kominfomuba/,,,,\n"
-            + f"Dinas Pariwisata dan Kebudayaan Kab. Ogan Komering Ilir,16.02,feed,,{disparbud.url}/rss.xml,,,,\n")
+    p.write(
+        "registry.csv",
+        HEADER
+        + f"Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,website,,{kominfo.url},,,,\n"
+        + f"Pemerintah Kabupaten Ogan Komering Ilir,16.02,website,,{portal.url},,,,\n"
+        + f"Dinas Kesehatan Kab. Musi Banyuasin,16.06,website,,{dinkes.url},,,,\n"
+        + "Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,instagram,,"
+        "https://www.instagram.com/kominfomuba/,,,,\n"
+        + f"Dinas Pariwisata dan Kebudayaan Kab. Ogan Komering Ilir,16.02,feed,,{disparbud.url}/rss.xml,,,,\n",
+    )
     imported = p.run("registry", "import", "registry.csv")
     assert imported.returncode == 0, imported.stderr
     p.check = p.run("check", "--all")
     p.ids = {a["url"]: a["id"] for a in p.accounts()}
-    p.urls = {"kominfo": kominfo.url, "portal": portal.url, "dinkes": dinkes.url,
-              "instagram": "https://instagram.com/kominfomuba", "disparbud": f"{disparbud.url}/rss.xml"}
+    p.urls = {
+        "kominfo": kominfo.url,
+        "portal": portal.url,
+        "dinkes": dinkes.url,
+        "instagram": "https://instagram.com/kominfomuba",
+        "disparbud": f"{disparbud.url}/rss.xml",
+    }
     return p
 
 
@@ -97,10 +123,14 @@ def test_status_json_tells_each_accounts_story(checked):
     rows = by_name(checked, status(checked))
 
     # It should show each status with its proof and a reason a person can read
-    assert (rows["kominfo"]["status"], rows["kominfo"]["evidence"], rows["kominfo"]["days_inactive"]) == \
-        ("active", "feed", 1)
+    assert (rows["kominfo"]["status"], rows["kominfo"]["evidence"], rows["kominfo"]["days_inactive"]) == (
+        "active",
+        "feed",
+        1,
+    )
     assert rows["kominfo"]["last_activity_url"].endswith(
-        "/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/")
+        "/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/"
+    )
     assert (rows["portal"]["status"], rows["portal"]["evidence"]) == ("active", "page-date")
     assert rows["disparbud"]["status"] == "dormant"
     assert rows["disparbud"]["days_inactive"] == 45
@@ -155,8 +185,10 @@ def test_status_can_be_filtered_by_region_prefix(checked):
 def test_status_can_be_filtered_by_platform(checked):
     # It should show only the platform asked for
     assert set(by_name(checked, status(checked, "--platform", "feed"))) == {"disparbud"}
-    assert set(by_name(checked, status(checked, "--platform", "instagram", "--platform", "feed"))) == \
-        {"instagram", "disparbud"}
+    assert set(by_name(checked, status(checked, "--platform", "instagram", "--platform", "feed"))) == {
+        "instagram",
+        "disparbud",
+    }
 
 
 def test_status_table_is_the_default(checked):
@@ -180,6 +212,7 @@ def test_moving_the_clock_moves_the_status(checked):
 
 
 # --- commands that change things: each test gets its own project -------------------------
+
 
 def test_init_writes_a_config_a_registry_and_the_database(tmp_path, new_project):
     target = tmp_path / "srv" / "pantau"
@@ -213,14 +246,26 @@ def test_the_files_init_writes_work_with_the_other_commands(tmp_path, new_projec
 
 
 def test_attest_makes_the_evidence_attested(project):
-    project.write("registry.csv", HEADER + "Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,"
-                  "instagram,,https://www.instagram.com/kominfomuba/,,,,\n")
+    project.write(
+        "registry.csv",
+        HEADER + "Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,"
+        "instagram,,https://www.instagram.com/kominfomuba/,,,,\n",
+    )
     project.run("registry", "import", "registry.csv")
     [account] = project.accounts()
     now = "2024-11-22T10:00:00+07:00"
 
-    result = project.run("attest", str(account["id"]), "--date", "2024-11-20T09:00+07:00",
-                         "--url", "https://www.instagram.com/p/DCx1kominfo/", "--note", "dicek manual", now=now)
+    result = project.run(
+        "attest",
+        str(account["id"]),
+        "--date",
+        "2024-11-20T09:00+07:00",
+        "--url",
+        "https://www.instagram.com/p/DCx1kominfo/",
+        "--note",
+        "dicek manual",
+        now=now,
+    )
     [row] = status(project, now=now)
 
     # It should make the account follow the attested date, marked as attested
@@ -231,7 +276,9 @@ def test_attest_makes_the_evidence_attested(project):
 
 
 def test_an_attestation_without_an_offset_is_in_the_configured_time_zone(project):
-    project.write("registry.csv", HEADER + "Pemerintah Provinsi Sumatera Selatan,16,x,,https://twitter.com/sumselprov,,,,\n")
+    project.write(
+        "registry.csv", HEADER + "Pemerintah Provinsi Sumatera Selatan,16,x,,https://twitter.com/sumselprov,,,,\n"
+    )
     project.run("registry", "import", "registry.csv")
     [account] = project.accounts()
 
@@ -243,11 +290,14 @@ def test_an_attestation_without_an_offset_is_in_the_configured_time_zone(project
     assert row["status"] == "warning"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["attest", "999", "--date", "2024-11-20"], "no account with id 999"),
-    (["attest", "1", "--date", "20/11/2024"], "is not ISO 8601"),
-    (["attest", "1", "--date", "2024-12-25"], "is in the future"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["attest", "999", "--date", "2024-11-20"], "no account with id 999"),
+        (["attest", "1", "--date", "20/11/2024"], "is not ISO 8601"),
+        (["attest", "1", "--date", "2024-12-25"], "is in the future"),
+    ],
+)
 def test_a_bad_attestation_exits_2_with_a_reason(project, args, message):
     project.write("registry.csv", HEADER + "Diskominfo Muba,16.06,instagram,kominfomuba,,,,,\n")
     project.run("registry", "import", "registry.csv")
@@ -295,16 +345,19 @@ def test_check_without_flags_checks_only_accounts_that_are_due(project, sites):
     assert again.returncode == 0 and "nothing to check" in again.stdout
 
 
-@pytest.mark.parametrize("args", [
-    [],
-    ["periksa"],
-    ["status", "--format", "xml"],
-    ["status", "--status", "tidur"],
-    ["attest", "satu", "--date", "2024-11-20"],
-    ["attest", "1"],
-    ["registry"],
-    ["check", "--account", "abc"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["periksa"],
+        ["status", "--format", "xml"],
+        ["status", "--status", "tidur"],
+        ["attest", "satu", "--date", "2024-11-20"],
+        ["attest", "1"],
+        ["registry"],
+        ["check", "--account", "abc"],
+    ],
+)
 def test_bad_usage_exits_2(project, args):
     result = project.run(*args)
 

@@ -21,10 +21,13 @@ def test_health_shows_each_platform_and_the_bridge_in_json_and_as_a_table(tmp_pa
     rsshub = sites.serve({}, default=Route(b"<p class='message'>FetchError: 401 Unauthorized</p>", status=503))
     kominfo = sites.serve({"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml"})
     p = new_project(tmp_path / "kominfo", LOOPBACK_TOML + f'\n[bridges]\nrsshub = "{rsshub.url}"\n')
-    p.write("registry.csv", HEADER
-            + f"Dinas Kominfo Kab. Musi Banyuasin,16.06,website,,{kominfo.url},,,,\n"
-            + "Dinas Kominfo Kab. Musi Banyuasin,16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,\n"
-            + "Dinas Pariwisata Kab. OKU,16.01,x,,https://x.com/disparoku,,,,\n")
+    p.write(
+        "registry.csv",
+        HEADER
+        + f"Dinas Kominfo Kab. Musi Banyuasin,16.06,website,,{kominfo.url},,,,\n"
+        + "Dinas Kominfo Kab. Musi Banyuasin,16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,\n"
+        + "Dinas Pariwisata Kab. OKU,16.01,x,,https://x.com/disparoku,,,,\n",
+    )
     assert p.run("registry", "import", "registry.csv").returncode == 0
     assert p.run("check", "--all").returncode == 0
 
@@ -37,7 +40,11 @@ def test_health_shows_each_platform_and_the_bridge_in_json_and_as_a_table(tmp_pa
     assert sorted(rows) == ["instagram", "rsshub", "website", "x"]
     assert all(list(r) == KEYS for r in rows.values())
     assert {k: rows["rsshub"][k] for k in ("accounts", "checked", "failed", "state")} == {
-        "accounts": 2, "checked": 2, "failed": 2, "state": "down"}
+        "accounts": 2,
+        "checked": 2,
+        "failed": 2,
+        "state": "down",
+    }
     assert rows["rsshub"]["since"].endswith("+07:00")
     assert "2 of 2 checks in the latest pass failed" in rows["rsshub"]["reason"]
     assert (rows["website"]["state"], rows["website"]["checked"], rows["website"]["failed"]) == ("ok", 1, 0)

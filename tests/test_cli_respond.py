@@ -5,9 +5,11 @@ from __future__ import annotations
 import getpass
 import json
 
-REGISTRY = ("institution,region,platform,url\n"
-            "Dinas Pariwisata Kab. Musi Banyuasin,16.06,website,https://dispar.mubakab.go.id/\n"
-            "Dinas Perpustakaan Kab. Musi Banyuasin,16.06,website,https://dispusip.mubakab.go.id/\n")
+REGISTRY = (
+    "institution,region,platform,url\n"
+    "Dinas Pariwisata Kab. Musi Banyuasin,16.06,website,https://dispar.mubakab.go.id/\n"
+    "Dinas Perpustakaan Kab. Musi Banyuasin,16.06,website,https://dispusip.mubakab.go.id/\n"
+)
 NOW = "2025-03-03T02:00:00+00:00"
 
 
@@ -21,8 +23,12 @@ def test_it_records_each_kind_of_answer_with_who_and_when(project):
 
     assert promise.returncode == 0 and exception.returncode == 0, promise.stderr + exception.stderr
     # It should show the answer in the status JSON as INTERFACE.md promises
-    assert rows[1]["response"] == {"kind": "will_reactivate", "by": "2025-03-31", "note": "admin baru",
-                                   "at": "2025-03-03T09:00:00+07:00"}
+    assert rows[1]["response"] == {
+        "kind": "will_reactivate",
+        "by": "2025-03-31",
+        "note": "admin baru",
+        "at": "2025-03-03T09:00:00+07:00",
+    }
     assert rows[2]["response"]["kind"] == "exception"
     assert rows[2]["response"]["note"] == "akun arsip Pilkada; SK 12/2025"
     assert f"(by cli:{getpass.getuser()})" in promise.stdout

@@ -21,15 +21,29 @@ KADIS = "kadis@kominfo.mubakab.go.id"
 SITE = "https://dispusip.mubakab.go.id/"
 
 
-def finding(place: str = "hidden_block", url: str = SITE, excerpt: str = "slot gacor <https://g.example/>",
-            kind: str = "gambling_injection") -> dict:
+def finding(
+    place: str = "hidden_block",
+    url: str = SITE,
+    excerpt: str = "slot gacor <https://g.example/>",
+    kind: str = "gambling_injection",
+) -> dict:
     return {"kind": kind, "place": place, "url": url, "excerpt": excerpt, "sha256": "0" * 64}
 
 
 def make(tmp_path):
     db = open_db(tmp_path / "p.db")
-    import_accounts(db, [{"institution": "Dinas Perpustakaan Kab. Musi Banyuasin", "region": "16.06",
-                          "platform": "website", "url": SITE}], NOW - timedelta(days=300))
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Perpustakaan Kab. Musi Banyuasin",
+                "region": "16.06",
+                "platform": "website",
+                "url": SITE,
+            }
+        ],
+        NOW - timedelta(days=300),
+    )
     return db, db.execute("select id from accounts").fetchone()[0]
 
 
@@ -40,8 +54,13 @@ def alerts(db) -> list[tuple[str, str]]:
 def test_an_episode_raises_one_compromised_and_one_recovered_alert(tmp_path):
     db, aid = make(tmp_path)
     save_scan(db, aid, [finding()], ["home"], NOW)
-    save_scan(db, aid, [finding(), finding("sitemap_entry", SITE + "slot-gacor/")], ["home", "sitemap"],
-              NOW + timedelta(hours=6))
+    save_scan(
+        db,
+        aid,
+        [finding(), finding("sitemap_entry", SITE + "slot-gacor/")],
+        ["home", "sitemap"],
+        NOW + timedelta(hours=6),
+    )
     save_scan(db, aid, [], ["home", "sitemap"], NOW + timedelta(hours=12))
     save_scan(db, aid, [], ["home", "sitemap"], NOW + timedelta(hours=18))
     first = findings_of(db, aid)[-1]["id"]
@@ -54,12 +73,19 @@ def test_an_episode_raises_one_compromised_and_one_recovered_alert(tmp_path):
 
 def test_a_scan_resolves_only_the_parts_of_the_site_it_read(tmp_path):
     db, aid = make(tmp_path)
-    save_scan(db, aid, [finding("sitemap_entry", SITE + "slot-gacor/"), finding("cloaked_response")],
-              ["home", "sitemap", "cloak"], NOW)
+    save_scan(
+        db,
+        aid,
+        [finding("sitemap_entry", SITE + "slot-gacor/"), finding("cloaked_response")],
+        ["home", "sitemap", "cloak"],
+        NOW,
+    )
     save_scan(db, aid, [], ["home"], NOW + timedelta(hours=6))
     # It should keep the sitemap and Googlebot findings open until those are read again.
     assert sorted(f["place"] for f in findings_of(db, aid) if f["resolved_at"] is None) == [
-        "cloaked_response", "sitemap_entry"]
+        "cloaked_response",
+        "sitemap_entry",
+    ]
     save_scan(db, aid, [], ["home", "sitemap"], NOW + timedelta(hours=12))
     assert open_findings(db)[aid]["place"] == "cloaked_response"
     save_scan(db, aid, [], ["home", "cloak"], NOW + timedelta(days=1))
@@ -70,8 +96,10 @@ def test_the_evidence_from_the_web_stays_text_in_the_mail(tmp_path, smtp_server)
     db, aid = make(tmp_path)
     hostile = '<img src=x onerror="alert(1)"> slot gacor <a href="javascript:alert(2)">x</a>'
     save_scan(db, aid, [finding("page_links", "javascript:alert(3)//", hostile)], ["home"], NOW)
-    cfg = from_dict({"smtp": smtp_server.smtp_config(),
-                     "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]}, None)
+    cfg = from_dict(
+        {"smtp": smtp_server.smtp_config(), "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]},
+        None,
+    )
     send_pending(db, cfg, NOW)
     [msg] = smtp_server.messages
     html = msg.get_body(preferencelist=("html",)).get_content()

@@ -38,26 +38,32 @@ def places(result: HomeScan) -> set[tuple[str, str]]:
     return {(f.kind, f.place) for f in result.findings}
 
 
-@pytest.mark.parametrize(("fixture", "kind", "place"), [
-    ("hidden_links_home.html", GAMBLING, "hidden_block"),
-    ("offscreen_links_home.html", GAMBLING, "hidden_block"),
-    ("footer_links_home.html", GAMBLING, "footer_links"),
-    ("spam_title_home.html", GAMBLING, "title"),
-    ("spam_title_home.html", GAMBLING, "meta_description"),
-    ("script_redirect_home.html", GAMBLING, "script"),
-    ("keyword_stuffing_home.html", GAMBLING, "page_text"),
-    ("hacked_by_home.html", DEFACEMENT, "defaced_page"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "kind", "place"),
+    [
+        ("hidden_links_home.html", GAMBLING, "hidden_block"),
+        ("offscreen_links_home.html", GAMBLING, "hidden_block"),
+        ("footer_links_home.html", GAMBLING, "footer_links"),
+        ("spam_title_home.html", GAMBLING, "title"),
+        ("spam_title_home.html", GAMBLING, "meta_description"),
+        ("script_redirect_home.html", GAMBLING, "script"),
+        ("keyword_stuffing_home.html", GAMBLING, "page_text"),
+        ("hacked_by_home.html", DEFACEMENT, "defaced_page"),
+    ],
+)
 def test_it_finds_each_injection_where_it_is_planted(fixture, kind, place):
     result = scan(fixture)
     # It should name the kind of compromise and where on the page it was seen.
     assert (kind, place) in places(result), result.findings
 
 
-@pytest.mark.parametrize("fixture", [
-    "clean_portal_home.html",
-    "news_fighting_gambling_home.html",
-])
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "clean_portal_home.html",
+        "news_fighting_gambling_home.html",
+    ],
+)
 def test_it_does_not_flag_a_legitimate_page(fixture):
     # It should find nothing on a page that only writes about fighting online gambling,
     # hides its dropdown menu with CSS, or redirects phones to its mobile site.
@@ -82,30 +88,36 @@ def test_off_screen_blocks_are_hidden_whether_by_class_rule_or_inline_style():
     assert "Dewatogel" in excerpt and "sbobet88" in excerpt
 
 
-@pytest.mark.parametrize("text", [
-    "Pemkab Sosialisasi Bahaya Judi Online",
-    "Satgas Pemberantasan Judi Online",
-    "Bupati Imbau Warga Jauhi Judi Online",
-    "Polres Ringkus Bandar Togel di Kayuagung",
-    "Kominfo Blokir 800 Ribu Situs Slot Gacor",
-    "Waspada modus deposit pulsa dan bonus new member",
-    "Slot pendaftaran vaksinasi dibuka di Bandar Lampung",
-    "Judi online diancam pidana Pasal 303 KUHP",
-    "Layanan Office 365 untuk ASN",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pemkab Sosialisasi Bahaya Judi Online",
+        "Satgas Pemberantasan Judi Online",
+        "Bupati Imbau Warga Jauhi Judi Online",
+        "Polres Ringkus Bandar Togel di Kayuagung",
+        "Kominfo Blokir 800 Ribu Situs Slot Gacor",
+        "Waspada modus deposit pulsa dan bonus new member",
+        "Slot pendaftaran vaksinasi dibuka di Bandar Lampung",
+        "Judi online diancam pidana Pasal 303 KUHP",
+        "Layanan Office 365 untuk ASN",
+    ],
+)
 def test_words_about_fighting_gambling_are_not_spam(text):
     # It should need the spam pattern, not just the word.
     assert not judge(text).gambling
 
 
-@pytest.mark.parametrize("text", [
-    "Slot Gacor Hari Ini Gampang Maxwin",
-    "situs toto macau 4d",
-    "Dewatogel",
-    "link alternatif sbobet88",
-    "RTP Live Pragmatic Play",
-    "judi slot",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Slot Gacor Hari Ini Gampang Maxwin",
+        "situs toto macau 4d",
+        "Dewatogel",
+        "link alternatif sbobet88",
+        "RTP Live Pragmatic Play",
+        "judi slot",
+    ],
+)
 def test_spam_vocabulary_and_brand_tokens_are_spam(text):
     # It should call promotional words and brand tokens spam without any other sign.
     assert judge(text).gambling
@@ -129,13 +141,23 @@ def test_a_sitemap_of_news_about_fighting_gambling_is_clean():
 
 
 def test_it_finds_gambling_posts_in_a_feed_but_not_news_against_gambling():
-    spam = [("https://d.example.go.id/2024/11/slot-gacor-hari-ini-gampang-maxwin/",
-             "Slot Gacor Hari Ini Gampang Maxwin Bersama Situs Slot88 Resmi"),
-            ("https://d.example.go.id/2023/06/ppdb-2023/", "Penerimaan Peserta Didik Baru")]
-    news = [("https://d.example.go.id/2024/11/imbau-asn-jauhi-judi-online/",
-             "Wali Kota Imbau ASN Jauhi Judi Online dan Slot Gacor"),
-            ("https://d.example.go.id/2024/11/polrestabes-tangkap-admin-togel/",
-             "Polrestabes Tangkap Admin Situs Togel Online")]
+    spam = [
+        (
+            "https://d.example.go.id/2024/11/slot-gacor-hari-ini-gampang-maxwin/",
+            "Slot Gacor Hari Ini Gampang Maxwin Bersama Situs Slot88 Resmi",
+        ),
+        ("https://d.example.go.id/2023/06/ppdb-2023/", "Penerimaan Peserta Didik Baru"),
+    ]
+    news = [
+        (
+            "https://d.example.go.id/2024/11/imbau-asn-jauhi-judi-online/",
+            "Wali Kota Imbau ASN Jauhi Judi Online dan Slot Gacor",
+        ),
+        (
+            "https://d.example.go.id/2024/11/polrestabes-tangkap-admin-togel/",
+            "Polrestabes Tangkap Admin Situs Togel Online",
+        ),
+    ]
     found = scan_entries(spam, "https://d.example.go.id/feed/", b"<rss/>")
     assert found is not None and found.place == "feed_item"
     # It should flag the spam post and leave the news about fighting gambling alone.
@@ -171,9 +193,11 @@ def test_a_meta_refresh_to_a_gambling_site_is_found():
 
 
 def test_a_script_or_iframe_loaded_from_a_gambling_host_is_found():
-    page = (b'<html><body><p>Portal</p><script src="https://cdn.slotgacor88.example/pop.js"></script>'
-            b'<iframe src="https://situs-toto.example/" width="0" height="0" style="width:0;height:0"></iframe>'
-            b'</body></html>')
+    page = (
+        b'<html><body><p>Portal</p><script src="https://cdn.slotgacor88.example/pop.js"></script>'
+        b'<iframe src="https://situs-toto.example/" width="0" height="0" style="width:0;height:0"></iframe>'
+        b"</body></html>"
+    )
     found = places(scan_page(page, HOME))
     # It should see both: the script as a script, the zero-size iframe as a hidden block.
     assert (GAMBLING, "script") in found and (GAMBLING, "hidden_block") in found
@@ -214,8 +238,10 @@ def test_a_redirect_for_phones_or_an_analytics_snippet_is_not_a_cloaking_script(
 
 def test_a_big_portal_with_news_about_a_hack_is_not_a_defacement():
     news = "".join(f"<li><a href='/b/{i}'>Berita {i}</a></li>" for i in range(40))
-    page = (f"<html><head><title>Portal Kota</title></head><body><ul>{news}</ul>"
-            "<h2>Situs pemda hacked by kelompok asing, Diskominfo imbau waspada</h2></body></html>")
+    page = (
+        f"<html><head><title>Portal Kota</title></head><body><ul>{news}</ul>"
+        "<h2>Situs pemda hacked by kelompok asing, Diskominfo imbau waspada</h2></body></html>"
+    )
     # It should take a 'hacked by' heading as defacement only on a short page.
     assert scan_page(page.encode(), HOME).findings == []
 

@@ -79,11 +79,17 @@ def setup(module_sites, tmp_path_factory, smtp):
 
     sites = module_sites
     googlebot: list[str] = []
-    w = Watch(from_dict({
-        "database": {"path": str(tmp_path_factory.mktemp("db") / "pantau.db")},
-        "crawler": {"allow_private_addresses": True, "obey_robots": False, "timeout_s": 5, "retries": 0},
-        "recipients": RECIPIENTS, "smtp": smtp.smtp_config(),
-    }, None))
+    w = Watch(
+        from_dict(
+            {
+                "database": {"path": str(tmp_path_factory.mktemp("db") / "pantau.db")},
+                "crawler": {"allow_private_addresses": True, "obey_robots": False, "timeout_s": 5, "retries": 0},
+                "recipients": RECIPIENTS,
+                "smtp": smtp.smtp_config(),
+            },
+            None,
+        )
+    )
     served = {
         # Injected, served to everyone.
         "hidden": sites.serve({"/": "../compromise/hidden_links_home.html", **NO_FEED}),
@@ -92,27 +98,51 @@ def setup(module_sites, tmp_path_factory, smtp):
         "script": sites.serve({"/": "../compromise/script_redirect_home.html", **NO_FEED}),
         "title": sites.serve({"/": "../compromise/spam_title_home.html", **NO_FEED}),
         "hacked": sites.serve({"/": "../compromise/hacked_by_home.html", **NO_FEED}),
-        "sitemap": sites.serve({"/": "../compromise/clean_portal_home.html",
-                                "/robots.txt": Route("User-agent: *\nAllow: /\nSitemap: {{base}}/sitemap.xml\n",
-                                                     content_type="text/plain"),
-                                "/sitemap.xml": "../compromise/spam_sitemap.xml"}),
-        "feed": sites.serve({"/": Route(with_feed(page("clean_portal_home.html"))),
-                             "/feed/": "../compromise/spam_posts.rss.xml", **NO_FEED}),
+        "sitemap": sites.serve(
+            {
+                "/": "../compromise/clean_portal_home.html",
+                "/robots.txt": Route(
+                    "User-agent: *\nAllow: /\nSitemap: {{base}}/sitemap.xml\n", content_type="text/plain"
+                ),
+                "/sitemap.xml": "../compromise/spam_sitemap.xml",
+            }
+        ),
+        "feed": sites.serve(
+            {
+                "/": Route(with_feed(page("clean_portal_home.html"))),
+                "/feed/": "../compromise/spam_posts.rss.xml",
+                **NO_FEED,
+            }
+        ),
         # Injected for Googlebot only.
-        "cloaked": sites.serve({"/": by_agent(page("clean_portal_home.html"), page("cloaked_for_googlebot.html"),
-                                              googlebot), **NO_FEED}),
+        "cloaked": sites.serve(
+            {"/": by_agent(page("clean_portal_home.html"), page("cloaked_for_googlebot.html"), googlebot), **NO_FEED}
+        ),
         # Legitimate: news about fighting online gambling, in pages, sitemaps and feeds.
-        "news": sites.serve({"/": "../compromise/news_fighting_gambling_home.html",
-                             "/robots.txt": Route("User-agent: *\nSitemap: {{base}}/sitemap.xml\n",
-                                                  content_type="text/plain"),
-                             "/sitemap.xml": "../compromise/clean_news_sitemap.xml"}),
-        "newsfeed": sites.serve({"/": Route(with_feed(page("news_fighting_gambling_home.html"))),
-                                 "/feed/": "../compromise/anti_gambling_posts.rss.xml", **NO_FEED}),
+        "news": sites.serve(
+            {
+                "/": "../compromise/news_fighting_gambling_home.html",
+                "/robots.txt": Route("User-agent: *\nSitemap: {{base}}/sitemap.xml\n", content_type="text/plain"),
+                "/sitemap.xml": "../compromise/clean_news_sitemap.xml",
+            }
+        ),
+        "newsfeed": sites.serve(
+            {
+                "/": Route(with_feed(page("news_fighting_gambling_home.html"))),
+                "/feed/": "../compromise/anti_gambling_posts.rss.xml",
+                **NO_FEED,
+            }
+        ),
         "clean": sites.serve({"/": "../compromise/clean_portal_home.html", **NO_FEED}),
     }
-    ids = {name: w.add(site.url, institution=f"Dinas {name.title()} Kab. Musi Banyuasin",
-                       region="16.02" if name == "clean" else "16.06")
-           for name, site in served.items()}
+    ids = {
+        name: w.add(
+            site.url,
+            institution=f"Dinas {name.title()} Kab. Musi Banyuasin",
+            region="16.02" if name == "clean" else "16.06",
+        )
+        for name, site in served.items()
+    }
     registered_long_ago(w)
     w.check()
     return w, served, ids, googlebot
@@ -131,10 +161,20 @@ def compromise_of(w, account_id: int) -> dict[str, Any] | None:
 
 def test_every_injected_site_is_found_and_no_legitimate_one(setup):
     w, served, ids, _ = setup
-    expected = {"hidden": "gambling_injection", "offscreen": "gambling_injection", "footer": "gambling_injection",
-                "script": "gambling_injection", "title": "gambling_injection", "hacked": "defacement",
-                "sitemap": "gambling_injection", "feed": "gambling_injection", "cloaked": "cloaking",
-                "news": None, "newsfeed": None, "clean": None}
+    expected = {
+        "hidden": "gambling_injection",
+        "offscreen": "gambling_injection",
+        "footer": "gambling_injection",
+        "script": "gambling_injection",
+        "title": "gambling_injection",
+        "hacked": "defacement",
+        "sitemap": "gambling_injection",
+        "feed": "gambling_injection",
+        "cloaked": "cloaking",
+        "news": None,
+        "newsfeed": None,
+        "clean": None,
+    }
     found = {name: (compromise_of(w, aid) or {}).get("kind") for name, aid in ids.items()}
     # It should find every injected site, with the right kind, and flag no legitimate one.
     assert found == expected
@@ -167,8 +207,12 @@ def test_spam_pages_in_a_sitemap_are_not_the_sites_activity(setup):
 
 def test_googlebot_is_not_impersonated_where_robots_txt_forbids_it(sites, watch):
     seen: list[str] = []
-    site = sites.serve({"/": by_agent(page("clean_portal_home.html"), page("cloaked_for_googlebot.html"), seen),
-                        "/robots.txt": Route("User-agent: Googlebot\nDisallow: /\n", content_type="text/plain")})
+    site = sites.serve(
+        {
+            "/": by_agent(page("clean_portal_home.html"), page("cloaked_for_googlebot.html"), seen),
+            "/robots.txt": Route("User-agent: Googlebot\nDisallow: /\n", content_type="text/plain"),
+        }
+    )
     w = watch()
     aid = w.add(site.url)
     registered_long_ago(w)
@@ -182,8 +226,9 @@ def test_googlebot_is_not_impersonated_where_robots_txt_forbids_it(sites, watch)
 def test_what_robots_txt_says_of_googlebot_is_kept_for_a_week(sites, watch):
     seen: list[str] = []
     home = with_feed(page("clean_portal_home.html"))
-    site = sites.serve({"/": by_agent(home, home, seen), "/feed/": "../compromise/anti_gambling_posts.rss.xml",
-                        **NO_FEED})
+    site = sites.serve(
+        {"/": by_agent(home, home, seen), "/feed/": "../compromise/anti_gambling_posts.rss.xml", **NO_FEED}
+    )
     w = watch()
     aid = w.add(site.url)
     registered_long_ago(w)
@@ -198,9 +243,16 @@ def test_what_robots_txt_says_of_googlebot_is_kept_for_a_week(sites, watch):
 
 def test_a_spam_feed_answering_304_stays_a_finding_while_another_feed_changes(sites, watch):
     two_feeds = page("clean_portal_home.html").replace(
-        "</head>", FEED_LINK + '\n<link rel="alternate" type="application/rss+xml" href="/berita/feed/">\n</head>')
-    site = sites.serve({"/": Route(two_feeds), "/feed/": "../compromise/spam_posts.rss.xml",
-                        "/berita/feed/": "../compromise/anti_gambling_posts.rss.xml", **NO_FEED})
+        "</head>", FEED_LINK + '\n<link rel="alternate" type="application/rss+xml" href="/berita/feed/">\n</head>'
+    )
+    site = sites.serve(
+        {
+            "/": Route(two_feeds),
+            "/feed/": "../compromise/spam_posts.rss.xml",
+            "/berita/feed/": "../compromise/anti_gambling_posts.rss.xml",
+            **NO_FEED,
+        }
+    )
     w = watch()
     aid = w.add(site.url)
     w.check()
@@ -252,9 +304,12 @@ def test_the_weekly_report_lists_the_compromised_sites(setup, tmp_path):
 def test_status_compromised_lists_only_compromised_sites(sites, project):
     hidden = sites.serve({"/": "../compromise/hidden_links_home.html", **NO_FEED})
     news = sites.serve({"/": "../compromise/news_fighting_gambling_home.html", **NO_FEED})
-    project.write("registry.csv", "institution,region,platform,url\n"
-                  f"BKPSDM Kab. Lahat,16.04,website,{hidden.url}\n"
-                  f"Pemkab OKI,16.02,website,{news.url}\n")
+    project.write(
+        "registry.csv",
+        "institution,region,platform,url\n"
+        f"BKPSDM Kab. Lahat,16.04,website,{hidden.url}\n"
+        f"Pemkab OKI,16.02,website,{news.url}\n",
+    )
     assert project.run("registry", "import", "registry.csv").returncode == 0
     assert project.run("check", "--all").returncode == 0
     out = project.run("status", "--compromised", "--format", "json")
@@ -320,7 +375,8 @@ def test_the_compromised_alert_is_mailed_with_the_evidence_then_recovered_once(s
     assert "slot gacor <https://gacor-hari-ini.example/>" in kadis
     assert "respons untuk Googlebot" in kadis
     assert "Compromised sites (gambling injection, cloaking, defacement) (9)" in (
-        by_rcpt[KOMDIGI].get_body(preferencelist=("plain",)).get_content())
+        by_rcpt[KOMDIGI].get_body(preferencelist=("plain",)).get_content()
+    )
     # The legitimate site in OKI raises nothing for its head of office.
     assert KADIS_OKI not in by_rcpt
     print(kadis)

@@ -36,10 +36,13 @@ def test_an_empty_file_gives_every_documented_default(tmp_path):
     assert cfg.crawler["user_agent"].startswith("pantau/")
     assert cfg.crawler["obey_robots"] is True
     assert cfg.crawler["allow_private_addresses"] is False
-    assert cfg.policy_for("website") == {"warning_after_days": 14, "dormant_after_days": 30,
-                                         "close_after_days": 90, "unreachable_after_failures": 3}
-    assert cfg.platform("youtube")["feed_url"] == \
-        "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}"
+    assert cfg.policy_for("website") == {
+        "warning_after_days": 14,
+        "dormant_after_days": 30,
+        "close_after_days": 90,
+        "unreachable_after_failures": 3,
+    }
+    assert cfg.platform("youtube")["feed_url"] == "https://www.youtube.com/feeds/videos.xml?channel_id={channel_id}"
     assert cfg.platform("telegram")["preview_url"] == "https://t.me/s/{handle}"
     assert cfg.data["bridges"]["rsshub"] == ""
     assert cfg.smtp["security"] == "none"
@@ -71,7 +74,10 @@ def test_the_shipped_example_config_loads(tmp_path):
 
 
 def test_a_platform_policy_override_merges_over_the_general_policy(tmp_path):
-    cfg = load_config(write(tmp_path / "pantau.toml", """
+    cfg = load_config(
+        write(
+            tmp_path / "pantau.toml",
+            """
 [policy]
 dormant_after_days = 45
 unreachable_after_failures = 4
@@ -81,24 +87,43 @@ dormant_after_days = 60
 
 [policy.platform.instagram]
 warning_after_days = 7
-"""))
+""",
+        )
+    )
 
     # It should change only the keys the platform table names and keep the rest from [policy]
-    assert cfg.policy_for("website") == {"warning_after_days": 14, "dormant_after_days": 60,
-                                         "close_after_days": 90, "unreachable_after_failures": 4}
-    assert cfg.policy_for("instagram") == {"warning_after_days": 7, "dormant_after_days": 45,
-                                           "close_after_days": 90, "unreachable_after_failures": 4}
-    assert cfg.policy_for("youtube") == {"warning_after_days": 14, "dormant_after_days": 45,
-                                         "close_after_days": 90, "unreachable_after_failures": 4}
+    assert cfg.policy_for("website") == {
+        "warning_after_days": 14,
+        "dormant_after_days": 60,
+        "close_after_days": 90,
+        "unreachable_after_failures": 4,
+    }
+    assert cfg.policy_for("instagram") == {
+        "warning_after_days": 7,
+        "dormant_after_days": 45,
+        "close_after_days": 90,
+        "unreachable_after_failures": 4,
+    }
+    assert cfg.policy_for("youtube") == {
+        "warning_after_days": 14,
+        "dormant_after_days": 45,
+        "close_after_days": 90,
+        "unreachable_after_failures": 4,
+    }
 
 
 def test_a_platform_source_override_keeps_the_other_keys_of_that_platform(tmp_path):
-    cfg = load_config(write(tmp_path / "pantau.toml", """
+    cfg = load_config(
+        write(
+            tmp_path / "pantau.toml",
+            """
 [platforms.telegram]
 preview_url = "https://tg.kominfo.example.go.id/s/{handle}"
 [bridges]
 rsshub = "http://rsshub.internal:1200"
-"""))
+""",
+        )
+    )
 
     # It should override the one key and leave the platform's other defaults in place
     assert cfg.platform("telegram")["preview_url"] == "https://tg.kominfo.example.go.id/s/{handle}"
@@ -126,8 +151,7 @@ def test_an_unknown_table_is_an_error_with_a_suggestion(tmp_path):
 
 
 def test_an_unknown_key_in_a_platform_override_is_named_in_full(tmp_path):
-    message = config_error(write(tmp_path / "pantau.toml",
-                                 "[policy.platform.website]\ndormant_days = 60\n"))
+    message = config_error(write(tmp_path / "pantau.toml", "[policy.platform.website]\ndormant_days = 60\n"))
 
     # It should give the dotted path of the key inside the override table
     assert "policy.platform.website.dormant_days" in message
@@ -135,21 +159,23 @@ def test_an_unknown_key_in_a_platform_override_is_named_in_full(tmp_path):
 
 
 def test_an_override_for_an_unknown_platform_is_an_error(tmp_path):
-    message = config_error(write(tmp_path / "pantau.toml",
-                                 "[policy.platform.instagran]\ndormant_after_days = 60\n"))
+    message = config_error(write(tmp_path / "pantau.toml", "[policy.platform.instagran]\ndormant_after_days = 60\n"))
 
     # It should name the platform and suggest the one meant
     assert "policy.platform.instagran" in message
     assert 'did you mean "instagram"' in message
 
 
-@pytest.mark.parametrize("line, key, wanted", [
-    ('[crawler]\ntimeout_s = "20"', "crawler.timeout_s", "a whole number"),
-    ('[crawler]\nobey_robots = "yes"', "crawler.obey_robots", "true/false"),
-    ("[crawler]\nconcurrency = true", "crawler.concurrency", "a whole number"),
-    ("[policy]\ndormant_after_days = 30.5", "policy.dormant_after_days", "a whole number"),
-    ("[smtp]\nport = \"25\"", "smtp.port", "a whole number"),
-])
+@pytest.mark.parametrize(
+    "line, key, wanted",
+    [
+        ('[crawler]\ntimeout_s = "20"', "crawler.timeout_s", "a whole number"),
+        ('[crawler]\nobey_robots = "yes"', "crawler.obey_robots", "true/false"),
+        ("[crawler]\nconcurrency = true", "crawler.concurrency", "a whole number"),
+        ("[policy]\ndormant_after_days = 30.5", "policy.dormant_after_days", "a whole number"),
+        ('[smtp]\nport = "25"', "smtp.port", "a whole number"),
+    ],
+)
 def test_a_value_of_the_wrong_type_names_the_key_and_the_expected_type(tmp_path, line, key, wanted):
     path = write(tmp_path / "pantau.toml", line + "\n")
 
@@ -242,8 +268,9 @@ def recipient(email="kadis@mubakab.example.go.id", regions='["16.06"]', language
 
 
 def test_recipients_are_read_with_their_regions_and_language(tmp_path):
-    cfg = load_config(write(tmp_path / "pantau.toml",
-                            recipient() + recipient("menteri@komdigi.example.go.id", '["*"]', "en")))
+    cfg = load_config(
+        write(tmp_path / "pantau.toml", recipient() + recipient("menteri@komdigi.example.go.id", '["*"]', "en"))
+    )
 
     # It should keep each recipient's scope; "16.06" covers its villages, "*" covers everything
     kadis, nasional = cfg.recipients
@@ -253,16 +280,19 @@ def test_recipients_are_read_with_their_regions_and_language(tmp_path):
     assert nasional.covers("93.01") and nasional.covers(None)
 
 
-@pytest.mark.parametrize("text, expected", [
-    (recipient(email="kadis.mubakab.go.id"), "needs an email address"),
-    (recipient(regions="[]"), 'needs regions, e.g. ["16.06"] or ["*"]'),
-    (recipient(regions='["16.6"]'), "region '16.6' is not a Kemendagri code"),
-    (recipient(regions='["Sumsel"]'), "region 'Sumsel' is not a Kemendagri code"),
-    (recipient(regions="[16]"), "region 16 is not a Kemendagri code"),
-    (recipient(language="jv"), 'language must be "id" or "en"'),
-    (recipient().replace("email =", "emial ="), 'did you mean "email"'),
-    ('recipients = "kadis@mubakab.example.go.id"\n', "must be written as [[recipients]] tables"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (recipient(email="kadis.mubakab.go.id"), "needs an email address"),
+        (recipient(regions="[]"), 'needs regions, e.g. ["16.06"] or ["*"]'),
+        (recipient(regions='["16.6"]'), "region '16.6' is not a Kemendagri code"),
+        (recipient(regions='["Sumsel"]'), "region 'Sumsel' is not a Kemendagri code"),
+        (recipient(regions="[16]"), "region 16 is not a Kemendagri code"),
+        (recipient(language="jv"), 'language must be "id" or "en"'),
+        (recipient().replace("email =", "emial ="), 'did you mean "email"'),
+        ('recipients = "kadis@mubakab.example.go.id"\n', "must be written as [[recipients]] tables"),
+    ],
+)
 def test_a_bad_recipient_is_an_error_saying_which_and_why(tmp_path, text, expected):
     path = write(tmp_path / "pantau.toml", text)
 
@@ -283,6 +313,7 @@ def test_a_missing_file_is_an_error_that_says_how_to_make_one(tmp_path):
 
 # --- which file the CLI reads ------------------------------------------------------------
 
+
 def pantau() -> list[str]:
     found = shutil.which("pantau", path=str(Path(sys.executable).parent)) or shutil.which("pantau")
     return [found] if found else [sys.executable, "-m", "pantau.monitor.cli"]
@@ -292,8 +323,7 @@ def run_cli(args: list[str], cwd: Path, env_config: Path | None) -> subprocess.C
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_CONFIG"}
     if env_config is not None:
         env["PANTAU_CONFIG"] = str(env_config)
-    return subprocess.run(pantau() + args, check=False, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(pantau() + args, check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture
@@ -311,8 +341,9 @@ def used_database(result: subprocess.CompletedProcess, tmp_path: Path) -> list[s
 
 
 def test_the_config_flag_wins_over_the_environment(tmp_path, three_configs):
-    result = run_cli(["--config", str(three_configs["flag"]), "status"], three_configs["cwd"].parent,
-                     three_configs["env"])
+    result = run_cli(
+        ["--config", str(three_configs["flag"]), "status"], three_configs["cwd"].parent, three_configs["env"]
+    )
 
     # It should read the file given with --config
     assert used_database(result, tmp_path) == ["flag.db"]

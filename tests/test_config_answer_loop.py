@@ -15,12 +15,17 @@ def test_the_answer_loop_keys_have_their_documented_defaults():
     assert cfg.recipients[0].apprise_env == ""
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ({"policy": {"escalate_after_days": -1}}, "escalate_after_days must be at least 0"),
-    ({"policy": {"platform": {"website": {"escalate_after_days": 3}}}}, "unknown key"),
-    ({"recipients": [{"email": "kadis@mubakab.go.id", "regions": ["16.06"], "apprise_env": "tgram://x/y"}]},
-     "apprise_env must name an environment variable"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"policy": {"escalate_after_days": -1}}, "escalate_after_days must be at least 0"),
+        ({"policy": {"platform": {"website": {"escalate_after_days": 3}}}}, "unknown key"),
+        (
+            {"recipients": [{"email": "kadis@mubakab.go.id", "regions": ["16.06"], "apprise_env": "tgram://x/y"}]},
+            "apprise_env must name an environment variable",
+        ),
+    ],
+)
 def test_it_refuses_answer_loop_settings_it_cannot_use(raw, message):
     # It should stop at load time and say which key is wrong
     with pytest.raises(ConfigError, match=message):

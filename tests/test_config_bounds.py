@@ -8,25 +8,41 @@ SECRET = "EAABwzLixnjYBO7ZC4rahasiaToken9x"
 PASSWORD = "Rahasia Sekali 123!"
 
 
-@pytest.mark.parametrize("toml, key", [
-    ('[schedule]\ncheck_every = "99999999999999999999d"\n', "schedule.check_every"),
-    ('[schedule]\nalerts_every = "999999999d"\n', "schedule.alerts_every"),
-    ("[smtp]\ntimeout_s = 0\n", "smtp.timeout_s must be at least 1"),
-    ("[smtp]\ntimeout_s = -5\n", "smtp.timeout_s must be at least 1"),
-    ("[smtp]\nport = 70000\n", "smtp.port must be at most 65,535"),
-    ('[smtp]\nsender = "pantau@kominfo.go.id\\r\\nBcc: semua@contoh.go.id"\n', "smtp.sender is not an email address"),
-    ('[[recipients]]\nname = "Kadis"\nemail = "kadis@kominfo.go.id\\r\\nBcc: x@y.go.id"\nregions = ["*"]\n',
-     "recipients #1 needs an email address"),
-    ("[crawler]\nretries = 9223372036854775807\n", "crawler.retries must be at most 10"),
-    ("[crawler]\nconcurrency = 9223372036854775807\n", "crawler.concurrency must be at most 10,000"),
-    ("[policy]\ndormant_after_days = 9223372036854775807\n", "policy dormant_after_days must be at most 36,500"),
-    ('[platforms.telegram]\npreview_url = "https://t.me/s/{user}"\n',
-     "platforms.telegram.preview_url uses unknown placeholder {user}; it may use {handle}"),
-    ('[platforms.instagram]\nrsshub_route = "/instagram/user/{handle"\n', "platforms.instagram.rsshub_route is not a valid template"),
-    ('[platforms.youtube]\nfeed_url = "https://yt.example/{channel_id.__class__}"\n', "platforms.youtube.feed_url uses unknown placeholder"),
-    ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
-    ('[database]\npath = "/dev/zero"\n', "database.path /dev/zero is not a regular file"),
-])
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        ('[schedule]\ncheck_every = "99999999999999999999d"\n', "schedule.check_every"),
+        ('[schedule]\nalerts_every = "999999999d"\n', "schedule.alerts_every"),
+        ("[smtp]\ntimeout_s = 0\n", "smtp.timeout_s must be at least 1"),
+        ("[smtp]\ntimeout_s = -5\n", "smtp.timeout_s must be at least 1"),
+        ("[smtp]\nport = 70000\n", "smtp.port must be at most 65,535"),
+        (
+            '[smtp]\nsender = "pantau@kominfo.go.id\\r\\nBcc: semua@contoh.go.id"\n',
+            "smtp.sender is not an email address",
+        ),
+        (
+            '[[recipients]]\nname = "Kadis"\nemail = "kadis@kominfo.go.id\\r\\nBcc: x@y.go.id"\nregions = ["*"]\n',
+            "recipients #1 needs an email address",
+        ),
+        ("[crawler]\nretries = 9223372036854775807\n", "crawler.retries must be at most 10"),
+        ("[crawler]\nconcurrency = 9223372036854775807\n", "crawler.concurrency must be at most 10,000"),
+        ("[policy]\ndormant_after_days = 9223372036854775807\n", "policy dormant_after_days must be at most 36,500"),
+        (
+            '[platforms.telegram]\npreview_url = "https://t.me/s/{user}"\n',
+            "platforms.telegram.preview_url uses unknown placeholder {user}; it may use {handle}",
+        ),
+        (
+            '[platforms.instagram]\nrsshub_route = "/instagram/user/{handle"\n',
+            "platforms.instagram.rsshub_route is not a valid template",
+        ),
+        (
+            '[platforms.youtube]\nfeed_url = "https://yt.example/{channel_id.__class__}"\n',
+            "platforms.youtube.feed_url uses unknown placeholder",
+        ),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ('[database]\npath = "/dev/zero"\n', "database.path /dev/zero is not a regular file"),
+    ],
+)
 def test_a_bad_value_is_one_line_naming_the_key(project, toml, key):
     project.config.write_text(toml if toml.startswith("[database]") else '[database]\npath = "pantau.db"\n' + toml)
 
@@ -62,11 +78,14 @@ def test_a_config_or_registry_that_is_no_file_is_one_line(project, target):
         assert "not a regular file" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("toml, key", [
-    (f'[platforms.instagram]\ntoken_env = "{SECRET}"\n', "platforms.instagram.token_env"),
-    (f'[platforms.youtube]\napi_key_env = "{SECRET}"\n', "platforms.youtube.api_key_env"),
-    (f'[smtp]\npassword_env = "{PASSWORD}"\n', "smtp.password_env"),
-])
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        (f'[platforms.instagram]\ntoken_env = "{SECRET}"\n', "platforms.instagram.token_env"),
+        (f'[platforms.youtube]\napi_key_env = "{SECRET}"\n', "platforms.youtube.api_key_env"),
+        (f'[smtp]\npassword_env = "{PASSWORD}"\n', "smtp.password_env"),
+    ],
+)
 def test_a_secret_written_where_a_variable_name_belongs_is_refused_unechoed(project, toml, key):
     project.config.write_text(project.config.read_text() + toml)
 

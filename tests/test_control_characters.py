@@ -27,7 +27,9 @@ KADIS = "kadis@kominfo.mubakab.go.id"
 
 
 def setup(project, smtp_server) -> None:
-    project.config.write_text(project.config.read_text() + f"""
+    project.config.write_text(
+        project.config.read_text()
+        + f"""
 [smtp]
 host = "{smtp_server.host}"
 port = {smtp_server.port}
@@ -38,16 +40,30 @@ timeout_s = 5
 name = "Kadis"
 email = "{KADIS}"
 regions = ["16.06"]
-""")
-    project.write("registry.yaml", yaml.safe_dump(
-        [{"institution": NAME, "region": "16.06", "platform": "telegram", "url": "https://t.me/kominfomuba"}],
-        allow_unicode=True))
+"""
+    )
+    project.write(
+        "registry.yaml",
+        yaml.safe_dump(
+            [{"institution": NAME, "region": "16.06", "platform": "telegram", "url": "https://t.me/kominfomuba"}],
+            allow_unicode=True,
+        ),
+    )
     assert project.run("registry", "import", "registry.yaml").returncode == 0
     db = open_db(project.db_path)
     try:
-        record_observation(db, {"account_id": 1, "checked_at": NOW - timedelta(hours=1), "outcome": "ok",
-                                "evidence": "feed", "activity_at": NOW - timedelta(days=45),
-                                "activity_url": "https://t.me/kominfomuba/812", "activity_title": TITLE})
+        record_observation(
+            db,
+            {
+                "account_id": 1,
+                "checked_at": NOW - timedelta(hours=1),
+                "outcome": "ok",
+                "evidence": "feed",
+                "activity_at": NOW - timedelta(days=45),
+                "activity_url": "https://t.me/kominfomuba/812",
+                "activity_title": TITLE,
+            },
+        )
         # The status change and its alert, as the daemon's evaluation writes them.
         evaluate_all(db, load_config(project.config), NOW)
     finally:

@@ -31,7 +31,8 @@ assert spread_offset(1, timedelta(seconds=CHECK_EVERY)) == timedelta(0)
 
 def _write(tmp: Path, feed_url: str, smtp_port: int) -> Path:
     cfg = tmp / "pantau.toml"
-    cfg.write_text(f'''
+    cfg.write_text(
+        f'''
 [database]
 path = "pantau.db"
 [crawler]
@@ -49,11 +50,12 @@ regions = ["16.06"]
 check_every = "{CHECK_EVERY}s"
 alerts_every = "2s"
 weekly_report = "mon 07:00"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     reg = tmp / "registry.csv"
     reg.write_text(
-        "institution,region,platform,url\n"
-        f"Dinas Pariwisata Kab. Musi Banyuasin,16.06,feed,{feed_url}\n",
+        f"institution,region,platform,url\nDinas Pariwisata Kab. Musi Banyuasin,16.06,feed,{feed_url}\n",
         encoding="utf-8",
     )
     return cfg
@@ -93,24 +95,29 @@ def sink():
 def test_the_daemon_checks_alerts_refuses_a_twin_and_stops_on_sigterm(tmp_path, dormant_feed, sink):
     cfg = _write(tmp_path, dormant_feed.url + "/feed/", sink.port)
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
-    subprocess.run(_pantau("--config", str(cfg), "registry", "import", str(tmp_path / "registry.csv")),
-                   check=True, env=env, capture_output=True)
-    proc = subprocess.Popen(_pantau("--config", str(cfg), "run"), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    subprocess.run(
+        _pantau("--config", str(cfg), "registry", "import", str(tmp_path / "registry.csv")),
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        _pantau("--config", str(cfg), "run"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         # It should check the due account and mail the dormant alert on its own schedule.
         assert _wait_for(lambda: len(sink.messages) >= 1), "no alert mail arrived from the daemon"
         rcpts, msg = sink.messages[0]
         assert rcpts == ["kadis@mubakab.example.go.id"]
 
-        twin = subprocess.run(_pantau("--config", str(cfg), "run"), env=env, capture_output=True,
-                              text=True, timeout=30)
+        twin = subprocess.run(_pantau("--config", str(cfg), "run"), env=env, capture_output=True, text=True, timeout=30)
         # It should refuse a second daemon on the same database, naming the first one's pid.
         assert twin.returncode == 1
         assert f"pid {proc.pid}" in twin.stderr
 
-        status = subprocess.run(_pantau("--config", str(cfg), "status"), env=env, capture_output=True,
-                                text=True, timeout=30)
+        status = subprocess.run(
+            _pantau("--config", str(cfg), "status"), env=env, capture_output=True, text=True, timeout=30
+        )
         assert f"daemon pid {proc.pid}" in status.stdout
 
         started = time.monotonic()
@@ -131,8 +138,9 @@ def test_the_daemon_checks_alerts_refuses_a_twin_and_stops_on_sigterm(tmp_path, 
 
     # A restart resumes from the database: the account is not due again for 38 s, and
     # the alert already delivered is not sent twice.
-    proc = subprocess.Popen(_pantau("--config", str(cfg), "run"), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        _pantau("--config", str(cfg), "run"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         time.sleep(4)
         proc.send_signal(signal.SIGINT)

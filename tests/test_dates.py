@@ -92,9 +92,7 @@ def utc(*parts: int) -> datetime:
         ("Rabu 13 Nov 2024 WITA", utc(2024, 11, 12, 16, 0)),
     ],
 )
-def test_it_reads_the_date_formats_of_indonesian_sites_and_feeds(
-    text: str, expected: datetime
-) -> None:
+def test_it_reads_the_date_formats_of_indonesian_sites_and_feeds(text: str, expected: datetime) -> None:
     # It should read the same instant, in UTC
     assert parse_date(text, NOW) == expected
 
@@ -107,8 +105,14 @@ def test_it_reads_numeric_dates_day_first_never_month_first() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2024", "© 2024", "© 2024 Pemerintah Kabupaten Musi Banyuasin", "Hak Cipta 2025",
-     "Copyright © 2024 - 2025 Diskominfo", "Tahun 2024"],
+    [
+        "2024",
+        "© 2024",
+        "© 2024 Pemerintah Kabupaten Musi Banyuasin",
+        "Hak Cipta 2025",
+        "Copyright © 2024 - 2025 Diskominfo",
+        "Tahun 2024",
+    ],
 )
 def test_it_does_not_take_a_bare_year_for_a_date(text: str) -> None:
     # It should not turn a copyright year into a made-up day of that year
@@ -117,8 +121,17 @@ def test_it_does_not_take_a_bare_year_for_a_date(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "Selamat datang di website resmi", "Jam buka 08.00", "Versi 2.3",
-     "Berita Hari Ini", "31/02/2024", "Perda Nomor 5 Tahun 2024", "Telp. (0714) 321-123"],
+    [
+        "",
+        "   ",
+        "Selamat datang di website resmi",
+        "Jam buka 08.00",
+        "Versi 2.3",
+        "Berita Hari Ini",
+        "31/02/2024",
+        "Perda Nomor 5 Tahun 2024",
+        "Telp. (0714) 321-123",
+    ],
 )
 def test_it_returns_none_for_text_that_is_not_a_date(text: str) -> None:
     # It should answer None rather than guess
@@ -180,9 +193,14 @@ def test_it_parses_the_common_forms_without_dateparser(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(dates_module, "_dateparser", forbidden)
     common = [
-        "Rabu, 13 November 2024", "12/11/2024 09:30 WIB", "2024-11-13T09:30:00+07:00",
-        "Wed, 13 Nov 2024 02:30:00 +0000", "3 hari yang lalu", "Jum'at, 8 Nop 2024",
-        "© 2024", "Selamat datang",
+        "Rabu, 13 November 2024",
+        "12/11/2024 09:30 WIB",
+        "2024-11-13T09:30:00+07:00",
+        "Wed, 13 Nov 2024 02:30:00 +0000",
+        "3 hari yang lalu",
+        "Jum'at, 8 Nop 2024",
+        "© 2024",
+        "Selamat datang",
     ]
     # It should take the regex fast path for every common form (and for obvious non-dates)
     assert all(parse_date(text, NOW) is not None for text in common[:6])
@@ -213,9 +231,40 @@ def test_it_finds_every_date_in_a_text_in_reading_order() -> None:
 
 
 _DATEISH = st.sampled_from(
-    ["Rabu,", "13", "November", "2024", "12/11/2024", "09.30", "WIB", "WITA", "WIT", "pukul",
-     "lalu", "yang", "hari", "3", "kemarin", "T", "+07:00", "Z", "-", "/", ":", ".", "Jum’at",
-     "0", "99", "31", "02", "Nop", "ago", "Mei", "9999", "1995"]
+    [
+        "Rabu,",
+        "13",
+        "November",
+        "2024",
+        "12/11/2024",
+        "09.30",
+        "WIB",
+        "WITA",
+        "WIT",
+        "pukul",
+        "lalu",
+        "yang",
+        "hari",
+        "3",
+        "kemarin",
+        "T",
+        "+07:00",
+        "Z",
+        "-",
+        "/",
+        ":",
+        ".",
+        "Jum’at",
+        "0",
+        "99",
+        "31",
+        "02",
+        "Nop",
+        "ago",
+        "Mei",
+        "9999",
+        "1995",
+    ]
 )
 
 

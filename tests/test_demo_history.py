@@ -23,9 +23,13 @@ def test_the_demo_reports_on_weeks_of_history_offline_and_quickly():
         assert run.returncode == 0, run.stderr
         db = open_db(folder / "pantau.db")
         checked = sorted(from_iso(r[0]) for r in db.execute("select distinct checked_at from observations"))
-        changes = {r[0]: from_iso(r[1]) for r in db.execute(
-            "select a.url, c.changed_at from status_changes c join accounts a on a.id = c.account_id "
-            "where c.new_status = 'dormant'")}
+        changes = {
+            r[0]: from_iso(r[1])
+            for r in db.execute(
+                "select a.url, c.changed_at from status_changes c join accounts a on a.id = c.account_id "
+                "where c.new_status = 'dormant'"
+            )
+        }
         [report] = folder.glob("reports/pantau-weekly-*-kadis-sumselprov-example-go-id.html")
         html = report.read_text(encoding="utf-8")
         totals = [int(n) for n in re.findall(r'<td width="50"[^>]*><strong>(\d+)</strong>', html)]

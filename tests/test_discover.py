@@ -28,23 +28,30 @@ def _mastodon_feed() -> Route:
 def regency(sites, project):
     """The Diskominfo site, its registry, and a Telegram preview on loopback."""
     telegram = sites.serve({"/s/kominfomuba": serve("telegram_preview_active.html")})
-    site = sites.serve({
-        "/": "discover_home.html",
-        "/kontak": "discover_kontak.html",
-        "/tentang-kami": Route("<html><body><h1>Tentang Kami</h1><p>Diskominfo Muba.</p></body></html>"),
-        "/@kominfomuba.rss": _mastodon_feed(),
-    })
-    project.config.write_text(project.config.read_text(encoding="utf-8")
-                              + f'\n[platforms.telegram]\npreview_url = "{telegram.url}/s/{{handle}}"\n',
-                              encoding="utf-8")
-    project.write("registry.csv", HEADER
-                  + f"{KOMINFO},16.06,website,,{site.url},,kominfo@mubakab.go.id,,\n"
-                  + f"{KOMINFO},16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,\n"
-                  + f"{KOMINFO},16.06,x,,https://x.com/kominfomuba,,,,\n"
-                  + f"{KOMINFO},16.06,instagram,,https://www.instagram.com/kominfomuba_official/,,,,\n"
-                  + f"{KOMINFO},16.06,tiktok,,https://www.tiktok.com/@kominfomuba.lama,,,,\n"
-                  + f"{KOMINFO},16.06,youtube,,https://www.youtube.com/@kominfomubatv,,,,\n"
-                  + "Pemerintah Kabupaten Musi Banyuasin,16.06,facebook,,https://www.facebook.com/pemkabmuba,,,,\n")
+    site = sites.serve(
+        {
+            "/": "discover_home.html",
+            "/kontak": "discover_kontak.html",
+            "/tentang-kami": Route("<html><body><h1>Tentang Kami</h1><p>Diskominfo Muba.</p></body></html>"),
+            "/@kominfomuba.rss": _mastodon_feed(),
+        }
+    )
+    project.config.write_text(
+        project.config.read_text(encoding="utf-8")
+        + f'\n[platforms.telegram]\npreview_url = "{telegram.url}/s/{{handle}}"\n',
+        encoding="utf-8",
+    )
+    project.write(
+        "registry.csv",
+        HEADER
+        + f"{KOMINFO},16.06,website,,{site.url},,kominfo@mubakab.go.id,,\n"
+        + f"{KOMINFO},16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,\n"
+        + f"{KOMINFO},16.06,x,,https://x.com/kominfomuba,,,,\n"
+        + f"{KOMINFO},16.06,instagram,,https://www.instagram.com/kominfomuba_official/,,,,\n"
+        + f"{KOMINFO},16.06,tiktok,,https://www.tiktok.com/@kominfomuba.lama,,,,\n"
+        + f"{KOMINFO},16.06,youtube,,https://www.youtube.com/@kominfomubatv,,,,\n"
+        + "Pemerintah Kabupaten Musi Banyuasin,16.06,facebook,,https://www.facebook.com/pemkabmuba,,,,\n",
+    )
     imported = project.run("registry", "import", "registry.csv")
     assert imported.returncode == 0, imported.stderr
     return site
@@ -65,16 +72,19 @@ def test_it_finds_the_accounts_the_official_site_links_and_nothing_else(project,
     home, kontak = regency.url + "/", regency.url + "/kontak"
     # It should write only the site's own new accounts: no share buttons, embeds of BMKG,
     # Kominfo or Jokowi, platform home pages, wa.me or mailto:
-    assert sorted((r["platform"], r["url"], r["note"]) for r in rows) == sorted([
-        ("facebook", "https://facebook.com/diskominfomuba", f"discovered on {home}"),
-        ("tiktok", "https://tiktok.com/@kominfomuba", f"discovered on {home}"),
-        ("telegram", "https://t.me/kominfomuba", f"discovered on {home}"),
-        ("mastodon", f"{regency.url}/@kominfomuba", f"discovered on {home}"),
-        ("instagram", "https://instagram.com/humasmuba", f"discovered on {kontak}"),
-        ("threads", "https://threads.net/@kominfomuba", f"discovered on {kontak}"),
-    ])
+    assert sorted((r["platform"], r["url"], r["note"]) for r in rows) == sorted(
+        [
+            ("facebook", "https://facebook.com/diskominfomuba", f"discovered on {home}"),
+            ("tiktok", "https://tiktok.com/@kominfomuba", f"discovered on {home}"),
+            ("telegram", "https://t.me/kominfomuba", f"discovered on {home}"),
+            ("mastodon", f"{regency.url}/@kominfomuba", f"discovered on {home}"),
+            ("instagram", "https://instagram.com/humasmuba", f"discovered on {kontak}"),
+            ("threads", "https://threads.net/@kominfomuba", f"discovered on {kontak}"),
+        ]
+    )
     assert {(r["institution"], r["region"], r["owner_email"]) for r in rows} == {
-        (KOMINFO, "16.06", "kominfo@mubakab.go.id")}
+        (KOMINFO, "16.06", "kominfo@mubakab.go.id")
+    }
 
 
 def test_it_reports_unlinked_registered_accounts_and_dead_links_on_stderr(project, regency):
@@ -87,14 +97,16 @@ def test_it_reports_unlinked_registered_accounts_and_dead_links_on_stderr(projec
     # It should name the impostor-or-forgotten accounts of the same institution on platforms the
     # site links, and the linked accounts that are gone — and nothing about YouTube (not linked)
     # or another institution's Facebook page
-    assert sorted(result.stderr.splitlines()) == sorted([
-        f"{ids['https://instagram.com/kominfomuba_official']} https://instagram.com/kominfomuba_official: "
-        f"not linked from {regency.url}",
-        f"{ids['https://tiktok.com/@kominfomuba.lama']} https://tiktok.com/@kominfomuba.lama: "
-        f"not linked from {regency.url}",
-        f"https://t.me/kominfomuba_lama: linked from {home} but gone",
-        f"{regency.url}/@lama: linked from {home} but gone",
-    ])
+    assert sorted(result.stderr.splitlines()) == sorted(
+        [
+            f"{ids['https://instagram.com/kominfomuba_official']} https://instagram.com/kominfomuba_official: "
+            f"not linked from {regency.url}",
+            f"{ids['https://tiktok.com/@kominfomuba.lama']} https://tiktok.com/@kominfomuba.lama: "
+            f"not linked from {regency.url}",
+            f"https://t.me/kominfomuba_lama: linked from {home} but gone",
+            f"{regency.url}/@lama: linked from {home} but gone",
+        ]
+    )
     written = yaml.safe_load((project.root / "ditemukan.yaml").read_text(encoding="utf-8"))["accounts"]
     # It should leave the dead links out of the file
     assert "https://t.me/kominfomuba_lama" not in {a["url"] for a in written}
@@ -133,55 +145,69 @@ def test_an_unknown_account_id_is_bad_usage(project, regency):
     assert "no account with id 999" in result.stderr
 
 
-@pytest.mark.parametrize("href", [
-    "https://www.facebook.com/sharer/sharer.php?u=https://mubakab.go.id/berita/1",
-    "https://twitter.com/intent/tweet?text=x",
-    "https://x.com/intent/follow?screen_name=kominfomuba",
-    "https://twitter.com/share?url=https://mubakab.go.id",
-    "https://t.me/share/url?url=https://mubakab.go.id",
-    "https://www.instagram.com/",
-    "https://www.instagram.com/p/C1xYz9AbCdE/",
-    "https://www.facebook.com/help/",
-    "https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2Fkemkominfo",
-    "https://x.com/kominfomuba/status/1859123456789012345",
-    "https://www.tiktok.com/@bmkgofficial/video/7301234567890123456",
-    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-    "https://www.youtube.com/embed/dQw4w9WgXcQ",
-    "https://wa.me/6281234567890",
-    "mailto:diskominfo@mubakab.go.id",
-    "https://medium.com/@kominfomuba",
-])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://www.facebook.com/sharer/sharer.php?u=https://mubakab.go.id/berita/1",
+        "https://twitter.com/intent/tweet?text=x",
+        "https://x.com/intent/follow?screen_name=kominfomuba",
+        "https://twitter.com/share?url=https://mubakab.go.id",
+        "https://t.me/share/url?url=https://mubakab.go.id",
+        "https://www.instagram.com/",
+        "https://www.instagram.com/p/C1xYz9AbCdE/",
+        "https://www.facebook.com/help/",
+        "https://www.facebook.com/plugins/page.php?href=https%3A%2F%2Fwww.facebook.com%2Fkemkominfo",
+        "https://x.com/kominfomuba/status/1859123456789012345",
+        "https://www.tiktok.com/@bmkgofficial/video/7301234567890123456",
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://www.youtube.com/embed/dQw4w9WgXcQ",
+        "https://wa.me/6281234567890",
+        "mailto:diskominfo@mubakab.go.id",
+        "https://medium.com/@kominfomuba",
+    ],
+)
 def test_links_that_are_not_an_institutions_account_are_ignored(href):
     # It should not take a share button, a post, a platform page or a chat link for an account
     assert classify(href) is None
 
 
-@pytest.mark.parametrize(("href", "expected"), [
-    ("https://twitter.com/KominfoMuba", ("x", "https://x.com/kominfomuba")),
-    ("https://www.youtube.com/@KominfoMuba/videos", ("youtube", "https://youtube.com/@kominfomuba")),
-    ("https://www.youtube.com/channel/UC2kRDFU8yLUFQDT6hiqhaFA", (
-        "youtube", "https://youtube.com/channel/UC2kRDFU8yLUFQDT6hiqhaFA")),
-    ("https://m.facebook.com/profile.php?id=100068410654643&sk=about", (
-        "facebook", "https://facebook.com/profile.php?id=100068410654643")),
-    ("https://t.me/s/kominfomuba", ("telegram", "https://t.me/kominfomuba")),
-    ("https://mastodon.social/@KominfoMuba", ("mastodon", "https://mastodon.social/@kominfomuba")),
-])
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("https://twitter.com/KominfoMuba", ("x", "https://x.com/kominfomuba")),
+        ("https://www.youtube.com/@KominfoMuba/videos", ("youtube", "https://youtube.com/@kominfomuba")),
+        (
+            "https://www.youtube.com/channel/UC2kRDFU8yLUFQDT6hiqhaFA",
+            ("youtube", "https://youtube.com/channel/UC2kRDFU8yLUFQDT6hiqhaFA"),
+        ),
+        (
+            "https://m.facebook.com/profile.php?id=100068410654643&sk=about",
+            ("facebook", "https://facebook.com/profile.php?id=100068410654643"),
+        ),
+        ("https://t.me/s/kominfomuba", ("telegram", "https://t.me/kominfomuba")),
+        ("https://mastodon.social/@KominfoMuba", ("mastodon", "https://mastodon.social/@kominfomuba")),
+    ],
+)
 def test_account_links_are_normalised_by_the_registrys_rules(href, expected):
     # It should give the url the registry stores, so a found account matches a registered one
     assert classify(href)[:2] == expected
 
 
 def test_a_page_names_each_account_once_and_finds_its_contact_pages():
-    html = ('<a href="/kontak">Kontak</a> <a href="/media-sosial">x</a> <a href="/berita">Berita</a>'
-            '<a href="https://other.go.id/kontak">Kontak lain</a>'
-            '<a href="https://instagram.com/kominfomuba">a</a><a href="https://www.instagram.com/KominfoMuba/">b</a>')
+    html = (
+        '<a href="/kontak">Kontak</a> <a href="/media-sosial">x</a> <a href="/berita">Berita</a>'
+        '<a href="https://other.go.id/kontak">Kontak lain</a>'
+        '<a href="https://instagram.com/kominfomuba">a</a><a href="https://www.instagram.com/KominfoMuba/">b</a>'
+    )
 
     links = social_links(html, "https://kominfo.mubakab.go.id/")
 
     # It should list one account for two spellings, and only same-site contact pages
     assert [link.url for link in links] == ["https://instagram.com/kominfomuba"]
     assert contact_pages(html, "https://kominfo.mubakab.go.id/") == [
-        "https://kominfo.mubakab.go.id/kontak", "https://kominfo.mubakab.go.id/media-sosial"]
+        "https://kominfo.mubakab.go.id/kontak",
+        "https://kominfo.mubakab.go.id/media-sosial",
+    ]
 
 
 def test_a_linked_account_wikidata_lists_is_written_as_confirmed(project, sites):
@@ -195,19 +221,23 @@ def test_a_linked_account_wikidata_lists_is_written_as_confirmed(project, sites)
         rows = list(csv.DictReader(fh))
     assert result.stdout.strip() == "found 1, registered 0, new 1, unlinked 0"
     # It should say the official site confirms the account Wikidata records for Kota Medan
-    assert rows[0]["note"] == (f"discovered on {site.url}/; confirms the Wikidata candidate "
-                               "(Q5972, Pemerintah Kota Medan)")
+    assert rows[0]["note"] == (
+        f"discovered on {site.url}/; confirms the Wikidata candidate (Q5972, Pemerintah Kota Medan)"
+    )
 
 
 def test_it_obeys_robots_txt_like_a_check(sites, new_project, tmp_path):
-    site = sites.serve({
-        "/": "discover_home.html",
-        "/kontak": "discover_kontak.html",
-        "/tentang-kami": Route("<html><body><h1>Tentang Kami</h1></body></html>"),
-        "/robots.txt": Route("User-agent: *\nDisallow: /kontak\n", content_type="text/plain"),
-    })
-    project = new_project(tmp_path / "p", "[crawler]\nallow_private_addresses = true\nobey_robots = true\n"
-                                          "timeout_s = 5\nretries = 0\n")
+    site = sites.serve(
+        {
+            "/": "discover_home.html",
+            "/kontak": "discover_kontak.html",
+            "/tentang-kami": Route("<html><body><h1>Tentang Kami</h1></body></html>"),
+            "/robots.txt": Route("User-agent: *\nDisallow: /kontak\n", content_type="text/plain"),
+        }
+    )
+    project = new_project(
+        tmp_path / "p", "[crawler]\nallow_private_addresses = true\nobey_robots = true\ntimeout_s = 5\nretries = 0\n"
+    )
     project.write("registry.csv", HEADER + f"{KOMINFO},16.06,website,,{site.url},,,,\n")
     project.run("registry", "import", "registry.csv")
 

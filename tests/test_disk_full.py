@@ -20,13 +20,15 @@ def on_small_disk(project, script: str) -> subprocess.CompletedProcess:
     (project.root / "full").mkdir(exist_ok=True)
     pantau = " ".join(shlex.quote(c) for c in pantau_command()) + f" --config {shlex.quote(str(project.config))}"
     body = f"mount -t tmpfs -o size=1m tmpfs full && P={shlex.quote(pantau)} && {script}"
-    return subprocess.run(["unshare", "-rm", "sh", "-c", body], cwd=project.root, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", body], cwd=project.root, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def rows(n: int, url: str = "https://opd{i}.mubakab.go.id") -> str:
-    return HEADER + "".join(f"Dinas {i} Kab. Musi Banyuasin,16.06,website,,{url.format(i=i)},,,,{'c' * 150}\n"
-                            for i in range(n))
+    return HEADER + "".join(
+        f"Dinas {i} Kab. Musi Banyuasin,16.06,website,,{url.format(i=i)},,,,{'c' * 150}\n" for i in range(n)
+    )
 
 
 def test_registry_import_on_a_full_disk_is_one_line_and_exit_1(project):
@@ -38,7 +40,8 @@ def test_registry_import_on_a_full_disk_is_one_line_and_exit_1(project):
     # It should fail with one line saying the disk is full, and print no counts
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines() == [
-        "pantau: disk full: nothing was saved; free some space and run the command again"]
+        "pantau: disk full: nothing was saved; free some space and run the command again"
+    ]
     assert done.stdout == ""
 
 
@@ -47,17 +50,21 @@ def test_a_check_that_cannot_store_its_observations_fails_instead_of_reporting_s
     # Nothing listens on these ports: each check is a quick "connection refused" observation.
     project.write("registry.csv", rows(25, "http://127.0.0.1:{i}9"))
 
-    done = on_small_disk(project, "$P registry import registry.csv >/dev/null && "
-                                  # Fill what is left but a few pages: the database still opens,
-                                  # and the observations of the check cannot be stored.
-                                  "avail=$(df -k full | awk 'NR==2{print $4}'); "
-                                  "dd if=/dev/zero of=full/filler bs=1k count=$((avail - 48)) 2>/dev/null; "
-                                  "$P check --all")
+    done = on_small_disk(
+        project,
+        "$P registry import registry.csv >/dev/null && "
+        # Fill what is left but a few pages: the database still opens,
+        # and the observations of the check cannot be stored.
+        "avail=$(df -k full | awk 'NR==2{print $4}'); "
+        "dd if=/dev/zero of=full/filler bs=1k count=$((avail - 48)) 2>/dev/null; "
+        "$P check --all",
+    )
 
     # It should exit 1 with the disk-full line and not say how many accounts it checked
     assert done.returncode == 1, done.stderr
     assert done.stderr.splitlines() == [
-        "pantau: disk full: nothing was saved; free some space and run the command again"]
+        "pantau: disk full: nothing was saved; free some space and run the command again"
+    ]
     assert "checked" not in done.stdout
 
 

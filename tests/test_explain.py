@@ -20,8 +20,7 @@ obey_robots = false
 timeout_s = 5
 retries = 0
 """
-NODATES = {"/": "listing_nodates_home.html",
-           "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
+NODATES = {"/": "listing_nodates_home.html", "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
 CHANNEL = "UCdinasPariwisataOKU0001"
 
 
@@ -48,7 +47,11 @@ def platform_case(name, sites):
         return {}, site.url + "/rss.xml", "feed"
     if name == "telegram":
         site = sites.serve({"/s/kominfomuba": serve("telegram_preview_active.html")})
-        return {"platforms": {"telegram": {"preview_url": site.url + "/s/{handle}"}}}, "https://t.me/kominfomuba", "telegram"
+        return (
+            {"platforms": {"telegram": {"preview_url": site.url + "/s/{handle}"}}},
+            "https://t.me/kominfomuba",
+            "telegram",
+        )
     if name == "mastodon":
         site = sites.serve({"/@diskominfo.rss": serve("mastodon_active.rss")})
         return {}, site.url + "/@diskominfo", "mastodon"
@@ -57,10 +60,17 @@ def platform_case(name, sites):
         conf = {"site_url": site.url, "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}"}
         return {"platforms": {"youtube": conf}}, f"https://www.youtube.com/channel/{CHANNEL}", "youtube"
     if name == "x-api":
-        site = sites.serve({"/2/users/by/username/kominfomuba": serve("x_user_lookup.json"),
-                            "/2/users/1234567890123456789/tweets": serve("x_tweets_active.json")})
-        return ({"platforms": {"x": {"token_env": "PANTAU_TEST_X", "api_url": site.url + "/2"}}},
-                "https://twitter.com/KominfoMuba", "x")
+        site = sites.serve(
+            {
+                "/2/users/by/username/kominfomuba": serve("x_user_lookup.json"),
+                "/2/users/1234567890123456789/tweets": serve("x_tweets_active.json"),
+            }
+        )
+        return (
+            {"platforms": {"x": {"token_env": "PANTAU_TEST_X", "api_url": site.url + "/2"}}},
+            "https://twitter.com/KominfoMuba",
+            "x",
+        )
     if name == "instagram":
         site = sites.serve({"/rsshub/instagram/user/kominfomuba": serve("rsshub_instagram_active.xml")})
         return {"bridges": {"rsshub": site.url + "/rsshub"}}, "https://www.instagram.com/kominfomuba/", "instagram"
@@ -123,15 +133,18 @@ def test_an_account_never_read_has_no_winner(watch):
     assert "winner: none" in render_text(doc)
 
 
-@pytest.mark.parametrize(("url", "platform"), [
-    ("https://www.youtube.com/@kominfomuba", "youtube"),
-    ("https://t.me/kominfomuba", "telegram"),
-    ("instagram.com/kominfomuba", "instagram"),
-    ("https://twitter.com/kominfomuba", "x"),
-    ("https://sosial.mubakab.go.id/@diskominfo", "mastodon"),
-    ("https://disparbud.okukab.go.id/feed/", "feed"),
-    ("https://mubakab.go.id/", "website"),
-])
+@pytest.mark.parametrize(
+    ("url", "platform"),
+    [
+        ("https://www.youtube.com/@kominfomuba", "youtube"),
+        ("https://t.me/kominfomuba", "telegram"),
+        ("instagram.com/kominfomuba", "instagram"),
+        ("https://twitter.com/kominfomuba", "x"),
+        ("https://sosial.mubakab.go.id/@diskominfo", "mastodon"),
+        ("https://disparbud.okukab.go.id/feed/", "feed"),
+        ("https://mubakab.go.id/", "website"),
+    ],
+)
 def test_probe_infers_the_platform_from_the_address(url, platform):
     # It should infer as a registry row would name it
     assert infer_platform(url) == platform
@@ -140,8 +153,10 @@ def test_probe_infers_the_platform_from_the_address(url, platform):
 def test_explain_and_probe_on_the_command_line(sites, new_project, tmp_path):
     site = sites.serve(NODATES)
     p = new_project(tmp_path / "kominfo", LOOPBACK)
-    p.write("registry.csv", "institution,region,platform,url\n"
-                            f"Dinas Perhubungan Kab. Musi Banyuasin,16.06,website,{site.url}\n")
+    p.write(
+        "registry.csv",
+        f"institution,region,platform,url\nDinas Perhubungan Kab. Musi Banyuasin,16.06,website,{site.url}\n",
+    )
     assert p.run("registry", "import", "registry.csv").returncode == 0
     assert p.run("check", "--all").returncode == 0
     account = p.accounts()[0]

@@ -201,8 +201,7 @@ def test_it_reads_relative_dates_and_table_rows_next_to_articles() -> None:
 
 def test_it_does_not_pin_a_date_over_a_whole_list_to_one_post() -> None:
     items = "".join(
-        f'<li><a href="/berita/{n}-judul-berita-nomor-{n}">Judul berita nomor {n}</a></li>'
-        for n in range(1, 6)
+        f'<li><a href="/berita/{n}-judul-berita-nomor-{n}">Judul berita nomor {n}</a></li>' for n in range(1, 6)
     )
     body = f"<html><body><section><h2>Kamis, 21 November 2024</h2><ul>{items}</ul></section></body></html>"
     # It should not guess which of five posts a list heading's date belongs to
@@ -250,9 +249,7 @@ def test_it_keeps_dates_in_an_articles_own_header_and_footer(wp_home: PageInfo) 
 def test_it_reads_a_date_only_time_element_and_a_query_permalink(wp_home: PageInfo) -> None:
     spbe = by_url(wp_home.candidates, PALEMBANG + "?p=799")
     # It should read <time datetime="2024-11-08"> as midnight Jakarta
-    assert [(c.at, c.title) for c in spbe] == [
-        (utc(2024, 11, 7, 17, 0), "Rapat Evaluasi SPBE Triwulan III")
-    ]
+    assert [(c.at, c.title) for c in spbe] == [(utc(2024, 11, 7, 17, 0), "Rapat Evaluasi SPBE Triwulan III")]
 
 
 def test_it_ignores_the_wordpress_header_footer_and_calendar(wp_home: PageInfo) -> None:
@@ -284,16 +281,27 @@ def test_it_reads_articles_from_json_ld_graphs_and_lists() -> None:
     got = sorted((c.url, c.at, c.title) for c in info.candidates)
     # It should read each article's dates, url (mainEntityOfPage too) and headline
     assert got == [
-        ("https://sumselprov.go.id/berita/2024/11/anugerah-keterbukaan-informasi",
-         utc(2024, 11, 18, 7, 0),
-         "Pemprov Sumsel Raih Anugerah Keterbukaan Informasi Publik & Penghargaan SPBE"),
-        ("https://sumselprov.go.id/berita/2024/11/gubernur-resmikan-jembatan-musi-vi",
-         utc(2024, 11, 19, 3, 30), "Gubernur Resmikan Jembatan Musi VI"),
-        ("https://sumselprov.go.id/berita/2024/11/gubernur-resmikan-jembatan-musi-vi",
-         utc(2024, 11, 19, 6, 0), "Gubernur Resmikan Jembatan Musi VI"),
+        (
+            "https://sumselprov.go.id/berita/2024/11/anugerah-keterbukaan-informasi",
+            utc(2024, 11, 18, 7, 0),
+            "Pemprov Sumsel Raih Anugerah Keterbukaan Informasi Publik & Penghargaan SPBE",
+        ),
+        (
+            "https://sumselprov.go.id/berita/2024/11/gubernur-resmikan-jembatan-musi-vi",
+            utc(2024, 11, 19, 3, 30),
+            "Gubernur Resmikan Jembatan Musi VI",
+        ),
+        (
+            "https://sumselprov.go.id/berita/2024/11/gubernur-resmikan-jembatan-musi-vi",
+            utc(2024, 11, 19, 6, 0),
+            "Gubernur Resmikan Jembatan Musi VI",
+        ),
         # the hand-written block with a trailing comma still counts
-        ("https://sumselprov.go.id/blog/catatan-kadis-transformasi-digital",
-         utc(2024, 11, 12, 1, 0), "Catatan Kepala Dinas: Transformasi Digital Daerah"),
+        (
+            "https://sumselprov.go.id/blog/catatan-kadis-transformasi-digital",
+            utc(2024, 11, 12, 1, 0),
+            "Catatan Kepala Dinas: Transformasi Digital Daerah",
+        ),
     ]
     assert {(c.source, c.how) for c in info.candidates} == {("page-date", "jsonld")}
 
@@ -322,9 +330,17 @@ def test_it_reads_article_meta_times_as_the_page_itself() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"   ", b"\x00\xff\xfe\x00", "<html", b"<<<>>>\x1f\x8b", "\x00<p>13 November 2024</p>",
-     '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
-     b"<div>" * 5000, b'{"json": "bukan html"}'],
+    [
+        b"",
+        b"   ",
+        b"\x00\xff\xfe\x00",
+        "<html",
+        b"<<<>>>\x1f\x8b",
+        "\x00<p>13 November 2024</p>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+        b"<div>" * 5000,
+        b'{"json": "bukan html"}',
+    ],
 )
 def test_it_never_raises_on_junk_pages(body: bytes | str) -> None:
     info = parse_page(body, MUBA, NOW)
@@ -364,10 +380,10 @@ def _big_home_page() -> bytes:
         items.append(
             f'<div class="post"><a href="/berita/{2000 + n}-kegiatan-ke-{n}"><img src="/u/{n}.jpg" '
             f'alt=""></a><h3><a href="/berita/{2000 + n}-kegiatan-ke-{n}">Kegiatan Pemerintah '
-            f'Daerah ke-{n}</a></h3><p>Ringkasan kegiatan dinas dan masyarakat.</p>'
+            f"Daerah ke-{n}</a></h3><p>Ringkasan kegiatan dinas dan masyarakat.</p>"
             f'<span class="date">Senin, {1 + n % 28} Oktober 2024</span></div>'
         )
-    return base.replace("<ul class=\"daftar-berita\">", "".join(items) + "<ul class=\"daftar-berita\">").encode()
+    return base.replace('<ul class="daftar-berita">', "".join(items) + '<ul class="daftar-berita">').encode()
 
 
 def test_it_reads_every_dated_post_of_a_100_kb_home_page() -> None:
@@ -388,10 +404,16 @@ def test_it_reads_a_wordpress_rss_feed() -> None:
     assert err is None
     # It should read +0000 and +0700 pubDates, and an Indonesian pubDate in WIB
     assert [(c.at, c.url, c.title) for c in cands] == [
-        (utc(2024, 11, 20, 2, 15), PALEMBANG + "2024/11/20/sosialisasi-keterbukaan-informasi-publik/",
-         "Sosialisasi Keterbukaan Informasi Publik bagi Badan Publik"),
-        (utc(2024, 11, 15, 7, 30), PALEMBANG + "2024/11/15/pelatihan-literasi-digital-untuk-umkm/",
-         "Pelatihan Literasi Digital untuk UMKM \u2013 Angkatan II"),
+        (
+            utc(2024, 11, 20, 2, 15),
+            PALEMBANG + "2024/11/20/sosialisasi-keterbukaan-informasi-publik/",
+            "Sosialisasi Keterbukaan Informasi Publik bagi Badan Publik",
+        ),
+        (
+            utc(2024, 11, 15, 7, 30),
+            PALEMBANG + "2024/11/15/pelatihan-literasi-digital-untuk-umkm/",
+            "Pelatihan Literasi Digital untuk UMKM \u2013 Angkatan II",
+        ),
         (utc(2024, 11, 18, 2, 30), PALEMBANG + "?p=799", "Rapat Evaluasi SPBE Triwulan III"),
     ]
     assert {c.source for c in cands} == {"feed"}
@@ -403,10 +425,16 @@ def test_it_prefers_published_over_updated_in_atom() -> None:
     assert err is None
     # It should date an entry by <published>, falling back to <updated>; and strip HTML titles
     assert [(c.at, c.url, c.title) for c in cands] == [
-        (utc(2024, 11, 21, 1, 0), "https://disdik.sumselprov.go.id/kabar/ppdb-2025-dibuka",
-         "Penerimaan Peserta Didik Baru 2025 Dibuka"),
-        (utc(2024, 11, 10, 9, 0), "https://disdik.sumselprov.go.id/kabar/guru-berprestasi",
-         "Guru Berprestasi Tingkat Provinsi"),
+        (
+            utc(2024, 11, 21, 1, 0),
+            "https://disdik.sumselprov.go.id/kabar/ppdb-2025-dibuka",
+            "Penerimaan Peserta Didik Baru 2025 Dibuka",
+        ),
+        (
+            utc(2024, 11, 10, 9, 0),
+            "https://disdik.sumselprov.go.id/kabar/guru-berprestasi",
+            "Guru Berprestasi Tingkat Provinsi",
+        ),
     ]
 
 
@@ -427,9 +455,7 @@ def test_it_keeps_the_entries_of_a_truncated_feed() -> None:
     assert [c.at for c in cands] == [utc(2024, 11, 19, 0, 0)]
 
 
-@pytest.mark.parametrize(
-    "name", ["feed_cut_before_items.xml", "garbage_feed.bin", "html_as_feed.html"]
-)
+@pytest.mark.parametrize("name", ["feed_cut_before_items.xml", "garbage_feed.bin", "html_as_feed.html"])
 def test_it_reports_a_body_that_is_not_a_feed(name: str) -> None:
     cands, err = parse_feed(fixture(name), "https://dinkes.example.go.id/feed", NOW)
     # It should return no candidates and say what is wrong
@@ -467,10 +493,18 @@ def test_it_reads_wordpress_posts_from_the_rest_api() -> None:
     assert err is None
     # It should prefer date_gmt (UTC), fall back to date (Jakarta), and clean rendered titles
     assert [(c.at, c.url, c.title, c.source) for c in cands] == [
-        (utc(2024, 11, 20, 2, 15), PALEMBANG + "2024/11/20/sosialisasi-keterbukaan-informasi-publik/",
-         "Sosialisasi Keterbukaan Informasi Publik \u2013 Badan Publik", "wp-api"),
-        (utc(2024, 11, 15, 7, 30), PALEMBANG + "2024/11/15/pelatihan-literasi-digital-untuk-umkm/",
-         "Pelatihan Literasi Digital untuk UMKM", "wp-api"),
+        (
+            utc(2024, 11, 20, 2, 15),
+            PALEMBANG + "2024/11/20/sosialisasi-keterbukaan-informasi-publik/",
+            "Sosialisasi Keterbukaan Informasi Publik \u2013 Badan Publik",
+            "wp-api",
+        ),
+        (
+            utc(2024, 11, 15, 7, 30),
+            PALEMBANG + "2024/11/15/pelatihan-literasi-digital-untuk-umkm/",
+            "Pelatihan Literasi Digital untuk UMKM",
+            "wp-api",
+        ),
         (utc(2024, 11, 8, 1, 0), PALEMBANG + "?p=799", "Rapat Evaluasi SPBE Triwulan III", "wp-api"),
     ]
 
@@ -482,9 +516,7 @@ def test_it_reads_posts_after_php_notices() -> None:
     assert [c.at for c in cands] == [utc(2024, 11, 19, 3, 0)]
 
 
-@pytest.mark.parametrize(
-    "body", [b"<html><body>Not Found</body></html>", b"[{\"id\": 1,", b""]
-)
+@pytest.mark.parametrize("body", [b"<html><body>Not Found</body></html>", b'[{"id": 1,', b""])
 def test_it_reports_bad_json_from_the_rest_api(body: bytes) -> None:
     cands, err = parse_wp_posts(body, MUBA, NOW)
     # It should return an error text, not raise
@@ -507,8 +539,11 @@ def test_it_reads_a_sitemap_urlset() -> None:
     # and skip URLs without any date
     assert [(c.at, c.url, c.title) for c in cands] == [
         (utc(2024, 11, 13, 3, 20), MUBA + "berita/1234-bupati-muba-buka-rakor-kominfo", None),
-        (utc(2024, 11, 22, 1, 15), MUBA + "berita/1240-pj-bupati-tinjau-posko-banjir-sungai-lilin",
-         "Pj Bupati Tinjau Posko Banjir di Sungai Lilin"),
+        (
+            utc(2024, 11, 22, 1, 15),
+            MUBA + "berita/1240-pj-bupati-tinjau-posko-banjir-sungai-lilin",
+            "Pj Bupati Tinjau Posko Banjir di Sungai Lilin",
+        ),
         (utc(2024, 11, 12, 0, 0), MUBA + "berita/1230-musrenbang-kecamatan-sekayu-2025", None),
     ]
     assert {c.source for c in cands} == {"sitemap"}
@@ -554,8 +589,13 @@ def test_it_refuses_a_sitemap_over_10_mb_decompressed() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"\x1f\x8b\x08\x00garbage", fixture("html_as_feed.html"), b"", b"not xml at all",
-     b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>'],
+    [
+        b"\x1f\x8b\x08\x00garbage",
+        fixture("html_as_feed.html"),
+        b"",
+        b"not xml at all",
+        b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>',
+    ],
 )
 def test_it_reports_a_body_that_is_not_a_sitemap(body: bytes) -> None:
     cands, children, err = parse_sitemap(body, MUBA + "sitemap.xml", NOW)

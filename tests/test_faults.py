@@ -55,8 +55,9 @@ def cli_env(now: datetime | None = None) -> dict[str, str]:
 
 
 def run_cli(project: Any, *args: str, now: datetime | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(project, *args), cwd=project.root, env=cli_env(now), capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        cli(project, *args), cwd=project.root, env=cli_env(now), capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def kill_when(proc: subprocess.Popen, ready: Any, timeout: float = 30) -> None:
@@ -91,8 +92,9 @@ def assert_database_whole(path: Path) -> None:
         # It should find the file intact after the kill: SQLite's own check and the foreign keys
         assert conn.execute("pragma integrity_check").fetchall() == [("ok",)]
         assert conn.execute("pragma foreign_key_check").fetchall() == []
-        half = conn.execute("select count(*) from observations where account_id is null or checked_at is null "
-                            "or outcome is null").fetchone()[0]
+        half = conn.execute(
+            "select count(*) from observations where account_id is null or checked_at is null or outcome is null"
+        ).fetchone()[0]
         # It should hold no half-written observation
         assert half == 0
         # One transaction per observation: an account's facts move with its observations, never apart.
@@ -111,11 +113,14 @@ def assert_database_whole(path: Path) -> None:
 
 # --- kill -9 during a check ------------------------------------------------------------------
 
+
 def feed(n: int) -> str:
     stamp = (NOW - timedelta(days=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Dinas {n}</title>'
-            f"<item><title>Berita {n}</title><link>https://dinas{n}.okikab.go.id/berita/1</link>"
-            f"<pubDate>{stamp}</pubDate></item></channel></rss>")
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Dinas {n}</title>'
+        f"<item><title>Berita {n}</title><link>https://dinas{n}.okikab.go.id/berita/1</link>"
+        f"<pubDate>{stamp}</pubDate></item></channel></rss>"
+    )
 
 
 def registry(db_path: Path, rows: list[dict[str, Any]]) -> None:
@@ -139,21 +144,32 @@ per_host = 2
 
 def test_a_check_killed_mid_run_leaves_a_whole_database_and_the_next_check_completes(sites, new_project, tmp_path):
     # Slow sites and two requests at a time: the run takes seconds, so the kill lands inside it.
-    site = sites.serve({f"/feed-{n}.xml": Route(feed(n), content_type="application/rss+xml", delay=0.2)
-                        for n in range(30)})
+    site = sites.serve(
+        {f"/feed-{n}.xml": Route(feed(n), content_type="application/rss+xml", delay=0.2) for n in range(30)}
+    )
     project = new_project(tmp_path / "kominfo", CHECK_TOML)
-    registry(project.db_path, [{"institution": f"Dinas {n}", "region": "16.02", "platform": "feed",
-                                "url": f"{site.url}/feed-{n}.xml"} for n in range(30)])
+    registry(
+        project.db_path,
+        [
+            {"institution": f"Dinas {n}", "region": "16.02", "platform": "feed", "url": f"{site.url}/feed-{n}.xml"}
+            for n in range(30)
+        ],
+    )
 
-    proc = subprocess.Popen(cli(project, "check", "--all"), cwd=project.root, env=cli_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kill_when(proc, lambda: project.db_path.exists()
-              and count(project.db_path, "select count(*) from observations") >= 4)
+    proc = subprocess.Popen(
+        cli(project, "check", "--all"), cwd=project.root, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    kill_when(
+        proc, lambda: project.db_path.exists() and count(project.db_path, "select count(*) from observations") >= 4
+    )
 
     assert_database_whole(project.db_path)
     with raw_db(project.db_path) as conn:
-        before = dict(conn.execute("select a.id, count(o.id) from accounts a left join observations o "
-                                   "on o.account_id = a.id group by a.id").fetchall())
+        before = dict(
+            conn.execute(
+                "select a.id, count(o.id) from accounts a left join observations o on o.account_id = a.id group by a.id"
+            ).fetchall()
+        )
     # The kill came mid-run: some accounts were observed, not all
     assert 4 <= sum(before.values()) < 30
 
@@ -162,8 +178,11 @@ def test_a_check_killed_mid_run_leaves_a_whole_database_and_the_next_check_compl
     assert again.returncode == 0, again.stderr
     assert_database_whole(project.db_path)
     with raw_db(project.db_path) as conn:
-        after = dict(conn.execute("select a.id, count(o.id) from accounts a left join observations o "
-                                  "on o.account_id = a.id group by a.id").fetchall())
+        after = dict(
+            conn.execute(
+                "select a.id, count(o.id) from accounts a left join observations o on o.account_id = a.id group by a.id"
+            ).fetchall()
+        )
         outcomes = {r[0] for r in conn.execute("select distinct outcome from observations")}
     # It should add exactly one observation per account for the completed check, none lost or doubled
     assert after == {account_id: n + 1 for account_id, n in before.items()}
@@ -171,6 +190,7 @@ def test_a_check_killed_mid_run_leaves_a_whole_database_and_the_next_check_compl
 
 
 # --- kill -9 during a mail run ---------------------------------------------------------------
+
 
 class SlowMailServer:
     """A real SMTP server (aiosmtpd on loopback) that answers slowly where it is told to.
@@ -241,24 +261,40 @@ def kadis(region: str) -> str:
 
 
 def mail_project(new_project: Any, root: Path, port: int) -> Any:
-    recipients = "".join(f'\n[[recipients]]\nname = "Kadis {r}"\nemail = "{kadis(r)}"\nregions = ["{r}"]\n'
-                         for r in REGIONS)
+    recipients = "".join(
+        f'\n[[recipients]]\nname = "Kadis {r}"\nemail = "{kadis(r)}"\nregions = ["{r}"]\n' for r in REGIONS
+    )
     recipients += f'\n[[recipients]]\nname = "Komdigi"\nemail = "{NATIONAL}"\nregions = ["*"]\nlanguage = "en"\n'
     smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsender = "pantau@kominfo.example.go.id"\ntimeout_s = 10\n'
     project = new_project(root, smtp + recipients)
     # Two dormant websites per regency, each with its own proof: 16 alerts, 9 digests.
-    rows = [{"institution": f"Dinas {n} {r}", "region": r, "platform": "website",
-             "url": f"https://dinas{n}-{r.replace('.', '-')}.example.go.id"} for r in REGIONS for n in (1, 2)]
+    rows = [
+        {
+            "institution": f"Dinas {n} {r}",
+            "region": r,
+            "platform": "website",
+            "url": f"https://dinas{n}-{r.replace('.', '-')}.example.go.id",
+        }
+        for r in REGIONS
+        for n in (1, 2)
+    ]
     registry(project.db_path, rows)
     cfg = load_config(project.config)
     db = open_db(project.db_path)
     try:
         for account in db["accounts"].rows:
-            record_observation(db, {"account_id": account["id"], "checked_at": NOW - timedelta(hours=1),
-                                    "outcome": "ok", "evidence": "feed",
-                                    "activity_at": NOW - timedelta(days=45),
-                                    "activity_url": account["url"] + "/berita/rapat",
-                                    "activity_title": "Rapat koordinasi"})
+            record_observation(
+                db,
+                {
+                    "account_id": account["id"],
+                    "checked_at": NOW - timedelta(hours=1),
+                    "outcome": "ok",
+                    "evidence": "feed",
+                    "activity_at": NOW - timedelta(days=45),
+                    "activity_url": account["url"] + "/berita/rapat",
+                    "activity_title": "Rapat koordinasi",
+                },
+            )
         evaluate_all(db, cfg, NOW)
     finally:
         db.conn.close()
@@ -283,10 +319,12 @@ def copies_received(server: SlowMailServer, urls: set[str]) -> dict[tuple[str, s
     return out
 
 
-@pytest.mark.parametrize("moment", ["data", "quit"], ids=["while-the-server-reads-the-mail",
-                                                         "after-the-server-accepted-it"])
-def test_a_mail_run_killed_mid_run_loses_no_alert_and_repeats_only_an_accepted_digest(slow_mail, new_project,
-                                                                                     tmp_path, moment):
+@pytest.mark.parametrize(
+    "moment", ["data", "quit"], ids=["while-the-server-reads-the-mail", "after-the-server-accepted-it"]
+)
+def test_a_mail_run_killed_mid_run_loses_no_alert_and_repeats_only_an_accepted_digest(
+    slow_mail, new_project, tmp_path, moment
+):
     project = mail_project(new_project, tmp_path / "kominfo", slow_mail.port)
     pairs = expected_pairs(project)
     # Each mail takes a second at the chosen moment; the kill comes on the second mail.
@@ -296,8 +334,9 @@ def test_a_mail_run_killed_mid_run_loses_no_alert_and_repeats_only_an_accepted_d
         slow_mail.quit_delay = 1.0
     slow_mail.kill_at = (2, moment)
 
-    proc = subprocess.Popen(cli(project, "alerts", "send"), cwd=project.root, env=cli_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cli(project, "alerts", "send"), cwd=project.root, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     kill_when(proc, slow_mail.kill_now.is_set)
     slow_mail.fast()
     in_flight = slow_mail.in_flight
@@ -353,8 +392,9 @@ class Lock:
     """Another process holding the write lock of the database for ``seconds``."""
 
     def __init__(self, path: Path, seconds: float = 2.0):
-        self.proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)],
-                                     stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+        )
         assert self.proc.stdout is not None
         assert self.proc.stdout.readline().strip() == "locked"
 
@@ -366,8 +406,17 @@ class Lock:
 
 def test_recording_an_observation_waits_for_another_process_write_lock(new_project, tmp_path):
     project = new_project(tmp_path / "kominfo")
-    registry(project.db_path, [{"institution": "Dinas Kominfo", "region": "16.06", "platform": "website",
-                                "url": "https://diskominfo.mubakab.go.id"}])
+    registry(
+        project.db_path,
+        [
+            {
+                "institution": "Dinas Kominfo",
+                "region": "16.06",
+                "platform": "website",
+                "url": "https://diskominfo.mubakab.go.id",
+            }
+        ],
+    )
     db = open_db(project.db_path)
     try:
         lock = Lock(project.db_path, seconds=2)
@@ -399,8 +448,10 @@ def test_a_check_during_another_process_write_lock_completes_after_it(sites, new
         handler.wfile.write(body)
 
     site = sites.serve({"/feed.xml": Route(handler=lock_then_answer)})
-    registry(project.db_path, [{"institution": "Dinas 1", "region": "16.02", "platform": "feed",
-                                "url": f"{site.url}/feed.xml"}])
+    registry(
+        project.db_path,
+        [{"institution": "Dinas 1", "region": "16.02", "platform": "feed", "url": f"{site.url}/feed.xml"}],
+    )
 
     result = run_cli(project, "check", "--all")
     done = time.time()

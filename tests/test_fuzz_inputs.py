@@ -38,14 +38,60 @@ YAML_TEXT = """accounts:
     url: https://www.instagram.com/kominfomuba/
     dormant_after_days: 45
 """
-FUZZ = settings(max_examples=150, deadline=3000, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=3000,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HANG_S = 10
 
-FRAGMENTS = ['"', "'", ",", "\n", "\r", "\r\n", "\x00", "\x1b[2J", "\t", "\ufeff", "\u202e", ":", "- ", "&a ", "*a",
-             "!!binary ", "!!python/object:os.system ", "{", "}", "[" * 300, "]", "=cmd|'/C calc'!A0", "@",
-             "99999999999999999999", "-1", "0", "1e999", "\\", "\\u0000", "#", "[[", "]]", "= ", "x" * 3000,
-             "https://", "mailto:a@b.c", "{handle}", "{nope}", "é", "١٦", "\x85", "\u2028", '"""', "'''"]
+FRAGMENTS = [
+    '"',
+    "'",
+    ",",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x00",
+    "\x1b[2J",
+    "\t",
+    "\ufeff",
+    "\u202e",
+    ":",
+    "- ",
+    "&a ",
+    "*a",
+    "!!binary ",
+    "!!python/object:os.system ",
+    "{",
+    "}",
+    "[" * 300,
+    "]",
+    "=cmd|'/C calc'!A0",
+    "@",
+    "99999999999999999999",
+    "-1",
+    "0",
+    "1e999",
+    "\\",
+    "\\u0000",
+    "#",
+    "[[",
+    "]]",
+    "= ",
+    "x" * 3000,
+    "https://",
+    "mailto:a@b.c",
+    "{handle}",
+    "{nope}",
+    "é",
+    "١٦",
+    "\x85",
+    "\u2028",
+    '"""',
+    "'''",
+]
 
 
 @st.composite
@@ -60,9 +106,9 @@ def mutated(draw: st.DrawFn, base: str) -> str:
         elif edit == "text":
             text = text[:at] + draw(st.text(max_size=12)) + text[at:]
         elif edit == "cut":
-            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
         else:
-            span = text[at:at + draw(st.integers(1, 30))]
+            span = text[at : at + draw(st.integers(1, 30))]
             text = text[:at] + span * draw(st.integers(2, 50)) + text[at:]
     return text
 
@@ -122,20 +168,31 @@ def test_any_pantau_toml_is_loaded_or_refused_naming_the_problem(text):
                 assert str(exc).startswith(str(path)) and "\n" not in str(exc), str(exc)
 
 
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
-@given(registry=st.one_of(mutated(CSV_TEXT), mutated(YAML_TEXT).map(lambda t: "#yaml\n" + t)),
-       config=st.one_of(st.just(TOML_TEXT), mutated(TOML_TEXT)))
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+@given(
+    registry=st.one_of(mutated(CSV_TEXT), mutated(YAML_TEXT).map(lambda t: "#yaml\n" + t)),
+    config=st.one_of(st.just(TOML_TEXT), mutated(TOML_TEXT)),
+)
 def test_the_real_command_exits_0_or_2_without_a_traceback(tmp_path, registry, config):
     name = "registry.yaml" if registry.startswith("#yaml") else "registry.csv"
     (tmp_path / name).write_text(registry, encoding="utf-8", errors="surrogatepass")
-    (tmp_path / "pantau.toml").write_text(config.replace('path = "pantau.db"', 'path = "fuzz.db"', 1),
-                                          encoding="utf-8", errors="surrogatepass")
+    (tmp_path / "pantau.toml").write_text(
+        config.replace('path = "pantau.db"', 'path = "fuzz.db"', 1), encoding="utf-8", errors="surrogatepass"
+    )
 
-    done = subprocess.run(pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "registry", "import",
-                                              str(tmp_path / name)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        pantau_command() + ["--config", str(tmp_path / "pantau.toml"), "registry", "import", str(tmp_path / name)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     # It should accept (0) or refuse with reasons (2), never crash
     assert done.returncode in (0, 2), done.stderr

@@ -10,13 +10,20 @@ from pantau.crawler.dates import parse_date
 from pantau.monitor.demo.server import Route
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-GARBAGE = ["Mon, 01 Jan 0001 00:00:00 GMT", "2024-13-45T99:99:99Z", "10000-01-01", "2024-02-30",
-           "Fri, 31 Feb 2025 10:00:00 +0700"]
+GARBAGE = [
+    "Mon, 01 Jan 0001 00:00:00 GMT",
+    "2024-13-45T99:99:99Z",
+    "10000-01-01",
+    "2024-02-30",
+    "Fri, 31 Feb 2025 10:00:00 +0700",
+]
 
 
 def feed(dates: list[str]) -> str:
-    items = "".join(f"<item><title>Berita {i}</title><link>{{{{base}}}}/berita/{i}</link><pubDate>{d}</pubDate></item>"
-                    for i, d in enumerate(dates))
+    items = "".join(
+        f"<item><title>Berita {i}</title><link>{{{{base}}}}/berita/{i}</link><pubDate>{d}</pubDate></item>"
+        for i, d in enumerate(dates)
+    )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Diskominfo</title>{items}</channel></rss>'
 
 
@@ -27,8 +34,9 @@ def test_the_date_parser_gives_no_date_for_an_impossible_one(text):
 
 
 def test_a_feed_of_impossible_dates_gives_only_its_real_post_as_activity(sites, watch):
-    site = sites.serve({"/feed/": Route(feed(GARBAGE + ["Sat, 01 Jun 2024 09:00:00 +0700"]),
-                                        content_type="application/rss+xml")})
+    site = sites.serve(
+        {"/feed/": Route(feed(GARBAGE + ["Sat, 01 Jun 2024 09:00:00 +0700"]), content_type="application/rss+xml")}
+    )
     w = watch()
     account_id = w.add(f"{site.url}/feed/", platform="feed")
 

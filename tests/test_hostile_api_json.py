@@ -21,8 +21,12 @@ def x_watch(watch, sites, monkeypatch, routes):
 
 
 def test_a_rate_limit_reset_beyond_any_calendar_is_still_a_rate_limit(watch, sites, monkeypatch):
-    limited = Route(json.dumps({"title": "Too Many Requests"}), status=429, content_type="application/json",
-                    headers={"x-rate-limit-reset": "99999999999999999999"})
+    limited = Route(
+        json.dumps({"title": "Too Many Requests"}),
+        status=429,
+        content_type="application/json",
+        headers={"x-rate-limit-reset": "99999999999999999999"},
+    )
     w, acct = x_watch(watch, sites, monkeypatch, {USER: limited})
 
     w.check()
@@ -34,10 +38,20 @@ def test_a_rate_limit_reset_beyond_any_calendar_is_still_a_rate_limit(watch, sit
 
 
 def test_a_post_time_of_1e20_is_no_date(watch, sites, monkeypatch):
-    tweets = json.dumps({"data": [{"id": "1", "text": "Rapat", "created_at": 1e20},
-                                  {"id": "2", "text": "Apel pagi", "created_at": "2024-11-20T01:30:00.000Z"}]})
-    w, acct = x_watch(watch, sites, monkeypatch, {USER: serve("x_user_lookup.json"),
-                                                  TWEETS: Route(tweets, content_type="application/json")})
+    tweets = json.dumps(
+        {
+            "data": [
+                {"id": "1", "text": "Rapat", "created_at": 1e20},
+                {"id": "2", "text": "Apel pagi", "created_at": "2024-11-20T01:30:00.000Z"},
+            ]
+        }
+    )
+    w, acct = x_watch(
+        watch,
+        sites,
+        monkeypatch,
+        {USER: serve("x_user_lookup.json"), TWEETS: Route(tweets, content_type="application/json")},
+    )
 
     w.check()
 
@@ -59,8 +73,12 @@ def test_json_nested_a_hundred_thousand_deep_is_a_failed_read(watch, sites, monk
 
 
 def test_errors_that_are_not_a_list_are_a_failed_read(watch, sites, monkeypatch):
-    w, acct = x_watch(watch, sites, monkeypatch, {
-        USER: Route(json.dumps({"errors": "everything is fine"}), content_type="application/json")})
+    w, acct = x_watch(
+        watch,
+        sites,
+        monkeypatch,
+        {USER: Route(json.dumps({"errors": "everything is fine"}), content_type="application/json")},
+    )
 
     w.check()
 

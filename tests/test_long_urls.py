@@ -12,10 +12,13 @@ LONG_QUERY = "?q=" + "a" * 2100
 
 
 def test_the_registry_refuses_a_url_longer_than_scrapy_reads_at_its_line(project):
-    project.write("registry.csv", HEADER
-                  + "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,,,\n"
-                  + f"Dinas Kesehatan,16.06,website,,https://dinkes.mubakab.go.id/{LONG_QUERY},,,,\n"
-                  + f"Dinas Pendidikan,16.06,feed,,https://disdik.mubakab.go.id/feed/{LONG_QUERY},,,,\n")
+    project.write(
+        "registry.csv",
+        HEADER
+        + "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,,,\n"
+        + f"Dinas Kesehatan,16.06,website,,https://dinkes.mubakab.go.id/{LONG_QUERY},,,,\n"
+        + f"Dinas Pendidikan,16.06,feed,,https://disdik.mubakab.go.id/feed/{LONG_QUERY},,,,\n",
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -28,8 +31,10 @@ def test_the_registry_refuses_a_url_longer_than_scrapy_reads_at_its_line(project
 
 
 def test_the_registry_refuses_a_long_feed_url(project):
-    project.write("registry.csv", HEADER
-                  + f"Dinas Kominfo,16.06,website,,https://mubakab.go.id,https://mubakab.go.id/feed{LONG_QUERY},,,\n")
+    project.write(
+        "registry.csv",
+        HEADER + f"Dinas Kominfo,16.06,website,,https://mubakab.go.id,https://mubakab.go.id/feed{LONG_QUERY},,,\n",
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -43,8 +48,18 @@ def test_a_request_scrapy_drops_still_gives_an_observation_with_its_reason(sites
     w = watch()
     short = w.add(site.url)
     # An older database may hold an address today's import refuses.
-    import_accounts(w.db, [{"institution": "Dinas Kesehatan", "region": "16.06", "platform": "website",
-                            "url": f"{site.url}/{LONG_QUERY}"}], datetime.now(UTC))
+    import_accounts(
+        w.db,
+        [
+            {
+                "institution": "Dinas Kesehatan",
+                "region": "16.06",
+                "platform": "website",
+                "url": f"{site.url}/{LONG_QUERY}",
+            }
+        ],
+        datetime.now(UTC),
+    )
     long_id = next(a["id"] for a in w.db["accounts"].rows if a["id"] != short)
 
     summary = w.check()

@@ -26,6 +26,7 @@ pytest_plugins = ["tests.smtp_server"]
 def smtp_server(make_smtp_server):
     return make_smtp_server(smtputf8=False)
 
+
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 KADIS = "kadis@kominfo.mubakab.go.id"
 IDN_OWNER = "admin@kominfö.go.id"
@@ -35,23 +36,48 @@ HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_af
 
 def _dormant(db, url: str) -> None:
     aid = next(a["id"] for a in db["accounts"].rows if a["url"] == url)
-    record_observation(db, {"account_id": aid, "checked_at": NOW, "outcome": "ok", "evidence": "feed",
-                            "activity_at": NOW - timedelta(days=45), "activity_url": url + "berita/1",
-                            "activity_title": "Rapat"})
+    record_observation(
+        db,
+        {
+            "account_id": aid,
+            "checked_at": NOW,
+            "outcome": "ok",
+            "evidence": "feed",
+            "activity_at": NOW - timedelta(days=45),
+            "activity_url": url + "berita/1",
+            "activity_title": "Rapat",
+        },
+    )
     acc = get_account(db, aid)
-    apply_status(db, acc, "dormant", "last activity 45 days ago", NOW,
-                 alert_kind=alert_kind(acc["status"], "dormant"), days_inactive=45)
+    apply_status(
+        db,
+        acc,
+        "dormant",
+        "last activity 45 days ago",
+        NOW,
+        alert_kind=alert_kind(acc["status"], "dormant"),
+        days_inactive=45,
+    )
 
 
 def _setup(tmp_path, server, owners: list[str]):
     db = open_db(tmp_path / "p.db")
-    rows = [{"institution": f"Dinas {i}", "region": "16.06", "platform": "website",
-             "url": f"https://dinas{i}.mubakab.go.id/", "owner_email": owner} for i, owner in enumerate(owners)]
+    rows = [
+        {
+            "institution": f"Dinas {i}",
+            "region": "16.06",
+            "platform": "website",
+            "url": f"https://dinas{i}.mubakab.go.id/",
+            "owner_email": owner,
+        }
+        for i, owner in enumerate(owners)
+    ]
     import_accounts(db, rows, NOW - timedelta(days=200))
     for row in rows:
         _dormant(db, row["url"])
-    cfg = from_dict({"smtp": server.smtp_config(),
-                     "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]}, None)
+    cfg = from_dict(
+        {"smtp": server.smtp_config(), "recipients": [{"name": "Kadis", "email": KADIS, "regions": ["16.06"]}]}, None
+    )
     return db, cfg
 
 
@@ -97,9 +123,12 @@ def test_a_stored_address_that_is_no_address_fails_alone(tmp_path, smtp_server):
 
 @pytest.mark.parametrize("owner", ["humas@dinkes..go.id", "humas@-dinkes.go.id", "humas@dinkes_kab.go.id"])
 def test_the_registry_rejects_an_owner_email_that_is_no_address_at_its_line(project, owner):
-    project.write("registry.csv", HEADER
-                  + "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,kominfo@mubakab.go.id,,\n"
-                  + f"Dinas Kesehatan,16.06,website,,https://dinkes.mubakab.go.id,,{owner},,\n")
+    project.write(
+        "registry.csv",
+        HEADER
+        + "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,kominfo@mubakab.go.id,,\n"
+        + f"Dinas Kesehatan,16.06,website,,https://dinkes.mubakab.go.id,,{owner},,\n",
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -121,11 +150,26 @@ def test_the_registry_accepts_an_internationalised_domain(project):
 
 def test_an_internationalised_sender_and_recipient_in_the_config_get_through_too(tmp_path, smtp_server):
     db = open_db(tmp_path / "p.db")
-    import_accounts(db, [{"institution": "Dinas Kominfo", "region": "16.06", "platform": "website",
-                          "url": "https://kominfo.mubakab.go.id/"}], NOW - timedelta(days=200))
+    import_accounts(
+        db,
+        [
+            {
+                "institution": "Dinas Kominfo",
+                "region": "16.06",
+                "platform": "website",
+                "url": "https://kominfo.mubakab.go.id/",
+            }
+        ],
+        NOW - timedelta(days=200),
+    )
     _dormant(db, "https://kominfo.mubakab.go.id/")
-    cfg = from_dict({"smtp": smtp_server.smtp_config(sender="pantau@kominfö.go.id"),
-                     "recipients": [{"name": "Kadis", "email": "kadis@mubakabö.go.id", "regions": ["16.06"]}]}, None)
+    cfg = from_dict(
+        {
+            "smtp": smtp_server.smtp_config(sender="pantau@kominfö.go.id"),
+            "recipients": [{"name": "Kadis", "email": "kadis@mubakabö.go.id", "regions": ["16.06"]}],
+        },
+        None,
+    )
 
     digest = send_pending(db, cfg, NOW)
     report = weekly_report(db, cfg, NOW, week="2024-W47", send=True)

@@ -14,20 +14,25 @@ HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_af
 
 
 def test_every_platform_in_one_run_ends_with_evidence_or_an_honest_reason(project, sites, monkeypatch):
-    site = sites.serve({
-        "/@kominfomuba": serve("youtube_channel_page.html"),
-        "/feeds/videos.xml": serve("youtube_feed_active.xml"),
-        "/s/kominfomuba": serve("telegram_preview_active.html"),
-        "/@diskominfo.rss": serve("mastodon_active.rss"),
-        "/2/users/by/username/kominfomuba": serve("x_user_lookup.json"),
-        "/2/users/1234567890123456789/tweets": serve("x_tweets_active.json"),
-        "/feed/": Route(
-            '<?xml version="1.0"?><rss version="2.0"><channel><title>Diskominfo</title>'
-            "<item><title>Sosialisasi Keterbukaan Informasi</title><link>https://mubakab.go.id/berita/9</link>"
-            "<pubDate>Wed, 20 Nov 2024 09:00:00 +0700</pubDate></item></channel></rss>",
-            content_type="application/rss+xml"),
-    })
-    project.config.write_text(project.config.read_text() + f'''
+    site = sites.serve(
+        {
+            "/@kominfomuba": serve("youtube_channel_page.html"),
+            "/feeds/videos.xml": serve("youtube_feed_active.xml"),
+            "/s/kominfomuba": serve("telegram_preview_active.html"),
+            "/@diskominfo.rss": serve("mastodon_active.rss"),
+            "/2/users/by/username/kominfomuba": serve("x_user_lookup.json"),
+            "/2/users/1234567890123456789/tweets": serve("x_tweets_active.json"),
+            "/feed/": Route(
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>Diskominfo</title>'
+                "<item><title>Sosialisasi Keterbukaan Informasi</title><link>https://mubakab.go.id/berita/9</link>"
+                "<pubDate>Wed, 20 Nov 2024 09:00:00 +0700</pubDate></item></channel></rss>",
+                content_type="application/rss+xml",
+            ),
+        }
+    )
+    project.config.write_text(
+        project.config.read_text()
+        + f'''
 [platforms.youtube]
 site_url = "{site.url}"
 feed_url = "{site.url}/feeds/videos.xml?channel_id={{channel_id}}"
@@ -36,17 +41,26 @@ preview_url = "{site.url}/s/{{handle}}"
 [platforms.x]
 token_env = "PANTAU_TEST_X"
 api_url = "{site.url}/2"
-''', encoding="utf-8")
-    project.write("registry.csv", HEADER + "\n".join([
-        f"Diskominfo Muba,16.06,feed,,{site.url}/feed/,,,,",
-        "Diskominfo Muba,16.06,youtube,,https://www.youtube.com/@kominfomuba,,,,",
-        "Diskominfo Muba,16.06,telegram,kominfomuba,https://t.me/kominfomuba,,,,",
-        f"Diskominfo Muba,16.06,mastodon,,{site.url}/@diskominfo,,,,",
-        "Diskominfo Muba,16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,",
-        "Diskominfo Muba,16.06,x,,https://twitter.com/kominfomuba,,,,",
-        "Diskominfo Muba,16.06,facebook,,https://www.facebook.com/kominfomuba,,,,",
-        "Diskominfo Muba,16.06,threads,,https://www.threads.net/@kominfomuba,,,,",
-    ]) + "\n")
+''',
+        encoding="utf-8",
+    )
+    project.write(
+        "registry.csv",
+        HEADER
+        + "\n".join(
+            [
+                f"Diskominfo Muba,16.06,feed,,{site.url}/feed/,,,,",
+                "Diskominfo Muba,16.06,youtube,,https://www.youtube.com/@kominfomuba,,,,",
+                "Diskominfo Muba,16.06,telegram,kominfomuba,https://t.me/kominfomuba,,,,",
+                f"Diskominfo Muba,16.06,mastodon,,{site.url}/@diskominfo,,,,",
+                "Diskominfo Muba,16.06,instagram,,https://www.instagram.com/kominfomuba/,,,,",
+                "Diskominfo Muba,16.06,x,,https://twitter.com/kominfomuba,,,,",
+                "Diskominfo Muba,16.06,facebook,,https://www.facebook.com/kominfomuba,,,,",
+                "Diskominfo Muba,16.06,threads,,https://www.threads.net/@kominfomuba,,,,",
+            ]
+        )
+        + "\n",
+    )
     assert project.run("registry", "import", "registry.csv").returncode == 0
 
     monkeypatch.setenv("PANTAU_TEST_X", "x-test-token")

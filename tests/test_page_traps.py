@@ -54,10 +54,13 @@ def test_dates_in_an_excerpts_prose_are_not_the_posts(home: PageInfo) -> None:
 
 
 def test_a_listing_without_dates_names_its_first_post_to_read(home: PageInfo) -> None:
-    bare = parse_page(b'<html><body><nav><a href="/profil/visi-misi-dinas">Visi Misi</a></nav>'
-                      b'<div class="berita"><a href="/berita/77/rapat-koordinasi-opd">Rapat Koordinasi OPD</a>'
-                      b'<a href="/berita/76/sosialisasi-spbe">Sosialisasi SPBE</a></div></body></html>',
-                      HOME, NOW)
+    bare = parse_page(
+        b'<html><body><nav><a href="/profil/visi-misi-dinas">Visi Misi</a></nav>'
+        b'<div class="berita"><a href="/berita/77/rapat-koordinasi-opd">Rapat Koordinasi OPD</a>'
+        b'<a href="/berita/76/sosialisasi-spbe">Sosialisasi SPBE</a></div></body></html>',
+        HOME,
+        NOW,
+    )
     # It should offer the first post link (outside the navigation) for its own page to be read
     assert bare.candidates == []
     assert bare.first_post == "https://disparbud.okukab.go.id/berita/77/rapat-koordinasi-opd"
@@ -67,21 +70,28 @@ def test_a_blogger_date_header_and_an_asset_footer_are_post_dates_not_page_frame
     info = parse_page((PAGES / "blogger_home.html").read_bytes(), "https://balaiagung.blogspot.com/", NOW)
     days = {c.url.rsplit("/", 1)[-1]: c.at.astimezone(JAKARTA).date().isoformat() for c in info.candidates}
     # It should read h2.date-header and div.asset-footer, while the page's #footer stays a trap
-    assert days == {"posyandu-balita-bulan-maret.html": "2024-03-12",
-                    "kerja-bakti-lingkungan.html": "2024-02-05",
-                    "musyawarah-kelurahan-2024.html": "2024-01-20"}
+    assert days == {
+        "posyandu-balita-bulan-maret.html": "2024-03-12",
+        "kerja-bakti-lingkungan.html": "2024-02-05",
+        "musyawarah-kelurahan-2024.html": "2024-01-20",
+    }
 
 
-@pytest.mark.parametrize(("printed", "expected"), [
-    ("March 5th, 2024", "2024-03-05"),
-    ("12. März 2024", "2024-03-12"),
-    ("3 mars 2024", "2024-03-03"),
-    ("7 maart 2024", "2024-03-07"),
-    ("15 décembre 2023", "2023-12-15"),
-])
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("March 5th, 2024", "2024-03-05"),
+        ("12. März 2024", "2024-03-12"),
+        ("3 mars 2024", "2024-03-03"),
+        ("7 maart 2024", "2024-03-07"),
+        ("15 décembre 2023", "2023-12-15"),
+    ],
+)
 def test_a_listing_in_a_european_theme_is_dated(printed: str, expected: str) -> None:
-    body = (f'<html><body><div class="post"><a href="/news/2024/kabar-desa-wisata">Kabar Desa Wisata</a>'
-            f'<span class="date">{printed}</span></div></body></html>')
+    body = (
+        f'<html><body><div class="post"><a href="/news/2024/kabar-desa-wisata">Kabar Desa Wisata</a>'
+        f'<span class="date">{printed}</span></div></body></html>'
+    )
     info = parse_page(body, "https://desawisata.okukab.go.id/", NOW)
     # It should read the English, German, French or Dutch month name
     assert [c.at.astimezone(JAKARTA).date().isoformat() for c in info.candidates] == [expected]
@@ -96,9 +106,17 @@ def test_an_undated_sitemap_names_the_address_that_looks_newest() -> None:
 
     base = "https://dinkes.musirawaskab.go.id"
     # It should prefer the latest date in a path, then the highest post number, and never guess
-    assert newest_undated_post(urlset(f"{base}/2024/03/12/a/", f"{base}/2024/11/02/b/", f"{base}/2023/12/30/c/"),
-                               base + "/sitemap.xml") == f"{base}/2024/11/02/b/"
-    assert newest_undated_post(urlset(f"{base}/index.php?id=88", f"{base}/index.php?id=912", f"{base}/profil-2024"),
-                               base + "/sitemap.xml") == f"{base}/index.php?id=912"
+    assert (
+        newest_undated_post(
+            urlset(f"{base}/2024/03/12/a/", f"{base}/2024/11/02/b/", f"{base}/2023/12/30/c/"), base + "/sitemap.xml"
+        )
+        == f"{base}/2024/11/02/b/"
+    )
+    assert (
+        newest_undated_post(
+            urlset(f"{base}/index.php?id=88", f"{base}/index.php?id=912", f"{base}/profil-2024"), base + "/sitemap.xml"
+        )
+        == f"{base}/index.php?id=912"
+    )
     assert newest_undated_post(urlset(f"{base}/profil", f"{base}/kontak"), base + "/sitemap.xml") is None
     assert newest_undated_post(b"not xml", base + "/sitemap.xml") is None

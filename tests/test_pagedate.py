@@ -18,8 +18,11 @@ POSTS = Path(__file__).parent / "fixtures" / "posts"
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 
 
-def read(name: str, url: str = "https://mubakab.go.id/berita/2481/bupati-resmikan-jembatan-desa-sungai-lilin",
-         now: datetime = NOW) -> PostDate:
+def read(
+    name: str,
+    url: str = "https://mubakab.go.id/berita/2481/bupati-resmikan-jembatan-desa-sungai-lilin",
+    now: datetime = NOW,
+) -> PostDate:
     return post_date((POSTS / name).read_bytes(), url, now)
 
 
@@ -96,20 +99,24 @@ def test_it_reads_json_ld_webpage_and_skips_the_posts_inside_it() -> None:
 
 
 def test_it_reads_itemprop_date_published_text_and_refuses_a_comments_microdata() -> None:
-    found = read("berita_itemprop_newsarticle.html",
-                 "https://dinkes.banyuasinkab.go.id/berita/dinkes-gelar-posyandu-serentak")
+    found = read(
+        "berita_itemprop_newsarticle.html", "https://dinkes.banyuasinkab.go.id/berita/dinkes-gelar-posyandu-serentak"
+    )
     # It should date the post 5 February 2024 and list the comment's microdata date as refused
     assert day(found) == date(2024, 2, 5)
     assert refused_where(found, "inside a comment")
 
 
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("de", date(2024, 3, 12)),   # Veröffentlicht am 12. März 2024
-    ("fr", date(2024, 3, 3)),    # Publié le 3 mars 2024
-    ("nl", date(2024, 3, 7)),    # Geplaatst op 7 maart 2024
-    ("en", date(2024, 3, 5)),    # Posted on March 5th, 2024
-    ("id", date(2024, 3, 12)),   # Diposting: 12/03/24 (two-digit year, day first)
-])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("de", date(2024, 3, 12)),  # Veröffentlicht am 12. März 2024
+        ("fr", date(2024, 3, 3)),  # Publié le 3 mars 2024
+        ("nl", date(2024, 3, 7)),  # Geplaatst op 7 maart 2024
+        ("en", date(2024, 3, 5)),  # Posted on March 5th, 2024
+        ("id", date(2024, 3, 12)),  # Diposting: 12/03/24 (two-digit year, day first)
+    ],
+)
 def test_it_reads_bylines_in_other_languages_and_two_digit_years(lang: str, expected: date) -> None:
     found = read(f"post_lang_{lang}.html", "https://desawisata.mubakab.go.id/kabar/bukit-asam")
     # It should read the byline, not the English top bar's today nor the sidebar
@@ -147,8 +154,10 @@ def test_a_date_in_the_posts_url_is_used_when_the_page_has_none() -> None:
 
 
 def test_a_future_date_is_never_the_winner() -> None:
-    body = (b'<html><head><meta property="article:published_time" content="2025-06-01T08:00:00+07:00">'
-            b'</head><body><h1>Agenda</h1><p class="date">Diposting 1 Juni 2025</p></body></html>')
+    body = (
+        b'<html><head><meta property="article:published_time" content="2025-06-01T08:00:00+07:00">'
+        b'</head><body><h1>Agenda</h1><p class="date">Diposting 1 Juni 2025</p></body></html>'
+    )
     found = post_date(body, "https://mubakab.go.id/agenda/hut-muba", NOW)
     # It should refuse both dates as future ones
     assert found.winner is None
@@ -173,13 +182,40 @@ def test_a_published_stamp_beats_an_updated_one_and_teasers_and_captions_are_not
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([
-    "<div class='date'>", "</div>", "<time datetime='2024-03-12T09:00:00+07:00'>", "</time>", "<aside>",
-    "</aside>", "<h1>Judul</h1>", "Diposting pada 12 Maret 2024", "3 hari yang lalu", "<p>", "</p>",
-    "<meta name='date' content='2031-01-01'>", "13/13/2024", "Nopember", "2024", "<article>", "</article>",
-    "<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"datePublished\":", "\"2024-02-30\"}</script>",
-    "\x00", "<!--", "-->", "<footer>© 2024</footer>", "<abbr title='2019-01-01'>", "</abbr>",
-]), max_size=40))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<div class='date'>",
+                "</div>",
+                "<time datetime='2024-03-12T09:00:00+07:00'>",
+                "</time>",
+                "<aside>",
+                "</aside>",
+                "<h1>Judul</h1>",
+                "Diposting pada 12 Maret 2024",
+                "3 hari yang lalu",
+                "<p>",
+                "</p>",
+                "<meta name='date' content='2031-01-01'>",
+                "13/13/2024",
+                "Nopember",
+                "2024",
+                "<article>",
+                "</article>",
+                '<script type=\'application/ld+json\'>{"@type":"NewsArticle","datePublished":',
+                '"2024-02-30"}</script>',
+                "\x00",
+                "<!--",
+                "-->",
+                "<footer>© 2024</footer>",
+                "<abbr title='2019-01-01'>",
+                "</abbr>",
+            ]
+        ),
+        max_size=40,
+    )
+)
 def test_any_mix_of_page_pieces_gives_a_credible_winner_or_none(pieces: list[str]) -> None:
     found = post_date("<html><body>" + "".join(pieces), "https://mubakab.go.id/berita/1/x", NOW)
     # It should never raise, never pick a future date, and the winner is one of the candidates

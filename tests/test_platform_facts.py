@@ -13,8 +13,11 @@ from pantau.monitor.demo.server import Route
 
 MUBA_CHANNEL = "UCq7Lm0nTKominfoMuba2024"
 TOKEN = "THAAKominfoMubaThreadsRahasia2024"
-YOUTUBE_ROBOTS = Route("User-agent: Mediapartners-Google*\nDisallow:\n\nUser-agent: *\nDisallow: /api/\n"
-                       "Disallow: /feeds/videos.xml\nDisallow: /results\n", content_type="text/plain")
+YOUTUBE_ROBOTS = Route(
+    "User-agent: Mediapartners-Google*\nDisallow:\n\nUser-agent: *\nDisallow: /api/\n"
+    "Disallow: /feeds/videos.xml\nDisallow: /results\n",
+    content_type="text/plain",
+)
 
 
 def youtube(site, **extra):
@@ -24,6 +27,7 @@ def youtube(site, **extra):
 
 
 # --- robots.txt, per platform ------------------------------------------------------------------
+
 
 def test_a_platform_that_obeys_robots_txt_reports_the_refusal_instead_of_reading(watch, sites):
     site = sites.serve({"/robots.txt": YOUTUBE_ROBOTS, "/feeds/videos.xml": serve("youtube_feed_active.xml")})
@@ -65,6 +69,7 @@ def test_obey_robots_of_a_platform_defaults_to_the_crawlers():
 
 # --- the Graph API version ---------------------------------------------------------------------
 
+
 def test_facebook_and_instagram_call_one_graph_api_version_that_meta_still_serves():
     default = from_dict({}, None)
     pinned = from_dict({"platforms": {"facebook": {"graph_version": "v24.0"}}}, None)
@@ -85,12 +90,26 @@ def test_a_graph_api_version_that_is_not_one_is_refused_with_the_key_named():
 
 # --- Threads: profile discovery ----------------------------------------------------------------
 
-DISCOVERED = json.dumps({"data": [
-    {"id": "1", "timestamp": "2024-11-18T01:00:00+0000", "username": "dispar_oku",
-     "permalink": "https://www.threads.net/@dispar_oku/post/DCdisparOKU1", "text": "Festival Ogan 2024"},
-    {"id": "2", "timestamp": "2024-10-01T01:00:00+0000", "username": "dispar_oku",
-     "permalink": "https://www.threads.net/@dispar_oku/post/DCdisparOKU0", "text": "Wisata Baturaja"},
-]}).encode()
+DISCOVERED = json.dumps(
+    {
+        "data": [
+            {
+                "id": "1",
+                "timestamp": "2024-11-18T01:00:00+0000",
+                "username": "dispar_oku",
+                "permalink": "https://www.threads.net/@dispar_oku/post/DCdisparOKU1",
+                "text": "Festival Ogan 2024",
+            },
+            {
+                "id": "2",
+                "timestamp": "2024-10-01T01:00:00+0000",
+                "username": "dispar_oku",
+                "permalink": "https://www.threads.net/@dispar_oku/post/DCdisparOKU0",
+                "text": "Wisata Baturaja",
+            },
+        ]
+    }
+).encode()
 
 
 def threads(site):
@@ -100,8 +119,9 @@ def threads(site):
 def test_threads_reads_another_public_profile_through_profile_discovery(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", TOKEN)
     seen: list[dict[str, str]] = []
-    site = sites.serve({"/v1.0/me/threads": serve("threads_me_threads.json"),
-                        "/v1.0/profile_posts": recording(DISCOVERED, seen)})
+    site = sites.serve(
+        {"/v1.0/me/threads": serve("threads_me_threads.json"), "/v1.0/profile_posts": recording(DISCOVERED, seen)}
+    )
     w = watch(**threads(site))
     acct = w.add("https://www.threads.net/@dispar_oku", "threads")
 
@@ -117,8 +137,12 @@ def test_threads_reads_another_public_profile_through_profile_discovery(watch, s
 
 def test_without_the_discovery_permission_threads_says_what_the_token_lacks(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", TOKEN)
-    site = sites.serve({"/v1.0/me/threads": serve("threads_me_threads.json"),
-                        "/v1.0/profile_posts": serve("graph_error_permission.json", status=403)})
+    site = sites.serve(
+        {
+            "/v1.0/me/threads": serve("threads_me_threads.json"),
+            "/v1.0/profile_posts": serve("graph_error_permission.json", status=403),
+        }
+    )
     w = watch(**threads(site))
     acct = w.add("https://www.threads.net/@dispar_oku", "threads")
 

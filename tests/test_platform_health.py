@@ -31,8 +31,11 @@ OUTAGE = Route("<h1>Internal Server Error</h1>", status=500)
 
 
 def youtube_config(site):
-    return {"platforms": {"youtube": {"site_url": site.url,
-                                      "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}"}}}
+    return {
+        "platforms": {
+            "youtube": {"site_url": site.url, "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}"}
+        }
+    }
 
 
 def row_of(w, account_id):
@@ -45,9 +48,14 @@ def health_of(w, platform):
 
 # --- YouTube: a feed outage on a live channel --------------------------------------------------
 
+
 def test_a_youtube_feed_outage_of_many_checks_does_not_make_a_live_channel_unreachable(watch, sites):
-    site = sites.serve({f"/channel/{MUBA_CHANNEL}": serve("youtube_channel_page.html"),
-                        "/feeds/videos.xml": serve("youtube_feed_active.xml")})
+    site = sites.serve(
+        {
+            f"/channel/{MUBA_CHANNEL}": serve("youtube_channel_page.html"),
+            "/feeds/videos.xml": serve("youtube_feed_active.xml"),
+        }
+    )
     w = watch(**youtube_config(site))
     acct = w.add(f"https://www.youtube.com/channel/{MUBA_CHANNEL}", "youtube")
     w.check()
@@ -90,7 +98,8 @@ def test_a_youtube_feed_404_of_a_channel_whose_page_is_gone_still_counts_against
 EMPTY_FEED = Route(
     '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>kominfomuba</title>'
     "<link>https://www.instagram.com/kominfomuba/</link><description>RSSHub</description></channel></rss>",
-    content_type="application/rss+xml; charset=utf-8")
+    content_type="application/rss+xml; charset=utf-8",
+)
 
 
 def rsshub_config(site, server=None):
@@ -157,7 +166,8 @@ def run_pass(w, server):
 
 
 def test_a_bridge_failing_for_all_its_accounts_gives_one_platform_down_alert_to_the_national_view(
-        watch, sites, smtp_server):
+    watch, sites, smtp_server
+):
     site = sites.serve({})
     working_bridge(site)
     w = watch(**rsshub_config(site, smtp_server))
@@ -216,11 +226,16 @@ def test_one_account_failing_among_working_ones_is_that_accounts_failure(watch, 
 
 def test_with_an_api_key_a_feed_outage_is_confirmed_on_the_data_api(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_YT_KEY", "AIzaSyKominfoMubaRahasiaYouTube01")
-    missing = Route(b'{"error": {"code": 404, "message": "The playlist identified with the request\'s '
-                    b'playlistId parameter cannot be found."}}', status=404, content_type="application/json")
+    missing = Route(
+        b'{"error": {"code": 404, "message": "The playlist identified with the request\'s '
+        b'playlistId parameter cannot be found."}}',
+        status=404,
+        content_type="application/json",
+    )
     channel = Route(json.dumps({"items": [{"id": MUBA_CHANNEL}]}), content_type="application/json")
-    site = sites.serve({"/youtube/v3/playlistItems": missing, "/youtube/v3/channels": channel,
-                        "/feeds/videos.xml": OUTAGE})
+    site = sites.serve(
+        {"/youtube/v3/playlistItems": missing, "/youtube/v3/channels": channel, "/feeds/videos.xml": OUTAGE}
+    )
     conf = youtube_config(site)
     conf["platforms"]["youtube"].update(api_key_env="PANTAU_TEST_YT_KEY", api_url=site.url + "/youtube/v3")
     w = watch(**conf)

@@ -9,49 +9,67 @@ import pytest
 from pantau.monitor.policy import evaluate, platform_alert_kind, platform_degraded, platform_state
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
-POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90,
-          "unreachable_after_failures": 3}
+POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90, "unreachable_after_failures": 3}
 
 
 def account(days_ago: int | None = 3) -> dict:
-    a = {"id": 7, "platform": "youtube", "url": "https://www.youtube.com/@kominfomuba", "status": "active",
-         "retired_at": None, "dormant_after_days": None}
+    a = {
+        "id": 7,
+        "platform": "youtube",
+        "url": "https://www.youtube.com/@kominfomuba",
+        "status": "active",
+        "retired_at": None,
+        "dormant_after_days": None,
+    }
     if days_ago is not None:
-        a.update(last_activity_at=(NOW - timedelta(days=days_ago)).isoformat(), evidence="feed",
-                 last_activity_url="https://www.youtube.com/watch?v=Xk3mUbA2411")
+        a.update(
+            last_activity_at=(NOW - timedelta(days=days_ago)).isoformat(),
+            evidence="feed",
+            last_activity_url="https://www.youtube.com/watch?v=Xk3mUbA2411",
+        )
     return a
 
 
 def failed(fault: str | None = None) -> dict:
-    return {"outcome": "error", "error": "HTTP 500 from YouTube channel feed", "checked_at": NOW.isoformat(),
-            "platform_fault": fault}
+    return {
+        "outcome": "error",
+        "error": "HTTP 500 from YouTube channel feed",
+        "checked_at": NOW.isoformat(),
+        "platform_fault": fault,
+    }
 
 
-@pytest.mark.parametrize("checked, failed_, state", [
-    (0, 0, "ok"),
-    (1, 1, "ok"),        # one account failing is that account's trouble
-    (2, 2, "down"),      # every check, at least two
-    (3, 2, "degraded"),  # more than half
-    (4, 2, "ok"),        # half is not more than half
-    (5, 3, "degraded"),
-    (100, 100, "down"),
-    (100, 99, "degraded"),
-])
+@pytest.mark.parametrize(
+    "checked, failed_, state",
+    [
+        (0, 0, "ok"),
+        (1, 1, "ok"),  # one account failing is that account's trouble
+        (2, 2, "down"),  # every check, at least two
+        (3, 2, "degraded"),  # more than half
+        (4, 2, "ok"),  # half is not more than half
+        (5, 3, "degraded"),
+        (100, 100, "down"),
+        (100, 99, "degraded"),
+    ],
+)
 def test_a_pass_is_down_when_every_check_failed_and_degraded_when_most_did(checked, failed_, state):
     # It should put the boundaries where INTERFACE.md puts them
     assert platform_state(checked, failed_) == state
 
 
-@pytest.mark.parametrize("old, new, kind", [
-    ("ok", "down", "platform_down"),
-    ("ok", "degraded", "platform_down"),
-    ("degraded", "down", None),   # the same episode of trouble: no second alert
-    ("down", "degraded", None),
-    ("down", "ok", "platform_recovered"),
-    ("degraded", "ok", "platform_recovered"),
-    ("down", "down", None),
-    ("ok", "ok", None),
-])
+@pytest.mark.parametrize(
+    "old, new, kind",
+    [
+        ("ok", "down", "platform_down"),
+        ("ok", "degraded", "platform_down"),
+        ("degraded", "down", None),  # the same episode of trouble: no second alert
+        ("down", "degraded", None),
+        ("down", "ok", "platform_recovered"),
+        ("degraded", "ok", "platform_recovered"),
+        ("down", "down", None),
+        ("ok", "ok", None),
+    ],
+)
 def test_a_platform_alert_is_raised_once_per_episode_of_trouble(old, new, kind):
     # It should alert on leaving ok and on coming back, nothing in between
     assert platform_alert_kind(old, new) == kind
@@ -85,8 +103,11 @@ def test_an_account_never_read_during_an_outage_is_unknown_with_the_platform_nam
 
 
 def test_a_check_refused_by_robots_txt_says_so_in_the_reason():
-    blocked = {"outcome": "blocked", "checked_at": NOW.isoformat(),
-               "error": "robots.txt forbids pantau to read https://www.youtube.com/feeds/videos.xml?channel_id=UC1"}
+    blocked = {
+        "outcome": "blocked",
+        "checked_at": NOW.isoformat(),
+        "error": "robots.txt forbids pantau to read https://www.youtube.com/feeds/videos.xml?channel_id=UC1",
+    }
 
     verdict = evaluate(account(3), [blocked], POLICY, NOW)
 

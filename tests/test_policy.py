@@ -9,8 +9,7 @@ import pytest
 from pantau.monitor.policy import alert_kind, evaluate
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)  # Jumat, 22 November 2024, 10.00 WIB
-POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90,
-          "unreachable_after_failures": 3}
+POLICY = {"warning_after_days": 14, "dormant_after_days": 30, "close_after_days": 90, "unreachable_after_failures": 3}
 
 
 def iso(dt: datetime) -> str:
@@ -18,12 +17,21 @@ def iso(dt: datetime) -> str:
 
 
 def account(days_ago: float | None = None, **extra) -> dict:
-    a = {"id": 7, "platform": "website", "url": "https://mubakab.go.id", "status": "unknown",
-         "retired_at": None, "dormant_after_days": None}
+    a = {
+        "id": 7,
+        "platform": "website",
+        "url": "https://mubakab.go.id",
+        "status": "unknown",
+        "retired_at": None,
+        "dormant_after_days": None,
+    }
     if days_ago is not None:
-        a.update(last_activity_at=iso(NOW - timedelta(days=days_ago)),
-                 last_activity_url="https://mubakab.go.id/berita/1234-bupati-muba-buka-rakor-kominfo",
-                 last_activity_title="Bupati Muba Buka Rakor Kominfo", evidence="feed")
+        a.update(
+            last_activity_at=iso(NOW - timedelta(days=days_ago)),
+            last_activity_url="https://mubakab.go.id/berita/1234-bupati-muba-buka-rakor-kominfo",
+            last_activity_title="Bupati Muba Buka Rakor Kominfo",
+            evidence="feed",
+        )
     a.update(extra)
     return a
 
@@ -36,17 +44,20 @@ def failed(error: str = "HTTP 500 from https://mubakab.go.id/", outcome: str = "
     return {"outcome": outcome, "error": error, "checked_at": iso(NOW)}
 
 
-@pytest.mark.parametrize("days, status", [
-    (0, "active"),
-    (14, "active"),
-    (14.99, "active"),
-    (15, "warning"),
-    (30, "warning"),
-    (31, "dormant"),
-    (90, "dormant"),
-    (91, "close_recommended"),
-    (400, "close_recommended"),
-])
+@pytest.mark.parametrize(
+    "days, status",
+    [
+        (0, "active"),
+        (14, "active"),
+        (14.99, "active"),
+        (15, "warning"),
+        (30, "warning"),
+        (31, "dormant"),
+        (90, "dormant"),
+        (91, "close_recommended"),
+        (400, "close_recommended"),
+    ],
+)
 def test_the_status_follows_the_days_since_the_last_activity(days, status):
     verdict = evaluate(account(days), [ok()], POLICY, NOW)
 
@@ -153,8 +164,12 @@ def test_an_account_never_checked_is_unknown():
 def test_an_unsupported_platform_passes_its_reason_through():
     reason = "pantau cannot read instagram accounts yet; record activity with `pantau attest`"
 
-    verdict = evaluate(account(platform="instagram"),
-                       [{"outcome": "unsupported", "error": reason, "checked_at": iso(NOW)}], POLICY, NOW)
+    verdict = evaluate(
+        account(platform="instagram"),
+        [{"outcome": "unsupported", "error": reason, "checked_at": iso(NOW)}],
+        POLICY,
+        NOW,
+    )
 
     # It should tell the operator what is missing, in the spider's own words
     assert verdict.status == "unknown"
@@ -164,8 +179,7 @@ def test_an_unsupported_platform_passes_its_reason_through():
 def test_an_account_refused_by_robots_txt_is_unknown_with_that_reason():
     reason = "robots.txt forbids pantau to read https://mubakab.go.id/"
 
-    verdict = evaluate(account(), [{"outcome": "blocked", "error": reason, "checked_at": iso(NOW)}],
-                       POLICY, NOW)
+    verdict = evaluate(account(), [{"outcome": "blocked", "error": reason, "checked_at": iso(NOW)}], POLICY, NOW)
 
     # It should be unknown, never active without evidence
     assert (verdict.status, verdict.reason) == ("unknown", reason)
@@ -198,8 +212,11 @@ def test_a_retired_account_is_retired_whatever_its_activity_or_failures():
 
 
 def test_an_attestation_newer_than_the_automatic_activity_decides_the_status():
-    attestation = {"activity_at": iso(NOW - timedelta(days=2)), "url": "https://instagram.com/p/C9xyz",
-                   "note": "dicek manual oleh admin"}
+    attestation = {
+        "activity_at": iso(NOW - timedelta(days=2)),
+        "url": "https://instagram.com/p/C9xyz",
+        "note": "dicek manual oleh admin",
+    }
 
     verdict = evaluate(account(40), [ok()], POLICY, NOW, attestation)
 
@@ -212,8 +229,7 @@ def test_an_attestation_newer_than_the_automatic_activity_decides_the_status():
 
 def test_an_attestation_alone_gives_a_status_to_an_unreadable_platform():
     attestation = {"activity_at": iso(NOW - timedelta(days=20)), "url": None, "note": None}
-    unsupported = {"outcome": "unsupported", "error": "pantau cannot read tiktok accounts yet",
-                   "checked_at": iso(NOW)}
+    unsupported = {"outcome": "unsupported", "error": "pantau cannot read tiktok accounts yet", "checked_at": iso(NOW)}
 
     verdict = evaluate(account(platform="tiktok"), [unsupported], POLICY, NOW, attestation)
 
@@ -247,25 +263,28 @@ def test_moving_now_forward_moves_the_status_without_new_checks():
     assert statuses == ["active", "warning", "dormant", "close_recommended"]
 
 
-@pytest.mark.parametrize("old, new, kind", [
-    ("unknown", "dormant", "dormant"),
-    ("active", "dormant", "dormant"),
-    ("warning", "dormant", "dormant"),
-    ("dormant", "close_recommended", "close_recommended"),
-    ("unknown", "close_recommended", "close_recommended"),
-    ("active", "unreachable", "unreachable"),
-    ("dormant", "active", "revived"),
-    ("close_recommended", "active", "revived"),
-    ("unreachable", "active", "revived"),
-    ("unknown", "active", None),
-    ("warning", "active", None),
-    ("active", "warning", None),
-    ("dormant", "warning", None),
-    ("dormant", "dormant", None),
-    ("unreachable", "unreachable", None),
-    ("dormant", "retired", None),
-    ("active", "unknown", None),
-])
+@pytest.mark.parametrize(
+    "old, new, kind",
+    [
+        ("unknown", "dormant", "dormant"),
+        ("active", "dormant", "dormant"),
+        ("warning", "dormant", "dormant"),
+        ("dormant", "close_recommended", "close_recommended"),
+        ("unknown", "close_recommended", "close_recommended"),
+        ("active", "unreachable", "unreachable"),
+        ("dormant", "active", "revived"),
+        ("close_recommended", "active", "revived"),
+        ("unreachable", "active", "revived"),
+        ("unknown", "active", None),
+        ("warning", "active", None),
+        ("active", "warning", None),
+        ("dormant", "warning", None),
+        ("dormant", "dormant", None),
+        ("unreachable", "unreachable", None),
+        ("dormant", "retired", None),
+        ("active", "unknown", None),
+    ],
+)
 def test_alerts_are_due_on_entering_trouble_and_on_coming_back(old, new, kind):
     # It should alert on entering dormant/close_recommended/unreachable and on revival only
     assert alert_kind(old, new) == kind

@@ -27,8 +27,11 @@ def test_every_command_is_documented_in_the_readme(command):
 def test_ci_runs_the_test_command_the_readme_gives():
     root = Path(__file__).resolve().parent.parent
     readme = (root / "README.md").read_text(encoding="utf-8")
-    quick = [line.strip() for line in readme.split("## Quick start", 1)[1].split("##", 1)[0].splitlines()
-             if line.startswith("    ") and line.strip()]
+    quick = [
+        line.strip()
+        for line in readme.split("## Quick start", 1)[1].split("##", 1)[0].splitlines()
+        if line.startswith("    ") and line.strip()
+    ]
     ci = (root / ".ci" / "run").read_text(encoding="utf-8")
     # It should have exactly two quick-start commands, and CI should run the test one verbatim
     assert len(quick) == 2

@@ -117,12 +117,15 @@ def test_a_changed_row_is_updated_in_place(project):
 
 
 def test_a_bad_row_is_reported_with_file_and_line_while_good_rows_go_in(project):
-    project.write("registry.csv", HEADER
-                  + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,https://mubakab.go.id,,,,\n"
-                  + "Dinas Kominfo Kab. Musi Banyuasin,16.06,instagran,,https://instagram.com/kominfomuba,,,,\n"
-                  + "\n"
-                  + "Dinas Pendidikan Kab. Ogan Komering Ilir,16.02,website,,https://disdik.okikab.go.id,,,,\n"
-                  + ",16.02,website,,https://bkpsdm.okikab.go.id,,,,\n")
+    project.write(
+        "registry.csv",
+        HEADER
+        + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,https://mubakab.go.id,,,,\n"
+        + "Dinas Kominfo Kab. Musi Banyuasin,16.06,instagran,,https://instagram.com/kominfomuba,,,,\n"
+        + "\n"
+        + "Dinas Pendidikan Kab. Ogan Komering Ilir,16.02,website,,https://disdik.okikab.go.id,,,,\n"
+        + ",16.02,website,,https://bkpsdm.okikab.go.id,,,,\n",
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -133,47 +136,56 @@ def test_a_bad_row_is_reported_with_file_and_line_while_good_rows_go_in(project)
         "registry.csv:6: institution is required",
     ]
     assert result.stdout.strip() == "added 2, updated 0, unchanged 0, rejected 2"
-    assert sorted(a["url"] for a in project.accounts()) == [
-        "https://disdik.okikab.go.id", "https://mubakab.go.id"]
+    assert sorted(a["url"] for a in project.accounts()) == ["https://disdik.okikab.go.id", "https://mubakab.go.id"]
 
 
 def test_a_bad_row_with_a_multi_line_note_is_reported_at_the_line_where_it_starts(project):
-    project.write("registry.csv", HEADER
-                  + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,https://mubakab.go.id,,,,\n"
-                  + 'Kecamatan Sekayu,16.6,website,,https://sekayu.mubakab.go.id,,,,"Jl. Merdeka No. 1\n'
-                  + 'Sekayu, Musi Banyuasin"\n')
+    project.write(
+        "registry.csv",
+        HEADER
+        + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,https://mubakab.go.id,,,,\n"
+        + 'Kecamatan Sekayu,16.6,website,,https://sekayu.mubakab.go.id,,,,"Jl. Merdeka No. 1\n'
+        + 'Sekayu, Musi Banyuasin"\n',
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
     # It should point the operator at the first line of the row, where its institution is
     assert result.stderr.splitlines() == [
-        'registry.csv:3: region "16.6" is not a Kemendagri code like "16", "16.06" or "16.06.01"']
+        'registry.csv:3: region "16.6" is not a Kemendagri code like "16", "16.06" or "16.06.01"'
+    ]
 
 
 def test_a_bad_yaml_item_is_reported_at_the_line_of_the_item(project):
-    project.write("registry.yaml", MUBA_YAML + """\
+    project.write(
+        "registry.yaml",
+        MUBA_YAML
+        + """\
   - institution: Dinas Pariwisata Kab. Musi Banyuasin
     region: "16.06"
     platform: instagran
     url: https://instagram.com/disparmuba
-""")
+""",
+    )
 
     result = project.run("registry", "import", "registry.yaml")
 
     # It should report the line where the item starts, and still import the good items
     assert result.returncode == 2
-    assert result.stderr.strip() == \
-        'registry.yaml:17: unknown platform "instagran" (did you mean "instagram"?)'
+    assert result.stderr.strip() == 'registry.yaml:17: unknown platform "instagran" (did you mean "instagram"?)'
     assert result.stdout.strip() == "added 3, updated 0, unchanged 0, rejected 1"
 
 
-@pytest.mark.parametrize("alias, platform, url, expected_url", [
-    ("twitter", "x", "https://twitter.com/SumselProv", "https://x.com/sumselprov"),
-    ("Twitter", "x", "https://mobile.twitter.com/sumselprov/", "https://x.com/sumselprov"),
-    ("ig", "instagram", "instagram.com/kominfomuba", "https://instagram.com/kominfomuba"),
-    ("situs", "website", "https://www.mubakab.go.id/", "https://www.mubakab.go.id"),
-    ("rss", "feed", "https://mubakab.go.id/feed/", "https://mubakab.go.id/feed/"),
-])
+@pytest.mark.parametrize(
+    "alias, platform, url, expected_url",
+    [
+        ("twitter", "x", "https://twitter.com/SumselProv", "https://x.com/sumselprov"),
+        ("Twitter", "x", "https://mobile.twitter.com/sumselprov/", "https://x.com/sumselprov"),
+        ("ig", "instagram", "instagram.com/kominfomuba", "https://instagram.com/kominfomuba"),
+        ("situs", "website", "https://www.mubakab.go.id/", "https://www.mubakab.go.id"),
+        ("rss", "feed", "https://mubakab.go.id/feed/", "https://mubakab.go.id/feed/"),
+    ],
+)
 def test_platform_aliases_are_stored_under_the_platform_name(project, alias, platform, url, expected_url):
     project.write("registry.csv", HEADER + f"Pemerintah Provinsi Sumatera Selatan,16,{alias},,{url},,,,\n")
 
@@ -187,8 +199,9 @@ def test_platform_aliases_are_stored_under_the_platform_name(project, alias, pla
 
 def test_two_spellings_of_one_website_are_one_account(project):
     project.write("a.csv", HEADER + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,https://mubakab.go.id,,,,\n")
-    project.write("b.csv", HEADER + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,"
-                  "HTTPS://WWW.MubaKab.GO.ID:443/,,,,\n")
+    project.write(
+        "b.csv", HEADER + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,HTTPS://WWW.MubaKab.GO.ID:443/,,,,\n"
+    )
     project.run("registry", "import", "a.csv")
 
     result = project.run("registry", "import", "b.csv")
@@ -199,9 +212,12 @@ def test_two_spellings_of_one_website_are_one_account(project):
 
 
 def test_the_same_x_account_pasted_as_handle_and_as_url_is_one_account(project):
-    project.write("registry.csv", HEADER
-                  + "Pemerintah Provinsi Sumatera Selatan,16,x,@SumselProv,,,,,\n"
-                  + "Pemerintah Provinsi Sumatera Selatan,16,twitter,,https://twitter.com/sumselprov,,,,\n")
+    project.write(
+        "registry.csv",
+        HEADER
+        + "Pemerintah Provinsi Sumatera Selatan,16,x,@SumselProv,,,,,\n"
+        + "Pemerintah Provinsi Sumatera Selatan,16,twitter,,https://twitter.com/sumselprov,,,,\n",
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -229,14 +245,17 @@ def test_malformed_region_codes_are_rejected(project, region):
 
     # It should reject the row and say what a region code looks like
     assert result.returncode == 2
-    assert result.stderr.strip() == (f'registry.csv:2: region "{region}" is not a Kemendagri code '
-                                     'like "16", "16.06" or "16.06.01"')
+    assert result.stderr.strip() == (
+        f'registry.csv:2: region "{region}" is not a Kemendagri code like "16", "16.06" or "16.06.01"'
+    )
     assert project.accounts() == []
 
 
 def test_an_unquoted_yaml_region_code_keeps_its_digits(project):
     # Ogan Ilir is 16.10: YAML reads an unquoted 16.10 as the number 16.1 unless told otherwise.
-    project.write("registry.yaml", """\
+    project.write(
+        "registry.yaml",
+        """\
 - institution: Pemerintah Kabupaten Ogan Ilir
   region: 16.10
   platform: website
@@ -245,7 +264,8 @@ def test_an_unquoted_yaml_region_code_keeps_its_digits(project):
   region: 16.06
   platform: website
   url: https://mubakab.go.id
-""")
+""",
+    )
 
     result = project.run("registry", "import", "registry.yaml")
 
@@ -254,17 +274,23 @@ def test_an_unquoted_yaml_region_code_keeps_its_digits(project):
     assert sorted(a["region"] for a in project.accounts()) == ["16.06", "16.10"]
 
 
-@pytest.mark.parametrize("row, reason", [
-    ("Diskominfo Muba,16.06,website,,,,,,", "url is required"),
-    ("Diskominfo Muba,16.06,website,,ftp://mubakab.go.id,,,,", "must start with http:// or https://"),
-    ("Diskominfo Muba,16.06,instagram,,https://facebook.com/kominfomuba,,,,",
-     "is not a instagram address"),
-    ("Diskominfo Muba,16.06,website,,https://mubakab.go.id,,admin(at)mubakab.go.id,,",
-     'owner_email "admin(at)mubakab.go.id" is not an email address'),
-    ("Diskominfo Muba,16.06,website,,https://mubakab.go.id,,,tiga puluh,",
-     'dormant_after_days "tiga puluh" must be a whole number'),
-    ("Diskominfo Muba,16.06,website,,https://mubakab.go.id,,,,,extra", "10 cells but the header has 9"),
-])
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        ("Diskominfo Muba,16.06,website,,,,,,", "url is required"),
+        ("Diskominfo Muba,16.06,website,,ftp://mubakab.go.id,,,,", "must start with http:// or https://"),
+        ("Diskominfo Muba,16.06,instagram,,https://facebook.com/kominfomuba,,,,", "is not a instagram address"),
+        (
+            "Diskominfo Muba,16.06,website,,https://mubakab.go.id,,admin(at)mubakab.go.id,,",
+            'owner_email "admin(at)mubakab.go.id" is not an email address',
+        ),
+        (
+            "Diskominfo Muba,16.06,website,,https://mubakab.go.id,,,tiga puluh,",
+            'dormant_after_days "tiga puluh" must be a whole number',
+        ),
+        ("Diskominfo Muba,16.06,website,,https://mubakab.go.id,,,,,extra", "10 cells but the header has 9"),
+    ],
+)
 def test_a_row_with_a_bad_field_is_rejected_with_the_reason(project, row, reason):
     project.write("registry.csv", HEADER + row + "\n")
 
@@ -282,7 +308,7 @@ ROUND_TRIP = HEADER + (
     "https://www.instagram.com/kominfomuba/,,admin@diskominfo.mubakab.go.id,,\n"
     "Dinas Komunikasi dan Informatika Kab. Musi Banyuasin,16.06,youtube,,https://www.youtube.com/@kominfomuba,,,,\n"
     "Dinas Kesehatan Kab. Ogan Komering Ilir,16.02,facebook,,https://facebook.com/dinkesoki,,,45,\n"
-    'Pemerintah Provinsi Sumatera Selatan,16,website,,https://sumselprov.go.id,https://sumselprov.go.id/feed/,,,'
+    "Pemerintah Provinsi Sumatera Selatan,16,website,,https://sumselprov.go.id,https://sumselprov.go.id/feed/,,,"
     '"Jl. Kapten A. Rivai No. 3, Palembang\n(kantor gubernur)"\n'
     "Kementerian Komunikasi dan Digital,,telegram,,https://t.me/komdigi,,,,\n"
     "Diskominfo Kota Palembang,16.71,mastodon,,https://mastodon.social/@kominfoplg,,,,\n"
@@ -332,10 +358,21 @@ def test_an_export_imported_into_a_fresh_database_keeps_the_ids(tmp_path, projec
     # It should give every account the id it had, whatever the order of the file
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "added 8, updated 0, unchanged 0, rejected 0"
-    fields = ("id", "institution", "region", "platform", "handle", "url", "feed_url", "owner_email",
-              "dormant_after_days", "note")
-    assert [{k: a[k] for k in fields} for a in other.accounts()] == \
-        [{k: a[k] for k in fields} for a in project.accounts()]
+    fields = (
+        "id",
+        "institution",
+        "region",
+        "platform",
+        "handle",
+        "url",
+        "feed_url",
+        "owner_email",
+        "dormant_after_days",
+        "note",
+    )
+    assert [{k: a[k] for k in fields} for a in other.accounts()] == [
+        {k: a[k] for k in fields} for a in project.accounts()
+    ]
 
 
 def test_export_writes_to_stdout_by_default(project):
@@ -359,8 +396,13 @@ def test_a_missing_registry_file_exits_2_with_a_reason(project):
 
 
 def test_a_registry_that_is_not_utf8_exits_2_with_a_reason(project):
-    project.write("registry.csv", (HEADER + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,"
-                                   "https://mubakab.go.id,,,,Kantor Bupati Sekayu \u2013 lantai 2\n").encode("cp1252"))
+    project.write(
+        "registry.csv",
+        (
+            HEADER + "Pemerintah Kabupaten Musi Banyuasin,16.06,website,,"
+            "https://mubakab.go.id,,,,Kantor Bupati Sekayu \u2013 lantai 2\n"
+        ).encode("cp1252"),
+    )
 
     result = project.run("registry", "import", "registry.csv")
 
@@ -411,7 +453,9 @@ def test_the_shipped_example_registry_imports_cleanly(project):
 
 
 def test_the_www_spelling_an_operator_gave_is_kept_for_fetching(project):
-    project.write("a.csv", HEADER + "Pemerintah Kabupaten Ogan Komering Ilir,16.02,website,,https://www.kaboki.go.id/,,,,\n")
+    project.write(
+        "a.csv", HEADER + "Pemerintah Kabupaten Ogan Komering Ilir,16.02,website,,https://www.kaboki.go.id/,,,,\n"
+    )
     project.write("b.csv", HEADER + "Pemerintah Kabupaten Ogan Komering Ilir,16.02,website,,https://kaboki.go.id,,,,\n")
     project.run("registry", "import", "a.csv")
 

@@ -8,16 +8,19 @@ HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_af
 GOOD = "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,,,\n"
 
 
-@pytest.mark.parametrize("row, reason", [
-    ("Dinas A,16.06,website,,mailto:humas@mubakab.go.id,,,,", "must start with http:// or https://"),
-    ("Dinas A,16.06,website,,http:/dinkes.mubakab.go.id,,,,", "must start with http:// or https://"),
-    ('Dinas A,16.06,website,,"https://dinkes.mubakab.go.id/\nberita",,,,', "holds a space, tab or line break"),
-    ("Dinas A,16.06,website,,https://admin@dinkes.mubakab.go.id,,,,", "holds a user name before the host"),
-    ("Dinas A,16.06,telegram,..,,,,,", "telegram account needs a url or a handle"),
-    ("Dinas A,16.06,instagram,,https://www.instagram.com/../,,,,", "does not name a instagram account"),
-    ("Dinas A,١٦.٠٦,website,,https://dinkes.mubakab.go.id,,,,", "is not a Kemendagri code"),
-    ("Dinas A,16.06,website,,https://dinkes.mubakab.go.id,,,٤٥,", 'dormant_after_days "٤٥" must be a whole number'),
-])
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        ("Dinas A,16.06,website,,mailto:humas@mubakab.go.id,,,,", "must start with http:// or https://"),
+        ("Dinas A,16.06,website,,http:/dinkes.mubakab.go.id,,,,", "must start with http:// or https://"),
+        ('Dinas A,16.06,website,,"https://dinkes.mubakab.go.id/\nberita",,,,', "holds a space, tab or line break"),
+        ("Dinas A,16.06,website,,https://admin@dinkes.mubakab.go.id,,,,", "holds a user name before the host"),
+        ("Dinas A,16.06,telegram,..,,,,,", "telegram account needs a url or a handle"),
+        ("Dinas A,16.06,instagram,,https://www.instagram.com/../,,,,", "does not name a instagram account"),
+        ("Dinas A,١٦.٠٦,website,,https://dinkes.mubakab.go.id,,,,", "is not a Kemendagri code"),
+        ("Dinas A,16.06,website,,https://dinkes.mubakab.go.id,,,٤٥,", 'dormant_after_days "٤٥" must be a whole number'),
+    ],
+)
 def test_a_value_that_would_be_rewritten_is_rejected(project, row, reason):
     project.write("registry.csv", HEADER + GOOD + row + "\n")
 
@@ -41,11 +44,14 @@ def test_a_column_given_twice_is_refused_instead_of_the_last_winning(project):
     assert project.accounts() == []
 
 
-@pytest.mark.parametrize("value, kind", [
-    ("!!binary aGVsbG8=", "binary data"), ("{kepala: Budi}", "a mapping"), ("[a, b]", "a list")])
+@pytest.mark.parametrize(
+    "value, kind", [("!!binary aGVsbG8=", "binary data"), ("{kepala: Budi}", "a mapping"), ("[a, b]", "a list")]
+)
 def test_a_yaml_value_that_is_not_text_is_rejected(project, value, kind):
-    project.write("registry.yaml", "- institution: Dinas Kominfo\n  platform: website\n  url: https://mubakab.go.id\n"
-                                   f"  note: {value}\n")
+    project.write(
+        "registry.yaml",
+        f"- institution: Dinas Kominfo\n  platform: website\n  url: https://mubakab.go.id\n  note: {value}\n",
+    )
 
     result = project.run("registry", "import", "registry.yaml")
 
@@ -55,9 +61,12 @@ def test_a_yaml_value_that_is_not_text_is_rejected(project, value, kind):
 
 
 def test_yaml_words_and_dates_are_kept_as_written(project):
-    project.write("registry.yaml", "- institution: Dinas Kominfo\n  platform: website\n  url: https://mubakab.go.id\n"
-                                   "  note: yes\n- institution: Dinas Kesehatan\n  platform: website\n"
-                                   "  url: https://dinkes.mubakab.go.id\n  note: 2024-01-01T10:00:00\n")
+    project.write(
+        "registry.yaml",
+        "- institution: Dinas Kominfo\n  platform: website\n  url: https://mubakab.go.id\n"
+        "  note: yes\n- institution: Dinas Kesehatan\n  platform: website\n"
+        "  url: https://dinkes.mubakab.go.id\n  note: 2024-01-01T10:00:00\n",
+    )
 
     result = project.run("registry", "import", "registry.yaml")
 

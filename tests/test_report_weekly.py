@@ -45,8 +45,13 @@ REGISTRY = [
     {"institution": "Dinas Kesehatan Kab. Musi Banyuasin", "region": "16.06", "platform": "website", "url": DINKES},
     {"institution": "Dinas Pendidikan Kab. Musi Banyuasin", "region": "16.06", "platform": "youtube", "url": DISDIK},
     {"institution": "Kecamatan Sekayu", "region": "16.06.01", "platform": "feed", "url": SEKAYU},
-    {"institution": "Bagian Humas Setda Kab. Musi Banyuasin", "region": "16.06", "platform": "instagram",
-     "url": IG, "handle": "humasmuba"},
+    {
+        "institution": "Bagian Humas Setda Kab. Musi Banyuasin",
+        "region": "16.06",
+        "platform": "instagram",
+        "url": IG,
+        "handle": "humasmuba",
+    },
     {"institution": "Dinas Perhubungan Kab. Musi Banyuasin", "region": "16.06", "platform": "website", "url": DISHUB},
     {"institution": "Bappeda Kab. Musi Banyuasin", "region": "16.06", "platform": "website", "url": BAPPEDA},
     {"institution": "Dinas Kominfo Kab. Bandung", "region": "32.04", "platform": "website", "url": BANDUNG},
@@ -64,19 +69,40 @@ def account_id(db, url: str) -> int:
     return next(a["id"] for a in db["accounts"].rows if a["url"] == url)
 
 
-def move(db, url: str, new: str, at: datetime, *, last_post: datetime | None = None,
-         title: str = "Rapat koordinasi", reason: str | None = None) -> None:
+def move(
+    db,
+    url: str,
+    new: str,
+    at: datetime,
+    *,
+    last_post: datetime | None = None,
+    title: str = "Rapat koordinasi",
+    reason: str | None = None,
+) -> None:
     aid = account_id(db, url)
     if last_post is not None:
-        record_observation(db, {
-            "account_id": aid, "checked_at": at, "outcome": "ok", "evidence": "feed",
-            "activity_at": last_post, "activity_url": url.rstrip("/") + "/berita/terakhir",
-            "activity_title": title,
-        })
+        record_observation(
+            db,
+            {
+                "account_id": aid,
+                "checked_at": at,
+                "outcome": "ok",
+                "evidence": "feed",
+                "activity_at": last_post,
+                "activity_url": url.rstrip("/") + "/berita/terakhir",
+                "activity_title": title,
+            },
+        )
     acc = get_account(db, aid)
-    apply_status(db, acc, new, reason or f"{new} since {at:%Y-%m-%d}", at,
-                 alert_kind=alert_kind(acc["status"], new),
-                 days_inactive=(at - last_post).days if last_post else None)
+    apply_status(
+        db,
+        acc,
+        new,
+        reason or f"{new} since {at:%Y-%m-%d}",
+        at,
+        alert_kind=alert_kind(acc["status"], new),
+        days_inactive=(at - last_post).days if last_post else None,
+    )
 
 
 @pytest.fixture
@@ -108,6 +134,7 @@ def config(server=None, **extra):
 
 
 # --- weeks ----------------------------------------------------------------------------
+
 
 def test_week_bounds_are_jakarta_midnights():
     label, start, end = iso_week_bounds("2024-W47", "Asia/Jakarta", NOW)
@@ -146,8 +173,15 @@ def test_a_change_at_sunday_2330_wib_belongs_to_that_week(db):
     later = wib(2024, 12, 2, 7)
 
     def newly_dormant(week: str) -> list[str]:
-        rep = build_report(db, cfg, kadis, iso_week_bounds(week, cfg.timezone, later), later,
-                           trend=[], attestations=attestations_by_account(db))
+        rep = build_report(
+            db,
+            cfg,
+            kadis,
+            iso_week_bounds(week, cfg.timezone, later),
+            later,
+            trend=[],
+            attestations=attestations_by_account(db),
+        )
         return [(r["url"], r["changed_at"]) for r in rep.section("new_dormant")]
 
     # It should count the Sunday-night change in W47 and the Monday-morning one in W48.
@@ -157,6 +191,7 @@ def test_a_change_at_sunday_2330_wib_belongs_to_that_week(db):
 
 # --- content --------------------------------------------------------------------------
 
+
 def test_it_writes_xlsx_csv_and_html_files_for_each_recipient(db, tmp_path):
     out = tmp_path / "out"
 
@@ -165,9 +200,11 @@ def test_it_writes_xlsx_csv_and_html_files_for_each_recipient(db, tmp_path):
     assert result.week == "2024-W47" and result.errors == []
     names = sorted(p.name for p in result.files)
     # It should name each file by week and recipient.
-    assert names == sorted(f"pantau-weekly-2024-W47-{slug}.{ext}"
-                           for slug in ("kadis-kominfo-mubakab-go-id", "pantau-komdigi-go-id")
-                           for ext in ("xlsx", "csv", "html"))
+    assert names == sorted(
+        f"pantau-weekly-2024-W47-{slug}.{ext}"
+        for slug in ("kadis-kominfo-mubakab-go-id", "pantau-komdigi-go-id")
+        for ext in ("xlsx", "csv", "html")
+    )
     assert all(p.exists() and p.stat().st_size > 0 for p in result.files)
     assert result.sent == [] and outbox.reports_of_week(db, "2024-W47") == []
 
@@ -175,8 +212,9 @@ def test_it_writes_xlsx_csv_and_html_files_for_each_recipient(db, tmp_path):
 def test_the_csv_lists_every_account_in_scope(db, tmp_path):
     weekly_report(db, config(), NOW, out_dir=tmp_path)
 
-    with open(tmp_path / "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.csv", encoding="utf-8-sig",
-              newline="") as f:
+    with open(
+        tmp_path / "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.csv", encoding="utf-8-sig", newline=""
+    ) as f:
         rows = {r["url"]: r for r in csv.DictReader(f)}
 
     # It should hold the regency's accounts only, each with its status and evidence.
@@ -195,9 +233,19 @@ def test_the_xlsx_has_a_sheet_per_section(db, tmp_path):
 
     wb = openpyxl.load_workbook(tmp_path / "pantau-weekly-2024-W47-kadis-kominfo-mubakab-go-id.xlsx")
 
-    assert wb.sheetnames == ["Ringkasan", "Baru dormant", "Direkomendasikan ditutup", "Dormant",
-                             "Aktif kembali", "Tidak dapat dijangkau", "Tidak diketahui", "Situs disusupi", "Jawaban", "Diteruskan",
-                             "Semua akun"]
+    assert wb.sheetnames == [
+        "Ringkasan",
+        "Baru dormant",
+        "Direkomendasikan ditutup",
+        "Dormant",
+        "Aktif kembali",
+        "Tidak dapat dijangkau",
+        "Tidak diketahui",
+        "Situs disusupi",
+        "Jawaban",
+        "Diteruskan",
+        "Semua akun",
+    ]
     summary = {row[0]: row[1] for row in wb["Ringkasan"].iter_rows(min_row=2, values_only=True)}
     assert summary["tidak aktif (dormant)"] == 1 and summary["direkomendasikan ditutup"] == 1
     assert summary["aktif"] == 2 and summary["Total"] == 6
@@ -255,13 +303,12 @@ def test_it_counts_past_weeks_from_the_status_history(db):
     # It should rebuild each week's status counts from the changes recorded up to its end.
     assert series["2024-W44"] == {"active": 2, "close_recommended": 1, "unknown": 3}
     assert series["2024-W45"] == {"active": 1, "dormant": 1, "close_recommended": 1, "unknown": 3}
-    assert series["2024-W46"] == {"active": 1, "dormant": 1, "close_recommended": 1, "unknown": 2,
-                                  "unreachable": 1}
-    assert series["2024-W47"] == {"active": 2, "dormant": 1, "close_recommended": 1, "unknown": 1,
-                                  "unreachable": 1}
+    assert series["2024-W46"] == {"active": 1, "dormant": 1, "close_recommended": 1, "unknown": 2, "unreachable": 1}
+    assert series["2024-W47"] == {"active": 2, "dormant": 1, "close_recommended": 1, "unknown": 1, "unreachable": 1}
 
 
 # --- sending --------------------------------------------------------------------------
+
 
 def test_it_mails_each_recipient_with_a_chart_and_attachments(db, smtp_server):
     result = weekly_report(db, config(smtp_server), NOW, send=True)
@@ -332,6 +379,7 @@ def test_an_smtp_outage_sends_nothing_and_records_nothing(db, smtp_server):
 
 # --- the chart every mail client shows, and the answer loop's sections -------------------
 
+
 def test_the_mail_chart_is_a_table_of_bars_as_long_as_the_counts(db, smtp_server):
     import re
 
@@ -339,8 +387,12 @@ def test_the_mail_chart_is_a_table_of_bars_as_long_as_the_counts(db, smtp_server
     [msg] = [r.message for r in smtp_server.received if r.rcpt_tos == [KADIS]]
     html = msg.get_body(preferencelist=("html",)).get_content()
     chart = html.split('role="img"', 1)[1].split("</table>\n", 1)[0]
-    rows = re.findall(r'<td width="70"[^>]*>(\S+)</td>\s*<td width="440"[^>]*>(.*?)</td>\s*<td width="50"[^>]*>'
-                      r'<strong>(\d+)</strong>', chart, re.S)
+    rows = re.findall(
+        r'<td width="70"[^>]*>(\S+)</td>\s*<td width="440"[^>]*>(.*?)</td>\s*<td width="50"[^>]*>'
+        r"<strong>(\d+)</strong>",
+        chart,
+        re.S,
+    )
     by_week = {wk: (cells, int(total)) for wk, cells, total in rows}
 
     assert len(rows) == 8
@@ -357,18 +409,36 @@ def test_the_report_lists_the_answers_and_escalations_of_the_week(db):
     from pantau.storage.responses import record_response
 
     cfg = config()
-    record_response(db, account_id(db, DISDIK), "will_reactivate", who="kadis@kominfo.mubakab.go.id",
-                    at=wib(2024, 11, 19, 10), by=datetime(2024, 12, 31).date(), note="admin baru")
+    record_response(
+        db,
+        account_id(db, DISDIK),
+        "will_reactivate",
+        who="kadis@kominfo.mubakab.go.id",
+        at=wib(2024, 11, 19, 10),
+        by=datetime(2024, 12, 31).date(),
+        note="admin baru",
+    )
     record_response(db, account_id(db, DINKES), "closed", who="cli:budi", at=wib(2024, 11, 12, 10))  # W46
-    add_followup_alert(db, account_id(db, DISDIK), "escalated", "change-1:1", None,
-                       {"step": 1, "to": "16", "days": 14}, wib(2024, 11, 18, 8))
+    add_followup_alert(
+        db,
+        account_id(db, DISDIK),
+        "escalated",
+        "change-1:1",
+        None,
+        {"step": 1, "to": "16", "days": 14},
+        wib(2024, 11, 18, 8),
+    )
     bounds = iso_week_bounds("2024-W47", cfg.timezone, NOW)
 
     rep = build_report(db, cfg, cfg.recipients[0], bounds, NOW, trend=[], attestations={})
 
     # It should list this week's answers with who gave them, and this week's escalations
     assert [r["detail"] for r in rep.section("answers")] == [
-        "aktif kembali paling lambat 2024-12-31: admin baru (kadis@kominfo.mubakab.go.id)"]
+        "aktif kembali paling lambat 2024-12-31: admin baru (kadis@kominfo.mubakab.go.id)"
+    ]
     assert [r["detail"] for r in rep.section("escalated")] == [
-        "langkah 1: diteruskan ke 16 setelah 14 hari tanpa jawaban"]
-    assert "Jawaban instansi minggu ini (1)" in rep.text and "Diteruskan karena belum dijawab, minggu ini (1)" in rep.html
+        "langkah 1: diteruskan ke 16 setelah 14 hari tanpa jawaban"
+    ]
+    assert (
+        "Jawaban instansi minggu ini (1)" in rep.text and "Diteruskan karena belum dijawab, minggu ini (1)" in rep.html
+    )

@@ -27,69 +27,224 @@ from pantau.storage.accounts import export_accounts, import_accounts
 from pantau.storage.db import open_db
 
 NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 # --- what operators paste, and what they should not ----------------------------------------
 
 _WEB_PLATFORMS = ("website", "feed", "web", "situs", "rss", "atom", "Website", " FEED ")
-_SOCIAL_PLATFORMS = ("instagram", "facebook", "x", "twitter", "tiktok", "threads", "telegram", "youtube", "ig",
-                     "fb", "yt", "tg", "mastodon", "Instagram", " YouTube ")
-_PLATFORM = st.one_of(st.sampled_from(PLATFORMS + tuple(ALIASES) + ("instagran", "myspace", "")),
-                      st.sampled_from(_WEB_PLATFORMS + _SOCIAL_PLATFORMS))
+_SOCIAL_PLATFORMS = (
+    "instagram",
+    "facebook",
+    "x",
+    "twitter",
+    "tiktok",
+    "threads",
+    "telegram",
+    "youtube",
+    "ig",
+    "fb",
+    "yt",
+    "tg",
+    "mastodon",
+    "Instagram",
+    " YouTube ",
+)
+_PLATFORM = st.one_of(
+    st.sampled_from(PLATFORMS + tuple(ALIASES) + ("instagran", "myspace", "")),
+    st.sampled_from(_WEB_PLATFORMS + _SOCIAL_PLATFORMS),
+)
 _HOST = st.one_of(
-    st.sampled_from(("mubakab.go.id", "www.mubakab.go.id", "WWW.Sumselprov.GO.ID", "diskominfo.oki.go.id.",
-                     "127.0.0.1", "[::1]", "[::1", "xn--mubakab-9za.go.id", "kominfo.mubakab.go.id:8080",
-                     "mubakab.go.id:80", "mubakab.go.id:99999", "mubakab.go.id:x", "www.www.mubakab.go.id",
-                     "host name.go.id", "user@mubakab.go.id", "", "dinas.kab.go.id..")),
+    st.sampled_from(
+        (
+            "mubakab.go.id",
+            "www.mubakab.go.id",
+            "WWW.Sumselprov.GO.ID",
+            "diskominfo.oki.go.id.",
+            "127.0.0.1",
+            "[::1]",
+            "[::1",
+            "xn--mubakab-9za.go.id",
+            "kominfo.mubakab.go.id:8080",
+            "mubakab.go.id:80",
+            "mubakab.go.id:99999",
+            "mubakab.go.id:x",
+            "www.www.mubakab.go.id",
+            "host name.go.id",
+            "user@mubakab.go.id",
+            "",
+            "dinas.kab.go.id..",
+        )
+    ),
     st.from_regex(r"[a-zA-Z0-9.\-]{1,20}", fullmatch=True),
 )
 _PATH = st.one_of(
     st.sampled_from(("", "/", "/feed/", "/feed", "/berita?page=2", "/?", "/a b", "/#top", "/%zz", "//x", "/./")),
     st.from_regex(r"(/[a-zA-Z0-9_.%~\-]{0,6}){0,3}(\?[a-z=&]{0,6})?", fullmatch=True),
 )
-_WEB_URL = st.builds(lambda s, h, p: f"{s}{h}{p}",
-                     st.sampled_from(("https://", "http://", "HTTP://", "", "//", "ftp://", "mailto:")), _HOST, _PATH)
-_SOCIAL_HOSTS = ("instagram.com", "www.instagram.com", "facebook.com", "m.facebook.com", "twitter.com", "x.com",
-                 "tiktok.com", "threads.net", "t.me", "telegram.me", "youtube.com", "m.youtube.com",
-                 "mastodon.go.id", "instagram.co")
+_WEB_URL = st.builds(
+    lambda s, h, p: f"{s}{h}{p}",
+    st.sampled_from(("https://", "http://", "HTTP://", "", "//", "ftp://", "mailto:")),
+    _HOST,
+    _PATH,
+)
+_SOCIAL_HOSTS = (
+    "instagram.com",
+    "www.instagram.com",
+    "facebook.com",
+    "m.facebook.com",
+    "twitter.com",
+    "x.com",
+    "tiktok.com",
+    "threads.net",
+    "t.me",
+    "telegram.me",
+    "youtube.com",
+    "m.youtube.com",
+    "mastodon.go.id",
+    "instagram.co",
+)
 _SEGMENT = st.one_of(
     # Words that are pages of the platform itself, not accounts, and the forms accounts take.
-    st.sampled_from(("p", "reel", "i", "intent", "groups", "profile.php", "pages", "s", "joinchat", "c",
-                     "channel", "user", "watch", "shorts", "@", "@KominfoMuba", "KominfoMuba", "kominfo.muba",
-                     "users", "123456", "UCabc", "profile.php?id=123&sk=about", "profile.php?id=x")),
+    st.sampled_from(
+        (
+            "p",
+            "reel",
+            "i",
+            "intent",
+            "groups",
+            "profile.php",
+            "pages",
+            "s",
+            "joinchat",
+            "c",
+            "channel",
+            "user",
+            "watch",
+            "shorts",
+            "@",
+            "@KominfoMuba",
+            "KominfoMuba",
+            "kominfo.muba",
+            "users",
+            "123456",
+            "UCabc",
+            "profile.php?id=123&sk=about",
+            "profile.php?id=x",
+        )
+    ),
     st.from_regex(r"@?[A-Za-z0-9_.\-]{1,12}", fullmatch=True),
 )
-_SOCIAL_URL = st.builds(lambda s, h, segs, slash: s + h + "".join("/" + x for x in segs) + slash,
-                        st.sampled_from(("https://", "http://", "")), st.sampled_from(_SOCIAL_HOSTS),
-                        st.lists(_SEGMENT, max_size=3), st.sampled_from(("", "/")))
+_SOCIAL_URL = st.builds(
+    lambda s, h, segs, slash: s + h + "".join("/" + x for x in segs) + slash,
+    st.sampled_from(("https://", "http://", "")),
+    st.sampled_from(_SOCIAL_HOSTS),
+    st.lists(_SEGMENT, max_size=3),
+    st.sampled_from(("", "/")),
+)
 _HANDLE = st.one_of(
-    st.sampled_from(("", "", "@kominfomuba", "KominfoMuba", "p", "s", "i", "groups", "profile.php", "watch",
-                     "@humas@mastodon.go.id", "@a@b@c", "a b", "@", "x" * 101)),
+    st.sampled_from(
+        (
+            "",
+            "",
+            "@kominfomuba",
+            "KominfoMuba",
+            "p",
+            "s",
+            "i",
+            "groups",
+            "profile.php",
+            "watch",
+            "@humas@mastodon.go.id",
+            "@a@b@c",
+            "a b",
+            "@",
+            "x" * 101,
+        )
+    ),
     st.from_regex(r"@?[A-Za-z0-9_.\-]{1,10}(@[a-z.]{1,10})?", fullmatch=True),
 )
 _URL = st.one_of(_WEB_URL, _SOCIAL_URL, _HANDLE)
 _REGION = st.sampled_from(("", "16", "16.06", "16.10", "16.06.01", "16.06.01.2001", "1", "16.6", "١٦", "16.06\n"))
-_EMAIL = st.sampled_from(("", "humas@mubakab.go.id", "Humas@Mubakab.go.id", "humas@", "a@b", "a b@c.d",
-                          "a@b.c,d@e.f"))
-_DAYS = st.one_of(st.sampled_from(("", "0", "1", "30", "-5", "3.5", "²", "١٢", "30 hari", " 45 ", "36500", "36501",
-                                   "99999999999999999999", "9" * 5000)),
-                  st.integers(min_value=-(10**3), max_value=10**30).map(str))
-_ID = st.one_of(st.just(""), st.integers(min_value=0, max_value=10**20).map(str),
-                st.sampled_from(("x", "²", "-1", "9223372036854775808", "1" * 5000)))
-_INSTITUTION = st.sampled_from(("Dinas Kominfo Kab. Musi Banyuasin", "Pemerintah Provinsi Sumatera Selatan",
-                                "Dinas <b>Kesehatan</b>", "BPBD \"Sumsel\", bidang 2", ""))
+_EMAIL = st.sampled_from(("", "humas@mubakab.go.id", "Humas@Mubakab.go.id", "humas@", "a@b", "a b@c.d", "a@b.c,d@e.f"))
+_DAYS = st.one_of(
+    st.sampled_from(
+        (
+            "",
+            "0",
+            "1",
+            "30",
+            "-5",
+            "3.5",
+            "²",
+            "١٢",
+            "30 hari",
+            " 45 ",
+            "36500",
+            "36501",
+            "99999999999999999999",
+            "9" * 5000,
+        )
+    ),
+    st.integers(min_value=-(10**3), max_value=10**30).map(str),
+)
+_ID = st.one_of(
+    st.just(""),
+    st.integers(min_value=0, max_value=10**20).map(str),
+    st.sampled_from(("x", "²", "-1", "9223372036854775808", "1" * 5000)),
+)
+_INSTITUTION = st.sampled_from(
+    (
+        "Dinas Kominfo Kab. Musi Banyuasin",
+        "Pemerintah Provinsi Sumatera Selatan",
+        "Dinas <b>Kesehatan</b>",
+        'BPBD "Sumsel", bidang 2',
+        "",
+    )
+)
 
 # Anything at all: control characters, quotes, separators, line breaks of every kind.
 _JUNK = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(("", " ", "\t", "\n", "\r", "\r\n", '"', '""', ",", ";", "\x00", "\ufeff", "\x85",
-                     "\u2028", "\x1c", "=cmd|' /C calc'!A0", "a\nb", "a\rb", "'", "#", "- x", "{a: 1}")),
+    st.sampled_from(
+        (
+            "",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\r\n",
+            '"',
+            '""',
+            ",",
+            ";",
+            "\x00",
+            "\ufeff",
+            "\x85",
+            "\u2028",
+            "\x1c",
+            "=cmd|' /C calc'!A0",
+            "a\nb",
+            "a\rb",
+            "'",
+            "#",
+            "- x",
+            "{a: 1}",
+        )
+    ),
 )
 PLAUSIBLE: dict[str, st.SearchStrategy[str]] = {
-    "institution": _INSTITUTION, "region": _REGION, "platform": _PLATFORM, "handle": _HANDLE,
-    "url": _URL, "feed_url": st.one_of(st.just(""), _WEB_URL), "owner_email": _EMAIL,
-    "dormant_after_days": _DAYS, "note": st.text(max_size=20), "id": _ID,
+    "institution": _INSTITUTION,
+    "region": _REGION,
+    "platform": _PLATFORM,
+    "handle": _HANDLE,
+    "url": _URL,
+    "feed_url": st.one_of(st.just(""), _WEB_URL),
+    "owner_email": _EMAIL,
+    "dormant_after_days": _DAYS,
+    "note": st.text(max_size=20),
+    "id": _ID,
 }
 
 
@@ -139,6 +294,7 @@ def blank(values: list[Any]) -> bool:
 
 # --- checks common to both formats ----------------------------------------------------------
 
+
 def assert_every_row_accounted_for(path: Path, expected_lines: list[int]) -> Any:
     parsed = parse_registry(path)
     accepted = [r.line for r in parsed.rows]
@@ -184,10 +340,17 @@ def assert_identity_survives_export(parsed: Any, folder: Path) -> None:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+
 @st.composite
 def csv_registries(draw: st.DrawFn) -> tuple[str, list[int]]:
-    optional = draw(st.lists(st.sampled_from([f for f in FIELDS if f not in ("institution", "platform", "url")]
-                                             + ["id", "unknown_column"]), unique=True))
+    optional = draw(
+        st.lists(
+            st.sampled_from(
+                [f for f in FIELDS if f not in ("institution", "platform", "url")] + ["id", "unknown_column"]
+            ),
+            unique=True,
+        )
+    )
     header = draw(st.permutations(["institution", "platform", "url", *optional]))
     shown = [draw(st.sampled_from((name, name.upper(), f" {name} "))) for name in header]
     buf = io.StringIO()
@@ -214,14 +377,18 @@ def csv_registries(draw: st.DrawFn) -> tuple[str, list[int]]:
 @given(csv_registries())
 # Found by this test: a handle that names a page of the platform ("p", "s"), a note holding a
 # lone carriage return, numbers beyond what the database holds.
-@example((("institution,platform,url,handle\r\n"
-           "A,instagram,,p\r\n"
-           "B,telegram,t.me/s/s,\r\n"
-           "C,x,@i,\r\n"), [2, 3, 4]))
-@example(("institution,platform,url,note\r\nA,website,https://mubakab.go.id,\"0\r0\"\r\n", [2]))
-@example((("institution,platform,url,dormant_after_days,id\r\n"
-           "A,website,https://mubakab.go.id,99999999999999999999,99999999999999999999\r\n"
-           "B,website,https://oki.go.id,²,²\r\n"), [2, 3]))
+@example((("institution,platform,url,handle\r\nA,instagram,,p\r\nB,telegram,t.me/s/s,\r\nC,x,@i,\r\n"), [2, 3, 4]))
+@example(('institution,platform,url,note\r\nA,website,https://mubakab.go.id,"0\r0"\r\n', [2]))
+@example(
+    (
+        (
+            "institution,platform,url,dormant_after_days,id\r\n"
+            "A,website,https://mubakab.go.id,99999999999999999999,99999999999999999999\r\n"
+            "B,website,https://oki.go.id,²,²\r\n"
+        ),
+        [2, 3],
+    )
+)
 def test_any_csv_cell_is_accepted_or_rejected_at_its_line(registry: tuple[str, list[int]]) -> None:
     text, lines = registry
     with tempfile.TemporaryDirectory() as tmp:
@@ -234,18 +401,29 @@ def test_any_csv_cell_is_accepted_or_rejected_at_its_line(registry: tuple[str, l
 # --- YAML -----------------------------------------------------------------------------------
 
 _SCALAR = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
-    st.dates(), st.datetimes(), st.binary(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.dates(),
+    st.datetimes(),
+    st.binary(max_size=8),
 )
-_ANY_VALUE = st.recursive(_SCALAR, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.one_of(st.text(max_size=5), st.integers()), inner, max_size=3)
-), max_leaves=6)
+_ANY_VALUE = st.recursive(
+    _SCALAR,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.one_of(st.text(max_size=5), st.integers()), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 @st.composite
 def yaml_account(draw: st.DrawFn) -> dict[Any, Any]:
-    names = draw(st.lists(st.sampled_from(list(PLAUSIBLE) + ["unknown_field", "URL", " Platform "]),
-                          unique=True, max_size=8))
+    names = draw(
+        st.lists(st.sampled_from(list(PLAUSIBLE) + ["unknown_field", "URL", " Platform "]), unique=True, max_size=8)
+    )
     names = list(dict.fromkeys(["institution", "platform", "url"] + names)) if draw(st.booleans()) else names
     values = draw(account_cells(names))
     for name in names:
@@ -317,19 +495,19 @@ ODD_YAML_VALUES = [
 def test_an_odd_yaml_value_rejects_only_its_own_row(tmp_path: Path, odd: str) -> None:
     text = (
         "accounts:\n"
-        "  - institution: Pemerintah Kabupaten Musi Banyuasin\n"        # line 2
+        "  - institution: Pemerintah Kabupaten Musi Banyuasin\n"  # line 2
         "    platform: website\n"
         "    url: https://mubakab.go.id\n"
-        "  - institution: Dinas Kominfo Kab. Musi Banyuasin\n"          # line 5
+        "  - institution: Dinas Kominfo Kab. Musi Banyuasin\n"  # line 5
         "    platform: website\n"
         f"    note: {odd}\n"
         "    url: https://diskominfo.mubakab.go.id\n"
-        "  - institution: Dinas Kesehatan Kab. Musi Banyuasin\n"        # line 9
+        "  - institution: Dinas Kesehatan Kab. Musi Banyuasin\n"  # line 9
         "    platform: website\n"
         "    ? [complex, key]\n"
         "    : value\n"
         "    url: https://dinkes.mubakab.go.id\n"
-        "  - institution: Dinas Pendidikan Kab. Musi Banyuasin\n"       # line 14
+        "  - institution: Dinas Pendidikan Kab. Musi Banyuasin\n"  # line 14
         "    platform: website\n"
         "    url: https://disdik.mubakab.go.id\n"
     )

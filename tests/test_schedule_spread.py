@@ -14,8 +14,10 @@ NOW = datetime(2024, 11, 22, 3, 0, tzinfo=UTC)
 
 def test_first_checks_of_a_large_registry_spread_evenly_over_the_interval(tmp_path):
     db = open_db(tmp_path / "p.db")
-    rows = [{"institution": f"OPD {i}", "platform": "website", "url": f"https://opd{i}.example.go.id",
-             "region": "16.06"} for i in range(6000)]
+    rows = [
+        {"institution": f"OPD {i}", "platform": "website", "url": f"https://opd{i}.example.go.id", "region": "16.06"}
+        for i in range(6000)
+    ]
     import_accounts(db, rows, NOW)
     interval = timedelta(hours=6)
     assert plan_unplanned(db, NOW, interval) == 6000
@@ -33,8 +35,14 @@ def test_first_checks_of_a_large_registry_spread_evenly_over_the_interval(tmp_pa
 
 def test_only_accounts_whose_time_has_come_are_due(tmp_path):
     db = open_db(tmp_path / "p.db")
-    import_accounts(db, [{"institution": f"OPD {i}", "platform": "feed", "url": f"https://opd{i}.example.go.id/feed",
-                          "region": "16"} for i in range(600)], NOW)
+    import_accounts(
+        db,
+        [
+            {"institution": f"OPD {i}", "platform": "feed", "url": f"https://opd{i}.example.go.id/feed", "region": "16"}
+            for i in range(600)
+        ],
+        NOW,
+    )
     plan_unplanned(db, NOW, timedelta(hours=6))
     due_now = due_accounts(db, NOW)
     due_later = due_accounts(db, NOW + timedelta(hours=3))

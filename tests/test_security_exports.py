@@ -50,8 +50,14 @@ INSTITUTIONS = [
     "@SUM(1+9)*cmd|' /C calc'!A0",
 ]
 # Post titles and URLs, as a check stores them from the web.
-TITLES = ["=1+2", "+62-711-123456", "-10+20", "@A1", '\t=HYPERLINK("http://evil.example","x")',
-          '\r=HYPERLINK("http://evil.example","y")']
+TITLES = [
+    "=1+2",
+    "+62-711-123456",
+    "-10+20",
+    "@A1",
+    '\t=HYPERLINK("http://evil.example","x")',
+    '\r=HYPERLINK("http://evil.example","y")',
+]
 URL_FORMULA = '=HYPERLINK("http://evil.example/?u","klik")'
 REASON_FORMULA = "=cmd|' /C calc'!A0"
 DORMANT = 101  # one more than a digest lists in its body, so it attaches the full list as CSV
@@ -71,7 +77,9 @@ def exported(tmp_path_factory: Any, new_project: Any) -> Any:
     root = tmp_path_factory.mktemp("exports")
     smtp = _smtp_server(root)
     try:
-        p = new_project(root / "kominfo", f"""
+        p = new_project(
+            root / "kominfo",
+            f"""
 [smtp]
 host = "{smtp.host}"
 port = {smtp.port}
@@ -82,7 +90,8 @@ timeout_s = 5
 name = "Kepala Dinas Kominfo Kab. Musi Banyuasin"
 email = "{KADIS}"
 regions = ["16.06"]
-""")
+""",
+        )
         names = INSTITUTIONS + [f"Dinas {i} Kab. Musi Banyuasin" for i in range(DORMANT - len(INSTITUTIONS))]
         names.append("Kecamatan Sekayu")  # the unknown account
         buf = io.StringIO()
@@ -100,11 +109,27 @@ regions = ["16.06"]
             for n, account_id in enumerate(ids[:-1]):
                 title = TITLES[n] if n < len(TITLES) else f"Berita {n}"
                 url = URL_FORMULA if n == len(TITLES) else f"https://opd{n}.mubakab.go.id/berita/{n}"
-                record_observation(db, {"account_id": account_id, "checked_at": now - timedelta(hours=1),
-                                        "outcome": "ok", "evidence": "feed", "activity_url": url,
-                                        "activity_at": now - timedelta(days=45), "activity_title": title})
-            record_observation(db, {"account_id": ids[-1], "checked_at": now - timedelta(hours=1),
-                                    "outcome": "unsupported", "error": REASON_FORMULA})
+                record_observation(
+                    db,
+                    {
+                        "account_id": account_id,
+                        "checked_at": now - timedelta(hours=1),
+                        "outcome": "ok",
+                        "evidence": "feed",
+                        "activity_url": url,
+                        "activity_at": now - timedelta(days=45),
+                        "activity_title": title,
+                    },
+                )
+            record_observation(
+                db,
+                {
+                    "account_id": ids[-1],
+                    "checked_at": now - timedelta(hours=1),
+                    "outcome": "unsupported",
+                    "error": REASON_FORMULA,
+                },
+            )
         finally:
             db.conn.close()
 
@@ -121,8 +146,9 @@ regions = ["16.06"]
 
 def run_bytes(p: Any, *args: str) -> bytes:
     """`pantau ARGS` with stdout as the bytes pantau wrote."""
-    done = subprocess.run(pantau_command() + ["--config", str(p.config), *args], cwd=p.root,
-                          capture_output=True, check=False, timeout=120)
+    done = subprocess.run(
+        pantau_command() + ["--config", str(p.config), *args], cwd=p.root, capture_output=True, check=False, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -176,8 +202,9 @@ def test_the_mailed_report_attaches_the_same_neutralised_files(exported):
     attached = attachments(msg)
 
     # It should mail exactly the files written with --out
-    assert attached == {path.name: path.read_bytes() for path in (report_file(exported, ".csv"),
-                                                                   report_file(exported, ".xlsx"))}
+    assert attached == {
+        path.name: path.read_bytes() for path in (report_file(exported, ".csv"), report_file(exported, ".xlsx"))
+    }
 
 
 def test_the_csv_attached_to_a_long_digest_holds_formula_like_values_as_text(exported):
@@ -196,8 +223,7 @@ def test_status_csv_neutralises_what_the_json_keeps_exact(exported):
     """The status CSV carries the JSON's values, with ' in front of each formula-like one."""
     as_json = json.loads(exported.run("status", "--format", "json").stdout)
     # Read as bytes: a text-mode pipe would turn the CR a title starts with into a newline.
-    as_csv = list(csv.DictReader(io.StringIO(run_bytes(exported, "status", "--format", "csv").decode(),
-                                             newline="")))
+    as_csv = list(csv.DictReader(io.StringIO(run_bytes(exported, "status", "--format", "csv").decode(), newline="")))
 
     by_id = {str(r["id"]): r for r in as_json}
     # It should print every institution, title, URL and reason as the JSON does, neutralised
@@ -216,8 +242,7 @@ def test_registry_export_is_neutralised_yet_a_reimport_changes_nothing(exported,
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
 
     # It should export each institution as text a spreadsheet will not evaluate
-    assert [r["institution"] for r in rows] == ["'" + n if n.startswith(FORMULA_START) else n
-                                                for n in exported.names]
+    assert [r["institution"] for r in rows] == ["'" + n if n.startswith(FORMULA_START) else n for n in exported.names]
     again = exported.run("registry", "import", str(out))
     # It should change nothing when the export is imported again
     assert again.returncode == 0, again.stderr

@@ -61,6 +61,7 @@ HOME = "kominfo_wp_home.html"
 
 # --- loopback servers that tell whether anything reached them ----------------------------
 
+
 def count_connections(site: Any) -> list[Any]:
     """Record every TCP connection the Site accepts — not only complete HTTP requests."""
     accepted: list[Any] = []
@@ -115,8 +116,9 @@ def observations(db_path: Any) -> dict[str, dict[str, Any]]:
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     try:
-        rows = conn.execute("select a.url, o.outcome, o.error from observations o join accounts a "
-                            "on a.id = o.account_id order by o.id").fetchall()
+        rows = conn.execute(
+            "select a.url, o.outcome, o.error from observations o join accounts a on a.id = o.account_id order by o.id"
+        ).fetchall()
     finally:
         conn.close()
     return {r["url"]: dict(r) for r in rows}
@@ -130,8 +132,10 @@ def assert_refused(obs: dict[str, Any]) -> None:
 
 # --- end to end: the registry names the server itself -----------------------------------
 
+
 def test_a_registry_row_naming_the_servers_own_addresses_is_refused_before_any_connection(
-        sites, new_project, tmp_path, v6_listener):
+    sites, new_project, tmp_path, v6_listener
+):
     """`pantau check` with every spelling of "this machine" a registry row could carry.
 
     Numeric spellings (decimal ``2130706433``, octal ``0177.0.0.1``, hex ``0x7f.0.0.1``, short
@@ -142,12 +146,22 @@ def test_a_registry_row_naming_the_servers_own_addresses_is_refused_before_any_c
     site = sites.serve({"/": HOME})
     connections = count_connections(site)
     port, v6_port = site.port, v6_listener.server_address[1]
-    targets = [f"http://127.0.0.1:{port}", f"http://[::1]:{v6_port}", f"http://localhost:{port}",
-               f"http://[::ffff:127.0.0.1]:{port}", f"http://0.0.0.0:{port}", f"http://2130706433:{port}",
-               f"http://0177.0.0.1:{port}", f"http://0x7f.0.0.1:{port}", f"http://127.1:{port}"]
+    targets = [
+        f"http://127.0.0.1:{port}",
+        f"http://[::1]:{v6_port}",
+        f"http://localhost:{port}",
+        f"http://[::ffff:127.0.0.1]:{port}",
+        f"http://0.0.0.0:{port}",
+        f"http://2130706433:{port}",
+        f"http://0177.0.0.1:{port}",
+        f"http://0x7f.0.0.1:{port}",
+        f"http://127.1:{port}",
+    ]
     p = new_project(tmp_path / "kominfo", STRICT)
-    p.write("registry.csv", HEADER + "".join(f"Dinas Kominfo {i},16.06,website,,{url}/,,,,\n"
-                                             for i, url in enumerate(targets)))
+    p.write(
+        "registry.csv",
+        HEADER + "".join(f"Dinas Kominfo {i},16.06,website,,{url}/,,,,\n" for i, url in enumerate(targets)),
+    )
     assert p.run("registry", "import", "registry.csv").returncode == 0
 
     checked = p.run("check", "--all")
@@ -179,6 +193,7 @@ def test_the_status_of_a_refused_account_names_the_setting_that_allows_it(sites,
 
 
 # --- end to end: DNS answers pointing inward -------------------------------------------
+
 
 def test_a_name_whose_dns_answer_is_private_is_refused_at_resolution(sites, watch, monkeypatch):
     """A public-looking name whose DNS answer is loopback (DNS rebinding, a hostile zone).
@@ -258,8 +273,14 @@ PRIVATE_TARGETS = [
     "http://intranet.localhost/",
     "http://ip6-localhost/",
 ]
-PUBLIC_TARGETS = ["https://www.mubakab.go.id/", "http://36.94.0.17/", "http://8.8.8.8/",
-                  "http://[2001:4860:4860::8888]/", "http://11.0.0.1/", "http://172.32.0.1/"]
+PUBLIC_TARGETS = [
+    "https://www.mubakab.go.id/",
+    "http://36.94.0.17/",
+    "http://8.8.8.8/",
+    "http://[2001:4860:4860::8888]/",
+    "http://11.0.0.1/",
+    "http://172.32.0.1/",
+]
 
 
 @pytest.mark.parametrize("url", PRIVATE_TARGETS)
@@ -287,6 +308,7 @@ def test_the_middleware_lets_private_targets_through_when_allowed():
 
 
 # --- unit level: Scrapy's own redirect machinery with pantau's settings -------------------
+
 
 def _manager(allow_private: bool = False) -> DownloaderMiddlewareManager:
     """The downloader middleware chain exactly as pantau's crawls build it."""
@@ -320,16 +342,24 @@ def _walk(manager: DownloaderMiddlewareManager, first: Response) -> tuple[list[s
 
 
 PUBLIC_PEER = ipaddress.ip_address("36.94.0.17")
-INWARD = ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "http://192.168.0.1/",
-          "http://[::1]/", "http://[::ffff:10.0.0.1]/", "http://2852039166/", "http://localhost./",
-          "http://0177.0.0.1/"]
+INWARD = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/admin",
+    "http://192.168.0.1/",
+    "http://[::1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://2852039166/",
+    "http://localhost./",
+    "http://0177.0.0.1/",
+]
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("location", INWARD)
 def test_a_location_redirect_to_a_private_address_is_refused_before_the_hop(status, location):
-    response = Response("https://www.mubakab.go.id/", status=status, headers={"Location": location},
-                        ip_address=PUBLIC_PEER)
+    response = Response(
+        "https://www.mubakab.go.id/", status=status, headers={"Location": location}, ip_address=PUBLIC_PEER
+    )
 
     asked, refused = _walk(_manager(), response)
 
@@ -341,8 +371,7 @@ def test_a_location_redirect_to_a_private_address_is_refused_before_the_hop(stat
 @pytest.mark.parametrize("location", INWARD)
 def test_a_meta_refresh_to_a_private_address_is_refused_before_the_hop(location):
     page = f'<html><head><meta http-equiv="refresh" content="0; url={location}"></head></html>'
-    response = HtmlResponse("https://www.mubakab.go.id/", body=page.encode(), encoding="utf-8",
-                            ip_address=PUBLIC_PEER)
+    response = HtmlResponse("https://www.mubakab.go.id/", body=page.encode(), encoding="utf-8", ip_address=PUBLIC_PEER)
 
     asked, refused = _walk(_manager(), response)
 
@@ -352,8 +381,9 @@ def test_a_meta_refresh_to_a_private_address_is_refused_before_the_hop(location)
 
 
 def test_a_redirect_is_followed_in_the_chain_when_private_addresses_are_allowed():
-    response = Response("https://www.mubakab.go.id/", status=302,
-                        headers={"Location": "http://10.0.0.1/admin"}, ip_address=PUBLIC_PEER)
+    response = Response(
+        "https://www.mubakab.go.id/", status=302, headers={"Location": "http://10.0.0.1/admin"}, ip_address=PUBLIC_PEER
+    )
 
     asked, refused = _walk(_manager(allow_private=True), response)
 
@@ -364,13 +394,16 @@ def test_a_redirect_is_followed_in_the_chain_when_private_addresses_are_allowed(
 
 # --- unit level: the response check and the resolver -----------------------------------
 
-@pytest.mark.parametrize("peer", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.10.5", "::1",
-                                  "::ffff:127.0.0.1", "fd00::2"])
+
+@pytest.mark.parametrize(
+    "peer", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "192.168.10.5", "::1", "::ffff:127.0.0.1", "fd00::2"]
+)
 def test_a_response_from_a_private_peer_is_refused_before_it_is_read(peer):
     """A path around the resolver (a stale cache of another crawl, a proxy) still cannot deliver
     a body from inside: the peer address of the response is judged too."""
-    response = HtmlResponse("https://www.mubakab.go.id/", body=b"<p>internal</p>",
-                            ip_address=ipaddress.ip_address(peer))
+    response = HtmlResponse(
+        "https://www.mubakab.go.id/", body=b"<p>internal</p>", ip_address=ipaddress.ip_address(peer)
+    )
 
     async def network(request: Request) -> Response:
         return response.replace(request=request)
@@ -417,8 +450,9 @@ def _resolve(name: str) -> Any:
     return pantau_reactor.run(run)
 
 
-@pytest.mark.parametrize("answer", ["127.0.0.1", "10.0.0.8", "172.20.0.3", "192.168.100.1", "169.254.169.254",
-                                    "100.100.100.200", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "answer", ["127.0.0.1", "10.0.0.8", "172.20.0.3", "192.168.100.1", "169.254.169.254", "100.100.100.200", "0.0.0.0"]
+)
 def test_the_resolver_refuses_a_private_answer(answer, monkeypatch):
     """The answer comes from Scrapy's DNS cache (no name server, no packet): the resolver only
     resolves, it never connects, so non-loopback answers are safe to test here."""

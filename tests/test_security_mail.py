@@ -35,17 +35,40 @@ KOMDIGI = "pantau@komdigi.go.id"
 HEADER = "institution,region,platform,handle,url,feed_url,owner_email,dormant_after_days,note\n"
 
 INSTITUTION_SCRIPT = "Dinas Kominfo <script>alert('institusi')</script>"
-INSTITUTION_QUOTES = 'Dinas Kesehatan "><img src=x onerror=alert(\'institusi\')>'
+INSTITUTION_QUOTES = "Dinas Kesehatan \"><img src=x onerror=alert('institusi')>"
 INSTITUTION_SVG = "Bagian Humas <svg onload=alert('humas')>"
 TITLE_SCRIPT = "<script>alert('judul')</script><img src=x onerror=alert('judul')>"
 TITLE_QUOTES = "Rapat \" onmouseover=\"alert('judul')\" x=\"' onfocus='alert(1)"
 URL_JAVASCRIPT = "javascript:alert(document.cookie)//"
 URL_QUOTES = "https://www.facebook.com/dinkesmuba/posts/1?x=\"><script>alert('url')</script>&y=' onfocus='alert(2)"
-REASON_MARKUP = "<script>alert('alasan')</script><img src=x onerror=alert('alasan')> <a href=\"javascript:alert(3)\">x</a>"
+REASON_MARKUP = (
+    "<script>alert('alasan')</script><img src=x onerror=alert('alasan')> <a href=\"javascript:alert(3)\">x</a>"
+)
 
 # Every tag the digest and weekly templates write; anything else in a received mail was injected.
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "body", "p", "h1", "h2", "strong", "em", "table", "tr", "th",
-                 "td", "br", "span", "a", "svg", "line", "text", "rect"}
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "body",
+    "p",
+    "h1",
+    "h2",
+    "strong",
+    "em",
+    "table",
+    "tr",
+    "th",
+    "td",
+    "br",
+    "span",
+    "a",
+    "svg",
+    "line",
+    "text",
+    "rect",
+}
 
 
 class Markup(HTMLParser):
@@ -80,8 +103,9 @@ def assert_inert(html: str, where: str) -> Markup:
         names = [name for name, _ in attrs]
         assert not [n for n in names if n.startswith("on")], f"{where}: event handler on <{tag} {attrs}>"
         for name, value in attrs:
-            assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), \
+            assert not (value or "").strip().lower().startswith(("javascript:", "data:", "vbscript:")), (
                 f"{where}: <{tag} {name}={value!r}>"
+            )
         if tag == "a":
             assert names == ["href"], f"{where}: a link with extra attributes {attrs}"
             assert urlsplit(attrs[0][1] or "").scheme in ("http", "https"), f"{where}: link {attrs}"
@@ -104,13 +128,20 @@ def hostile(sites, smtp_server, new_project, tmp_path, monkeypatch):
     so dormant) carry hostile titles and permalinks, and an Instagram account whose RSSHub
     answers an error made of markup (unreachable after one failure)."""
     monkeypatch.setenv("PANTAU_TEST_FB_TOKEN", "EAAGKominfoMubaTokenUji2024")
-    web = sites.serve({
-        "/graph/kominfomuba/posts": graph_posts(TITLE_SCRIPT, URL_JAVASCRIPT),
-        "/graph/dinkesmuba/posts": graph_posts(TITLE_QUOTES, URL_QUOTES),
-        "/instagram/user/humasmuba": Route(json.dumps({"error": {"message": REASON_MARKUP}}), status=503,
-                                           content_type="application/json; charset=utf-8"),
-    })
-    p = new_project(tmp_path / "kominfo", f"""
+    web = sites.serve(
+        {
+            "/graph/kominfomuba/posts": graph_posts(TITLE_SCRIPT, URL_JAVASCRIPT),
+            "/graph/dinkesmuba/posts": graph_posts(TITLE_QUOTES, URL_QUOTES),
+            "/instagram/user/humasmuba": Route(
+                json.dumps({"error": {"message": REASON_MARKUP}}),
+                status=503,
+                content_type="application/json; charset=utf-8",
+            ),
+        }
+    )
+    p = new_project(
+        tmp_path / "kominfo",
+        f"""
 [crawler]
 allow_private_addresses = true
 obey_robots = false
@@ -143,13 +174,17 @@ name = "Komdigi"
 email = "{KOMDIGI}"
 regions = ["*"]
 language = "en"
-""")
-    rows = [(INSTITUTION_SCRIPT, "facebook", "kominfomuba", "https://www.facebook.com/kominfomuba"),
-            (INSTITUTION_QUOTES, "facebook", "dinkesmuba", "https://www.facebook.com/dinkesmuba"),
-            (INSTITUTION_SVG, "instagram", "humasmuba", "https://www.instagram.com/humasmuba/")]
+""",
+    )
+    rows = [
+        (INSTITUTION_SCRIPT, "facebook", "kominfomuba", "https://www.facebook.com/kominfomuba"),
+        (INSTITUTION_QUOTES, "facebook", "dinkesmuba", "https://www.facebook.com/dinkesmuba"),
+        (INSTITUTION_SVG, "instagram", "humasmuba", "https://www.instagram.com/humasmuba/"),
+    ]
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows((name, "16.06", platform, handle, url, "", "", "", "")
-                                                   for name, platform, handle, url in rows)
+    csv.writer(buf, lineterminator="\n").writerows(
+        (name, "16.06", platform, handle, url, "", "", "", "") for name, platform, handle, url in rows
+    )
     p.write("registry.csv", HEADER + buf.getvalue())
     imported = p.run("registry", "import", "registry.csv")
     assert imported.returncode == 0, imported.stderr
@@ -176,8 +211,14 @@ def test_the_digest_shows_hostile_names_titles_urls_and_reasons_as_text(hostile)
         # It should deliver HTML with no injected element, handler, or javascript: link
         page = assert_inert(html_part(msg), f"the digest to {email}")
         # It should still show every hostile value, as the text it is
-        for value in (INSTITUTION_SCRIPT, INSTITUTION_QUOTES, INSTITUTION_SVG, TITLE_SCRIPT, TITLE_QUOTES,
-                      REASON_MARKUP):
+        for value in (
+            INSTITUTION_SCRIPT,
+            INSTITUTION_QUOTES,
+            INSTITUTION_SVG,
+            TITLE_SCRIPT,
+            TITLE_QUOTES,
+            REASON_MARKUP,
+        ):
             assert value in page.text, (email, value)
         # It should keep a quote-breaking URL whole inside its href, and make no link of javascript:
         links = [dict(attrs)["href"] for tag, attrs in page.elements if tag == "a"]

@@ -82,6 +82,7 @@ def files_text(folder: Path) -> str:
 
 # --- the SMTP password ---------------------------------------------------------------------
 
+
 def _quoting_relay_class() -> type:
     # Imported late: pytest first loads tests.smtp_server as a plugin (and rewrites its asserts).
     from tests.smtp_server import SmtpServer
@@ -90,14 +91,16 @@ def _quoting_relay_class() -> type:
         """An SMTP relay that refuses every login and quotes what it received in the refusal —
         the decoded password and the base64 AUTH argument — as debug-minded relays do."""
 
-        def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                          auth_data: Any) -> AuthResult:
+        def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
             assert isinstance(auth_data, LoginPassword)
             login, password = auth_data.login.decode(), auth_data.password.decode()
             self.logins.append((mechanism, False))
-            return AuthResult(success=False, handled=False,
-                              message=f"535 5.7.8 AUTH {mechanism} {b64(chr(0) + login + chr(0) + password)} "
-                                      f"refused for {login}:{password} ({b64(password)})")
+            return AuthResult(
+                success=False,
+                handled=False,
+                message=f"535 5.7.8 AUTH {mechanism} {b64(chr(0) + login + chr(0) + password)} "
+                f"refused for {login}:{password} ({b64(password)})",
+            )
 
     return QuotingRelay
 
@@ -135,15 +138,26 @@ format = "xlsx"
 def dormant_project(new_project: Any, root: Path, toml: str) -> Any:
     """A project with one account whose last post is 45 days old: `alerts send` has a digest to mail."""
     p = new_project(root, toml)
-    p.write("registry.csv", HEADER + "Dinas Kesehatan Kab. Musi Banyuasin,16.06,website,,https://dinkes.mubakab.go.id/,,,,\n")
+    p.write(
+        "registry.csv",
+        HEADER + "Dinas Kesehatan Kab. Musi Banyuasin,16.06,website,,https://dinkes.mubakab.go.id/,,,,\n",
+    )
     assert p.run("registry", "import", "registry.csv").returncode == 0
     db = open_db(p.db_path)
     try:
         (account_id,) = db.execute("select id from accounts").fetchone()
-        record_observation(db, {"account_id": account_id, "checked_at": NOW - timedelta(hours=1), "outcome": "ok",
-                                "evidence": "feed", "activity_at": NOW - timedelta(days=45),
-                                "activity_url": "https://dinkes.mubakab.go.id/berita/rapat",
-                                "activity_title": "Rapat koordinasi"})
+        record_observation(
+            db,
+            {
+                "account_id": account_id,
+                "checked_at": NOW - timedelta(hours=1),
+                "outcome": "ok",
+                "evidence": "feed",
+                "activity_at": NOW - timedelta(days=45),
+                "activity_url": "https://dinkes.mubakab.go.id/berita/rapat",
+                "activity_title": "Rapat koordinasi",
+            },
+        )
     finally:
         db.conn.close()
     return p
@@ -175,7 +189,9 @@ def test_a_refused_smtp_login_never_shows_the_password(make_smtp_server, new_pro
     assert_no_secret(database_text(p.db_path), SMTP_SECRET, "the database")
 
 
-def test_a_relay_quoting_the_password_in_its_refusal_does_not_leak_it(quoting_relay, new_project, tmp_path, monkeypatch):
+def test_a_relay_quoting_the_password_in_its_refusal_does_not_leak_it(
+    quoting_relay, new_project, tmp_path, monkeypatch
+):
     """The relay's 535 line carries the password and the AUTH PLAIN argument; pantau shows the
     relay's reply to help the operator, so it must mask the password in it first."""
     monkeypatch.setenv("PANTAU_TEST_SMTP_PASSWORD", SMTP_SECRET)
@@ -197,24 +213,35 @@ def test_a_relay_quoting_the_password_in_its_refusal_does_not_leak_it(quoting_re
 
 # --- API tokens ----------------------------------------------------------------------------
 
+
 def _echoing_x(h: Any) -> bytes:
     """X API v2 refusing a token, and quoting it back (also inside a link, URL-encoded)."""
     token = h.headers.get("Authorization", "").removeprefix("Bearer ")
-    return json.dumps({
-        "title": "Unauthorized", "type": "about:blank", "status": 401,
-        "detail": f"Unauthorized: bearer token {token} was rejected, "
-                  f"see https://api.x.com/2/oauth2/invalidate_token?access_token={quote(token, safe='')}",
-    }).encode()
+    return json.dumps(
+        {
+            "title": "Unauthorized",
+            "type": "about:blank",
+            "status": 401,
+            "detail": f"Unauthorized: bearer token {token} was rejected, "
+            f"see https://api.x.com/2/oauth2/invalidate_token?access_token={quote(token, safe='')}",
+        }
+    ).encode()
 
 
 def _echoing_graph(h: Any) -> bytes:
     """Meta's Graph API refusing a token, quoting it raw and percent-encoded (app tokens hold '|')."""
     token = h.headers.get("Authorization", "").removeprefix("Bearer ")
-    return json.dumps({"error": {
-        "message": f"Invalid OAuth access token - Cannot parse access token {token} "
-                   f"(https://graph.facebook.com/me?access_token={quote(token, safe='')})",
-        "type": "OAuthException", "code": 190, "fbtrace_id": "AkominfoTrace",
-    }}).encode()
+    return json.dumps(
+        {
+            "error": {
+                "message": f"Invalid OAuth access token - Cannot parse access token {token} "
+                f"(https://graph.facebook.com/me?access_token={quote(token, safe='')})",
+                "type": "OAuthException",
+                "code": 190,
+                "fbtrace_id": "AkominfoTrace",
+            }
+        }
+    ).encode()
 
 
 @pytest.fixture
@@ -223,11 +250,15 @@ def token_project(sites, new_project, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_X_TOKEN", X_TOKEN)
     monkeypatch.setenv("PANTAU_TEST_FB_TOKEN", FB_TOKEN)
     seen: list[dict[str, str]] = []
-    api = sites.serve({
-        "/2/users/by/username/kominfomuba": recording(_echoing_x, seen, status=401),
-        "/graph/kominfomuba/posts": recording(_echoing_graph, seen, status=401),
-    })
-    p = new_project(tmp_path / "kominfo", f"""
+    api = sites.serve(
+        {
+            "/2/users/by/username/kominfomuba": recording(_echoing_x, seen, status=401),
+            "/graph/kominfomuba/posts": recording(_echoing_graph, seen, status=401),
+        }
+    )
+    p = new_project(
+        tmp_path / "kominfo",
+        f"""
 [crawler]
 allow_private_addresses = true
 obey_robots = false
@@ -246,10 +277,14 @@ api_url = "{api.url}/graph"
 name = "Kepala Dinas Kominfo Kab. Musi Banyuasin"
 email = "{KADIS}"
 regions = ["16.06"]
-""")
-    p.write("registry.csv", HEADER
-            + "Dinas Kominfo Kab. Musi Banyuasin,16.06,x,kominfomuba,https://x.com/kominfomuba,,,,\n"
-            + "Dinas Kominfo Kab. Musi Banyuasin,16.06,facebook,kominfomuba,https://www.facebook.com/kominfomuba,,,,\n")
+""",
+    )
+    p.write(
+        "registry.csv",
+        HEADER
+        + "Dinas Kominfo Kab. Musi Banyuasin,16.06,x,kominfomuba,https://x.com/kominfomuba,,,,\n"
+        + "Dinas Kominfo Kab. Musi Banyuasin,16.06,facebook,kominfomuba,https://www.facebook.com/kominfomuba,,,,\n",
+    )
     assert p.run("registry", "import", "registry.csv").returncode == 0
     p.api, p.seen = api, seen
     return p

@@ -45,7 +45,9 @@ class SilentMailServer:
 
 def test_sigterm_during_an_alert_run_stops_without_a_cancellederror_traceback(project):
     mail = SilentMailServer()
-    project.config.write_text(project.config.read_text() + f"""
+    project.config.write_text(
+        project.config.read_text()
+        + f"""
 [smtp]
 host = "127.0.0.1"
 port = {mail.port}
@@ -57,15 +59,22 @@ regions = ["16.06"]
 [schedule]
 check_every = "6h"
 alerts_every = "1h"
-""")
+"""
+    )
     project.write("registry.csv", HEADER + "Dinas Kominfo,16.06,website,,https://mubakab.go.id,,,,\n")
     assert project.run("registry", "import", "registry.csv").returncode == 0
     # A dormant account: its alert waits in the outbox for the daemon's alert run.
     assert project.run("attest", "1", "--date", "2020-01-01").returncode == 0
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     env.pop("PANTAU_NOW", None)
-    proc = subprocess.Popen([sys.executable, "-m", "pantau.monitor.cli", "--config", str(project.config), "run"],
-                            cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pantau.monitor.cli", "--config", str(project.config), "run"],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert mail.accepted.wait(30), "the daemon's alert run never reached the mail server"
         time.sleep(0.5)  # the run is now waiting for the server's greeting

@@ -21,6 +21,7 @@ def meta_config(site, platform, **extra):
 
 # --- Facebook ---------------------------------------------------------------------------------
 
+
 def test_it_reads_the_newest_post_of_a_facebook_page_through_the_graph_api(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", TOKEN)
     seen: list[dict[str, str]] = []
@@ -90,6 +91,7 @@ def test_a_token_without_page_access_says_which_permission_is_missing(watch, sit
 
 # --- Instagram --------------------------------------------------------------------------------
 
+
 def test_it_reads_an_instagram_business_account_through_business_discovery(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", TOKEN)
     seen: list[dict[str, str]] = []
@@ -155,6 +157,7 @@ def test_instagram_without_a_business_account_id_names_the_missing_key(watch, si
 
 # --- X ----------------------------------------------------------------------------------------
 
+
 def x_config(site):
     return {"platforms": {"x": {"token_env": "PANTAU_TEST_X", "api_url": site.url + "/2"}}}
 
@@ -162,8 +165,12 @@ def x_config(site):
 def test_it_reads_recent_posts_on_x_and_keeps_the_user_id(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_X", X_TOKEN)
     seen: list[dict[str, str]] = []
-    site = sites.serve({"/2/users/by/username/kominfomuba": recording("x_user_lookup.json", seen),
-                        "/2/users/1234567890123456789/tweets": recording("x_tweets_active.json", seen)})
+    site = sites.serve(
+        {
+            "/2/users/by/username/kominfomuba": recording("x_user_lookup.json", seen),
+            "/2/users/1234567890123456789/tweets": recording("x_tweets_active.json", seen),
+        }
+    )
     w = watch(**x_config(site))
     acct = w.add("https://twitter.com/KominfoMuba", "twitter")
 
@@ -187,8 +194,12 @@ def test_it_reads_recent_posts_on_x_and_keeps_the_user_id(watch, sites, monkeypa
 
 def test_an_x_account_that_stopped_posting_is_dormant(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_X", X_TOKEN)
-    site = sites.serve({"/2/users/by/username/dispar_oku": serve("x_user_lookup.json"),
-                        "/2/users/1234567890123456789/tweets": serve("x_tweets_dormant.json")})
+    site = sites.serve(
+        {
+            "/2/users/by/username/dispar_oku": serve("x_user_lookup.json"),
+            "/2/users/1234567890123456789/tweets": serve("x_tweets_dormant.json"),
+        }
+    )
     w = watch(**x_config(site))
     acct = w.add("https://x.com/dispar_oku", "x")
 
@@ -215,8 +226,9 @@ def test_an_x_name_that_does_not_exist_is_not_found(watch, sites, monkeypatch):
 
 def test_an_x_rate_limit_is_a_passing_error(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_X", X_TOKEN)
-    limited = json.dumps({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
-                          "status": 429}).encode()
+    limited = json.dumps(
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+    ).encode()
     site = sites.serve({"/2/users/by/username/kominfomuba": recording(limited, [], status=429)})
     w = watch(**x_config(site))
     acct = w.add("https://x.com/kominfomuba", "x")
@@ -230,6 +242,7 @@ def test_an_x_rate_limit_is_a_passing_error(watch, sites, monkeypatch):
 
 
 # --- Threads ----------------------------------------------------------------------------------
+
 
 def threads_config(site):
     return {"platforms": {"threads": {"token_env": "PANTAU_TEST_TOKEN", "api_url": site.url + "/v1.0"}}}
@@ -266,9 +279,12 @@ def test_threads_of_another_account_are_never_taken_as_evidence(watch, sites, mo
 
 def test_an_empty_threads_answer_is_checked_against_the_token_owner(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", TOKEN)
-    site = sites.serve({"/v1.0/me/threads": Route(json.dumps({"data": []}), content_type="application/json"),
-                        "/v1.0/me": Route(json.dumps({"username": "kominfomuba", "id": "1"}),
-                                          content_type="application/json")})
+    site = sites.serve(
+        {
+            "/v1.0/me/threads": Route(json.dumps({"data": []}), content_type="application/json"),
+            "/v1.0/me": Route(json.dumps({"username": "kominfomuba", "id": "1"}), content_type="application/json"),
+        }
+    )
     w = watch(**threads_config(site))
     acct = w.add("https://www.threads.net/@kominfomuba", "threads")
 
@@ -285,8 +301,16 @@ def test_a_token_echoed_back_by_the_api_is_not_stored(watch, sites, monkeypatch)
 
     def malformed(h):
         token = h.headers.get("Authorization", "").removeprefix("Bearer ")
-        return json.dumps({"error": {"message": f"Malformed access token {token}", "type": "OAuthException",
-                                     "code": 190, "fbtrace_id": "AbC"}}).encode()
+        return json.dumps(
+            {
+                "error": {
+                    "message": f"Malformed access token {token}",
+                    "type": "OAuthException",
+                    "code": 190,
+                    "fbtrace_id": "AbC",
+                }
+            }
+        ).encode()
 
     site = sites.serve({"/graph/kominfomuba/posts": recording(malformed, [], status=400)})
     w = watch(**meta_config(site, "facebook"))

@@ -69,12 +69,21 @@ def test_a_contact_page_is_not_a_preview():
 
 
 def test_it_tells_a_missing_account_from_a_missing_route_in_rsshub_errors():
-    gone = rsshub_message(HtmlResponse("http://rsshub/twitter/user/kominfohilang", status=503,
-                                       body=read("rsshub_error_account_gone.html").encode()))
-    no_route = rsshub_message(HtmlResponse("http://rsshub/instagram/userr/kominfomuba", status=404,
-                                           body=read("rsshub_error_no_route.html").encode()))
-    blocked = rsshub_message(HtmlResponse("http://rsshub/instagram/user/kominfomuba", status=503,
-                                          body=read("rsshub_error_blocked.html").encode()))
+    gone = rsshub_message(
+        HtmlResponse(
+            "http://rsshub/twitter/user/kominfohilang", status=503, body=read("rsshub_error_account_gone.html").encode()
+        )
+    )
+    no_route = rsshub_message(
+        HtmlResponse(
+            "http://rsshub/instagram/userr/kominfomuba", status=404, body=read("rsshub_error_no_route.html").encode()
+        )
+    )
+    blocked = rsshub_message(
+        HtmlResponse(
+            "http://rsshub/instagram/user/kominfomuba", status=503, body=read("rsshub_error_blocked.html").encode()
+        )
+    )
 
     # It should read the error message out of the page and judge only a vanished account as gone
     assert gone == "InvalidParameterError: This account doesn't exist"
@@ -86,8 +95,7 @@ def test_it_tells_a_missing_account_from_a_missing_route_in_rsshub_errors():
 def test_api_timestamps_of_every_platform_read_as_utc():
     # It should read Meta's +0000, X's milliseconds, YouTube's Z and epoch seconds
     expected = datetime(2024, 11, 19, 8, 0, tzinfo=UTC)
-    for stamp in ("2024-11-19T08:00:00+0000", "2024-11-19T08:00:00.000Z", "2024-11-19T15:00:00+07:00",
-                  1732003200):
+    for stamp in ("2024-11-19T08:00:00+0000", "2024-11-19T08:00:00.000Z", "2024-11-19T15:00:00+07:00", 1732003200):
         assert when(stamp, NOW) == expected
     assert when("bukan tanggal", NOW) is None
 

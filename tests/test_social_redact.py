@@ -15,9 +15,11 @@ def test_it_masks_a_known_token_wherever_it_appears():
 
 
 def test_it_masks_credential_parameters_in_urls_even_when_the_value_is_unknown():
-    text = ("HTTP 500 from https://www.googleapis.com/youtube/v3/search?part=snippet&key=AIzaSyUnknown123"
-            "&channelId=UCq7Lm0nTKominfoMuba2024 and "
-            "https://graph.facebook.com/v19.0/104/posts?access_token=EAAUnknown&limit=5")
+    text = (
+        "HTTP 500 from https://www.googleapis.com/youtube/v3/search?part=snippet&key=AIzaSyUnknown123"
+        "&channelId=UCq7Lm0nTKominfoMuba2024 and "
+        "https://graph.facebook.com/v19.0/104/posts?access_token=EAAUnknown&limit=5"
+    )
 
     out = redact(text)
 

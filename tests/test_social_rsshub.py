@@ -12,13 +12,16 @@ def rsshub_config(site, **platforms):
     return {"bridges": {"rsshub": site.url + "/rsshub"}, "platforms": platforms}
 
 
-@pytest.mark.parametrize("platform, url, route", [
-    ("instagram", "https://www.instagram.com/kominfomuba/", "/instagram/user/kominfomuba"),
-    ("x", "https://twitter.com/kominfomuba", "/twitter/user/kominfomuba"),
-    ("facebook", "https://www.facebook.com/kominfomuba", "/facebook/page/kominfomuba"),
-    ("tiktok", "https://www.tiktok.com/@kominfomuba", "/tiktok/user/@kominfomuba"),
-    ("threads", "https://www.threads.net/@kominfomuba", "/threads/kominfomuba"),
-])
+@pytest.mark.parametrize(
+    "platform, url, route",
+    [
+        ("instagram", "https://www.instagram.com/kominfomuba/", "/instagram/user/kominfomuba"),
+        ("x", "https://twitter.com/kominfomuba", "/twitter/user/kominfomuba"),
+        ("facebook", "https://www.facebook.com/kominfomuba", "/facebook/page/kominfomuba"),
+        ("tiktok", "https://www.tiktok.com/@kominfomuba", "/tiktok/user/@kominfomuba"),
+        ("threads", "https://www.threads.net/@kominfomuba", "/threads/kominfomuba"),
+    ],
+)
 def test_each_platform_is_read_through_its_documented_rsshub_route(watch, sites, platform, url, route):
     site = sites.serve({"/rsshub" + route: serve("rsshub_instagram_active.xml")})
     w = watch(**rsshub_config(site))
@@ -63,8 +66,9 @@ def test_x_through_rsshub_keeps_the_newest_post(watch, sites):
 
 
 def test_rsshub_saying_the_account_does_not_exist_is_not_found(watch, sites):
-    site = sites.serve({"/rsshub/twitter/user/kominfohilang": Route(body("rsshub_error_account_gone.html"),
-                                                                     status=503)})
+    site = sites.serve(
+        {"/rsshub/twitter/user/kominfohilang": Route(body("rsshub_error_account_gone.html"), status=503)}
+    )
     w = watch(**rsshub_config(site))
     acct = w.add("https://x.com/kominfohilang", "x")
 
@@ -80,8 +84,7 @@ def test_rsshub_saying_the_account_does_not_exist_is_not_found(watch, sites):
 
 
 def test_a_missing_rsshub_route_is_a_configuration_error_not_a_vanished_account(watch, sites):
-    site = sites.serve({"/rsshub/instagram/userr/kominfomuba": Route(body("rsshub_error_no_route.html"),
-                                                                      status=404)})
+    site = sites.serve({"/rsshub/instagram/userr/kominfomuba": Route(body("rsshub_error_no_route.html"), status=404)})
     w = watch(**rsshub_config(site, instagram={"rsshub_route": "/instagram/userr/{handle}"}))
     acct = w.add("https://www.instagram.com/kominfomuba/", "instagram")
 
@@ -94,8 +97,7 @@ def test_a_missing_rsshub_route_is_a_configuration_error_not_a_vanished_account(
 
 
 def test_rsshub_blocked_by_the_platform_is_an_error(watch, sites):
-    site = sites.serve({"/rsshub/instagram/user/kominfomuba": Route(body("rsshub_error_blocked.html"),
-                                                                     status=503)})
+    site = sites.serve({"/rsshub/instagram/user/kominfomuba": Route(body("rsshub_error_blocked.html"), status=503)})
     w = watch(**rsshub_config(site))
     acct = w.add("https://www.instagram.com/kominfomuba/", "instagram")
 
@@ -109,8 +111,12 @@ def test_rsshub_blocked_by_the_platform_is_an_error(watch, sites):
 
 def test_rsshub_takes_over_when_the_api_cannot_see_the_account(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", "EAAGm0PX4ZCpsBAKominfoMubaRahasia2024")
-    site = sites.serve({"/graph/kominfomuba/posts": serve("graph_error_permission.json", status=403),
-                        "/rsshub/facebook/page/kominfomuba": serve("rsshub_instagram_active.xml")})
+    site = sites.serve(
+        {
+            "/graph/kominfomuba/posts": serve("graph_error_permission.json", status=403),
+            "/rsshub/facebook/page/kominfomuba": serve("rsshub_instagram_active.xml"),
+        }
+    )
     w = watch(**rsshub_config(site, facebook={"token_env": "PANTAU_TEST_TOKEN", "api_url": site.url + "/graph"}))
     acct = w.add("https://www.facebook.com/kominfomuba", "facebook")
 
@@ -121,8 +127,10 @@ def test_rsshub_takes_over_when_the_api_cannot_see_the_account(watch, sites, mon
     assert (obs["outcome"], obs["evidence"]) == ("ok", "feed")
     assert obs["error"].startswith("read through RSSHub")
     assert "Page Public Content Access" in obs["error"]
-    assert site.hits == ["/graph/kominfomuba/posts?fields=created_time,permalink_url,message&limit=5",
-                         "/rsshub/facebook/page/kominfomuba"]
+    assert site.hits == [
+        "/graph/kominfomuba/posts?fields=created_time,permalink_url,message&limit=5",
+        "/rsshub/facebook/page/kominfomuba",
+    ]
 
 
 def test_an_unchanged_rsshub_feed_costs_one_small_answer(watch, sites):

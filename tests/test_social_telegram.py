@@ -55,8 +55,9 @@ def test_a_public_channel_without_posts_is_read_but_has_no_activity(watch, sites
 
 
 def test_a_name_without_a_public_preview_is_reported_as_unreadable_not_gone(watch, sites):
-    site = sites.serve({"/s/grupdiskominfo": Route(redirect="/grupdiskominfo"),
-                        "/grupdiskominfo": serve("telegram_private.html")})
+    site = sites.serve(
+        {"/s/grupdiskominfo": Route(redirect="/grupdiskominfo"), "/grupdiskominfo": serve("telegram_private.html")}
+    )
     w = watch(**telegram_config(site))
     acct = w.add("https://t.me/grupdiskominfo", "telegram")
 
@@ -73,8 +74,9 @@ def test_a_name_without_a_public_preview_is_reported_as_unreadable_not_gone(watc
 
 
 def test_a_name_that_does_not_exist_is_not_found(watch, sites):
-    site = sites.serve({"/s/kominfohilang": Route(redirect="/kominfohilang"),
-                        "/kominfohilang": serve("telegram_not_found.html")})
+    site = sites.serve(
+        {"/s/kominfohilang": Route(redirect="/kominfohilang"), "/kominfohilang": serve("telegram_not_found.html")}
+    )
     w = watch(**telegram_config(site))
     acct = w.add("https://t.me/kominfohilang", "telegram")
 

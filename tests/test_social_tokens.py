@@ -14,13 +14,19 @@ SECRET = "EAAGm0PX4ZCpsBAKominfoMubaRahasia2024"
 def test_a_token_is_sent_as_a_bearer_header_and_stored_nowhere(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_TOKEN", SECRET)
     seen: list[dict[str, str]] = []
-    site = sites.serve({
-        "/graph/kominfomuba/posts": recording("graph_facebook_posts_active.json", seen),
-        "/graph/kominfohilang/posts": recording("graph_error_803.json", seen, status=404),
-        "/graph/dinkesoki/posts": recording(json.dumps({"error": {"message": "An unexpected error has occurred.",
-                                                                   "code": 2, "is_transient": True}}).encode(),
-                                            seen, status=500),
-    })
+    site = sites.serve(
+        {
+            "/graph/kominfomuba/posts": recording("graph_facebook_posts_active.json", seen),
+            "/graph/kominfohilang/posts": recording("graph_error_803.json", seen, status=404),
+            "/graph/dinkesoki/posts": recording(
+                json.dumps(
+                    {"error": {"message": "An unexpected error has occurred.", "code": 2, "is_transient": True}}
+                ).encode(),
+                seen,
+                status=500,
+            ),
+        }
+    )
     w = watch(platforms={"facebook": {"token_env": "PANTAU_TEST_TOKEN", "api_url": site.url + "/graph"}})
     ids = [w.add(f"https://facebook.com/{name}", "facebook") for name in ("kominfomuba", "kominfohilang", "dinkesoki")]
 
@@ -58,10 +64,21 @@ def test_the_youtube_key_never_appears_in_a_url(watch, sites, monkeypatch):
     key = "AIzaSyKominfoMubaRahasiaYouTube01"
     monkeypatch.setenv("PANTAU_TEST_YT_KEY", key)
     seen: list[dict[str, str]] = []
-    site = sites.serve({"/youtube/v3/playlistItems": recording("youtube_api_quota.json", seen, status=403),
-                        "/feeds/videos.xml": serve("youtube_feed_active.xml")})
-    w = watch(platforms={"youtube": {"api_key_env": "PANTAU_TEST_YT_KEY", "api_url": site.url + "/youtube/v3",
-                                     "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}"}})
+    site = sites.serve(
+        {
+            "/youtube/v3/playlistItems": recording("youtube_api_quota.json", seen, status=403),
+            "/feeds/videos.xml": serve("youtube_feed_active.xml"),
+        }
+    )
+    w = watch(
+        platforms={
+            "youtube": {
+                "api_key_env": "PANTAU_TEST_YT_KEY",
+                "api_url": site.url + "/youtube/v3",
+                "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}",
+            }
+        }
+    )
     acct = w.add("https://www.youtube.com/channel/UCq7Lm0nTKominfoMuba2024", "youtube")
 
     w.check()

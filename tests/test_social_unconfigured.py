@@ -6,15 +6,23 @@ import pytest
 from social_support import NOW
 
 
-@pytest.mark.parametrize("platform, url, wanted", [
-    ("instagram", "https://www.instagram.com/kominfomuba/",
-     ("instagram needs [platforms.instagram] token_env (a Graph API token for a business account) or "
-      "[bridges] rsshub; until then record activity with `pantau attest`")),
-    ("facebook", "https://www.facebook.com/kominfomuba", "[platforms.facebook] token_env"),
-    ("x", "https://x.com/kominfomuba", "[platforms.x] token_env"),
-    ("threads", "https://www.threads.net/@kominfomuba", "[platforms.threads] token_env"),
-    ("tiktok", "https://www.tiktok.com/@kominfomuba", "TikTok has no public API"),
-])
+@pytest.mark.parametrize(
+    "platform, url, wanted",
+    [
+        (
+            "instagram",
+            "https://www.instagram.com/kominfomuba/",
+            (
+                "instagram needs [platforms.instagram] token_env (a Graph API token for a business account) or "
+                "[bridges] rsshub; until then record activity with `pantau attest`"
+            ),
+        ),
+        ("facebook", "https://www.facebook.com/kominfomuba", "[platforms.facebook] token_env"),
+        ("x", "https://x.com/kominfomuba", "[platforms.x] token_env"),
+        ("threads", "https://www.threads.net/@kominfomuba", "[platforms.threads] token_env"),
+        ("tiktok", "https://www.tiktok.com/@kominfomuba", "TikTok has no public API"),
+    ],
+)
 def test_an_unconfigured_platform_is_unknown_with_a_reason_naming_the_setting(watch, platform, url, wanted):
     w = watch()
     acct = w.add(url, platform)

@@ -10,15 +10,19 @@ API_KEY = "AIzaSyKominfoMubaRahasiaYouTube01"
 
 
 def youtube_config(site, **extra):
-    conf = {"site_url": site.url, "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}",
-            "api_url": site.url + "/youtube/v3"}
+    conf = {
+        "site_url": site.url,
+        "feed_url": site.url + "/feeds/videos.xml?channel_id={channel_id}",
+        "api_url": site.url + "/youtube/v3",
+    }
     conf.update(extra)
     return {"platforms": {"youtube": conf}}
 
 
 def test_it_resolves_the_channel_id_once_and_reads_the_newest_video(watch, sites):
-    site = sites.serve({"/@kominfomuba": serve("youtube_channel_page.html"),
-                        "/feeds/videos.xml": serve("youtube_feed_active.xml")})
+    site = sites.serve(
+        {"/@kominfomuba": serve("youtube_channel_page.html"), "/feeds/videos.xml": serve("youtube_feed_active.xml")}
+    )
     w = watch(**youtube_config(site))
     acct = w.add("https://www.youtube.com/@kominfomuba", "youtube")
 
@@ -136,8 +140,12 @@ def test_with_an_api_key_it_reads_the_uploads_playlist_with_the_key_in_a_header(
 def test_when_the_api_quota_is_spent_it_reads_the_feed_in_the_same_check(watch, sites, monkeypatch):
     monkeypatch.setenv("PANTAU_TEST_YT_KEY", API_KEY)
     seen: list[dict[str, str]] = []
-    site = sites.serve({"/youtube/v3/playlistItems": recording("youtube_api_quota.json", seen, status=403),
-                        "/feeds/videos.xml": serve("youtube_feed_active.xml")})
+    site = sites.serve(
+        {
+            "/youtube/v3/playlistItems": recording("youtube_api_quota.json", seen, status=403),
+            "/feeds/videos.xml": serve("youtube_feed_active.xml"),
+        }
+    )
     w = watch(**youtube_config(site, api_key_env="PANTAU_TEST_YT_KEY"))
     acct = w.add(f"https://www.youtube.com/channel/{MUBA_CHANNEL}", "youtube")
 

@@ -26,21 +26,44 @@ def db(tmp_path):
 
 
 def add_account(db, url="https://mubakab.go.id", platform="website", **fields) -> dict:
-    row = validate_row(2, {"institution": "Pemerintah Kabupaten Musi Banyuasin", "region": "16.06",
-                           "platform": platform, "url": url, **fields})
+    row = validate_row(
+        2,
+        {
+            "institution": "Pemerintah Kabupaten Musi Banyuasin",
+            "region": "16.06",
+            "platform": platform,
+            "url": url,
+            **fields,
+        },
+    )
     acc.import_accounts(db, [row.as_record()], NOW)
     found = db.execute("select id from accounts where platform = ? and url = ?", [row.platform, row.url]).fetchone()
     return acc.get_account(db, found[0])
 
 
 def observe(db, account_id, outcome="ok", days_ago=None, checked=NOW, slug="berita", **extra) -> int:
-    obs = {"account_id": account_id, "checked_at": checked, "outcome": outcome, "http_status": 200,
-           "activity_at": None, "activity_url": None, "activity_title": None, "evidence": None,
-           "error": None, "duration_ms": 120, "bytes": 4096, "requests": 2, "not_modified": False}
+    obs = {
+        "account_id": account_id,
+        "checked_at": checked,
+        "outcome": outcome,
+        "http_status": 200,
+        "activity_at": None,
+        "activity_url": None,
+        "activity_title": None,
+        "evidence": None,
+        "error": None,
+        "duration_ms": 120,
+        "bytes": 4096,
+        "requests": 2,
+        "not_modified": False,
+    }
     if days_ago is not None:
-        obs.update(activity_at=checked - timedelta(days=days_ago),
-                   activity_url=f"https://mubakab.go.id/{slug}", activity_title=f"Judul {slug}",
-                   evidence="feed")
+        obs.update(
+            activity_at=checked - timedelta(days=days_ago),
+            activity_url=f"https://mubakab.go.id/{slug}",
+            activity_title=f"Judul {slug}",
+            evidence="feed",
+        )
     obs.update(extra)
     return record_observation(db, obs)
 
@@ -139,8 +162,13 @@ def test_a_failed_check_counts_failures_and_keeps_the_last_activity(db):
     observe(db, a["id"], days_ago=3)
 
     for hour in (6, 12):
-        observe(db, a["id"], outcome="error", checked=NOW + timedelta(hours=hour),
-                error="timed out reading https://mubakab.go.id/")
+        observe(
+            db,
+            a["id"],
+            outcome="error",
+            checked=NOW + timedelta(hours=hour),
+            error="timed out reading https://mubakab.go.id/",
+        )
     failing = acc.get_account(db, a["id"])
     observe(db, a["id"], outcome="ok", checked=NOW + timedelta(hours=18))
     recovered = acc.get_account(db, a["id"])
@@ -163,8 +191,9 @@ def test_an_observation_for_a_missing_account_is_refused(db):
 def test_a_status_change_writes_the_change_and_its_alert_once(db):
     a = add_account(db)
 
-    change = apply_status(db, a, "dormant", "last activity 40 days ago (feed), over 30 days", NOW,
-                          alert_kind="dormant", days_inactive=40)
+    change = apply_status(
+        db, a, "dormant", "last activity 40 days ago (feed), over 30 days", NOW, alert_kind="dormant", days_inactive=40
+    )
     stored = acc.get_account(db, a["id"])
 
     # It should record the transition and its outbox row together
@@ -180,8 +209,9 @@ def test_applying_the_same_status_again_writes_nothing(db):
     a = add_account(db)
     apply_status(db, a, "dormant", "over 30 days", NOW, alert_kind="dormant")
 
-    again = apply_status(db, acc.get_account(db, a["id"]), "dormant", "over 30 days",
-                         NOW + timedelta(hours=1), alert_kind="dormant")
+    again = apply_status(
+        db, acc.get_account(db, a["id"]), "dormant", "over 30 days", NOW + timedelta(hours=1), alert_kind="dormant"
+    )
 
     # It should not write a second change or a second alert
     assert again is None
@@ -206,8 +236,13 @@ def test_a_new_reason_for_the_same_status_updates_the_reason_only(db):
     a = add_account(db)
     apply_status(db, a, "dormant", "last activity 31 days ago (feed), over 30 days", NOW, alert_kind="dormant")
 
-    apply_status(db, acc.get_account(db, a["id"]), "dormant", "last activity 32 days ago (feed), over 30 days",
-                 NOW + timedelta(days=1))
+    apply_status(
+        db,
+        acc.get_account(db, a["id"]),
+        "dormant",
+        "last activity 32 days ago (feed), over 30 days",
+        NOW + timedelta(days=1),
+    )
 
     # It should keep the reason current without recording a transition
     assert acc.get_account(db, a["id"])["status_reason"] == "last activity 32 days ago (feed), over 30 days"
@@ -217,11 +252,13 @@ def test_a_new_reason_for_the_same_status_updates_the_reason_only(db):
 def test_a_second_dormancy_later_is_a_new_alert(db):
     a = add_account(db)
     apply_status(db, a, "dormant", "over 30 days", NOW, alert_kind="dormant")
-    apply_status(db, acc.get_account(db, a["id"]), "active", "posted again", NOW + timedelta(days=1),
-                 alert_kind="revived")
+    apply_status(
+        db, acc.get_account(db, a["id"]), "active", "posted again", NOW + timedelta(days=1), alert_kind="revived"
+    )
 
-    apply_status(db, acc.get_account(db, a["id"]), "dormant", "over 30 days", NOW + timedelta(days=40),
-                 alert_kind="dormant")
+    apply_status(
+        db, acc.get_account(db, a["id"]), "dormant", "over 30 days", NOW + timedelta(days=40), alert_kind="dormant"
+    )
 
     # It should treat each episode as its own alert
     assert [r["kind"] for r in db.query("select kind from alerts order by id")] == ["dormant", "revived", "dormant"]

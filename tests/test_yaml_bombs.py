@@ -14,9 +14,13 @@ def laughs(levels: int, width: int = 10) -> str:
 def test_it_refuses_a_registry_with_aliases_instead_of_expanding_them(project):
     # Small enough to be harmless if it were expanded (100,000 "ha"), the same shape as the
     # 650-byte file that grows to gigabytes.
-    project.write("registry.yaml", "accounts:\n"
-                  + "  - institution: *a5\n    platform: website\n    url: https://mubakab.go.id\n"
-                  + "x:\n" + "".join("  " + line + "\n" for line in laughs(5).splitlines()))
+    project.write(
+        "registry.yaml",
+        "accounts:\n"
+        + "  - institution: *a5\n    platform: website\n    url: https://mubakab.go.id\n"
+        + "x:\n"
+        + "".join("  " + line + "\n" for line in laughs(5).splitlines()),
+    )
 
     result = project.run("registry", "import", "registry.yaml")
 

@@ -71,6 +71,7 @@ def admin_password(cfg: Config) -> AdminPassword:
 
 # --- the session ------------------------------------------------------------------------------
 
+
 def start_session(session: dict[str, Any], scope: Scope, expires: datetime) -> None:
     lang = session.get("lang")
     session.clear()

@@ -60,8 +60,11 @@ class SecurityHeaders:
     board links to, no MIME sniffing."""
 
     HEADERS = [
-        (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-                                     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        (
+            b"content-security-policy",
+            b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+            b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
         (b"x-content-type-options", b"nosniff"),
@@ -93,12 +96,15 @@ def explain_candidates_for(cfg: Config, db: Any, account_id: int) -> list[dict[s
     return explain_account(cfg, db, account_id)["candidates"]
 
 
-def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: float = 300.0,
-               background_snapshots: bool = True) -> Starlette:
+def create_app(
+    cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: float = 300.0, background_snapshots: bool = True
+) -> Starlette:
     key = secret_key(cfg)
     if not key:
-        raise BoardError(f"the board needs a signing key: set the environment variable {cfg.web['secret_env']} "
-                         "(see [web] secret_env) to a long random value, e.g. `openssl rand -hex 32`")
+        raise BoardError(
+            f"the board needs a signing key: set the environment variable {cfg.web['secret_env']} "
+            "(see [web] secret_env) to a long random value, e.g. `openssl rand -hex 32`"
+        )
     if len(key) < 16:
         raise BoardError(f"the key in {cfg.web['secret_env']} is too short: use at least 16 characters")
     from pantau.storage.db import open_db
@@ -107,8 +113,10 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
     data = BoardData(cfg, now, max_age=snapshot_max_age, background=background_snapshots)
     password = access.admin_password(cfg)
     if not password.enabled:
-        log.warning("admin sign-in is off: set the environment variable %s (see [web] admin_password_env)",
-                    cfg.web["admin_password_env"])
+        log.warning(
+            "admin sign-in is off: set the environment variable %s (see [web] admin_password_env)",
+            cfg.web["admin_password_env"],
+        )
     limiter = access.LoginLimiter()
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["href"] = web_href
@@ -118,18 +126,34 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
     def lang_of(request: Request) -> str:
         return request.session.get("lang") or "id"
 
-    def page(request: Request, template: str, scope: Scope | None, status_code: int = 200,
-             **context: Any) -> Response:
+    def page(request: Request, template: str, scope: Scope | None, status_code: int = 200, **context: Any) -> Response:
         w = words(lang_of(request))
-        return templates.TemplateResponse(request, template, {
-            "w": w, "scope": scope, "admin": access.is_admin(scope), "csrf": access.csrf_token(request.session),
-            "colours": STATUS_COLOURS, "severity": SEVERITY, "path": request.url.path, **context,
-        }, status_code=status_code)
+        return templates.TemplateResponse(
+            request,
+            template,
+            {
+                "w": w,
+                "scope": scope,
+                "admin": access.is_admin(scope),
+                "csrf": access.csrf_token(request.session),
+                "colours": STATUS_COLOURS,
+                "severity": SEVERITY,
+                "path": request.url.path,
+                **context,
+            },
+            status_code=status_code,
+        )
 
     def login_page(request: Request, message: str | None = None, status_code: int = 200) -> Response:
         w = words(lang_of(request))
-        return page(request, "login.html", None, status_code, message=message,
-                    disabled=None if password.enabled else w["login_disabled"].format(env=cfg.web["admin_password_env"]))
+        return page(
+            request,
+            "login.html",
+            None,
+            status_code,
+            message=message,
+            disabled=None if password.enabled else w["login_disabled"].format(env=cfg.web["admin_password_env"]),
+        )
 
     def scope_or_login(request: Request) -> Scope | Response:
         scope = access.current_scope(request.session, now())
@@ -148,10 +172,14 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
         return {k: v[0] for k, v in parsed.items()}
 
     def row_view(r: dict[str, Any], lang: str) -> dict[str, Any]:
-        return {**r, "reason_text": reason_text(r["reason"], lang),
-                "last_at_text": local_time(r["last_activity_at"], cfg.timezone, lang) if r["last_activity_at"] else "",
-                "checked_text": local_time(r["last_checked_at"], cfg.timezone, lang) if r["last_checked_at"] else "",
-                "last_href": web_href(r.get("last_activity_url")), "href": web_href(r["url"])}
+        return {
+            **r,
+            "reason_text": reason_text(r["reason"], lang),
+            "last_at_text": local_time(r["last_activity_at"], cfg.timezone, lang) if r["last_activity_at"] else "",
+            "checked_text": local_time(r["last_checked_at"], cfg.timezone, lang) if r["last_checked_at"] else "",
+            "last_href": web_href(r.get("last_activity_url")),
+            "href": web_href(r["url"]),
+        }
 
     # --- pages ------------------------------------------------------------------------------
     def home(request: Request) -> Response:
@@ -163,8 +191,14 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
             ov = data.overview(scope, db)
         finally:
             db.conn.close()
-        return page(request, "overview.html", scope, ov=ov, problems=PROBLEMS,
-                    compromised=[row_view(r, lang_of(request)) for r in ov.compromised[:200]])
+        return page(
+            request,
+            "overview.html",
+            scope,
+            ov=ov,
+            problems=PROBLEMS,
+            compromised=[row_view(r, lang_of(request)) for r in ov.compromised[:200]],
+        )
 
     def region(request: Request) -> Response:
         scope = scope_or_login(request)
@@ -181,8 +215,16 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
         lang = lang_of(request)
         ov = overview(rows)
         name = next((r.get("region_name") for r in rows if r["region"] == code and r.get("region_name")), None)
-        return page(request, "region.html", scope, code=code, name=name, ov=ov,
-                    rows=[row_view(r, lang) for r in sorted(rows, key=account_order)[:2000]], total=len(rows))
+        return page(
+            request,
+            "region.html",
+            scope,
+            code=code,
+            name=name,
+            ov=ov,
+            rows=[row_view(r, lang) for r in sorted(rows, key=account_order)[:2000]],
+            total=len(rows),
+        )
 
     def account(request: Request, message: str | None = None, status_code: int = 200) -> Response:
         scope = scope_or_login(request)
@@ -204,10 +246,20 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
         finally:
             db.conn.close()
         chart = history_chart(history, cfg.policy_for(row["platform"]), now(), words(lang))
-        return page(request, "account.html", scope, status_code, a=row_view(row, lang), chart=chart,
-                    answer=answer, answer_at=local_time(answer.get("at"), cfg.timezone, lang) if answer else "",
-                    explain_candidates=candidates, message=message,
-                    kinds=[k.value for k in ResponseKind], today=now().date().isoformat())
+        return page(
+            request,
+            "account.html",
+            scope,
+            status_code,
+            a=row_view(row, lang),
+            chart=chart,
+            answer=answer,
+            answer_at=local_time(answer.get("at"), cfg.timezone, lang) if answer else "",
+            explain_candidates=candidates,
+            message=message,
+            kinds=[k.value for k in ResponseKind],
+            today=now().date().isoformat(),
+        )
 
     async def respond(request: Request) -> Response:
         scope = scope_or_login(request)
@@ -235,8 +287,15 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
             problem = w["answer_need_reason"]
         return await _record(request, scope, account_id, kind, by, note, problem)
 
-    async def _record(request: Request, scope: Scope, account_id: int, kind: str, by: date | None,
-                      note: str | None, problem: str | None) -> Response:
+    async def _record(
+        request: Request,
+        scope: Scope,
+        account_id: int,
+        kind: str,
+        by: date | None,
+        note: str | None,
+        problem: str | None,
+    ) -> Response:
         from starlette.concurrency import run_in_threadpool
 
         from pantau.storage.responses import record_response
@@ -272,8 +331,11 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
                 # in a tenth of the bytes to any client that accepts gzip (curl --compressed, httpx).
                 snap = data.national()
                 if "gzip" in request.headers.get("accept-encoding", ""):
-                    return Response(snap.gzip, media_type="application/json",
-                                    headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+                    return Response(
+                        snap.gzip,
+                        media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+                    )
                 return Response(snap.json, media_type="application/json", headers={"Vary": "Accept-Encoding"})
             body = data.api(scope, db, **filters)
         finally:
@@ -358,9 +420,17 @@ def create_app(cfg: Config, now: Callable[[], datetime], *, snapshot_max_age: fl
         Route("/logout", logout, methods=["POST"]),
         Route("/lang/{lang:str}", language),
     ]
-    middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=key, session_cookie=SESSION_COOKIE,
-                             max_age=int(timedelta(days=cfg.web["link_days"]).total_seconds()),
-                             same_site="lax", https_only=secure)]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=key,
+            session_cookie=SESSION_COOKIE,
+            max_age=int(timedelta(days=cfg.web["link_days"]).total_seconds()),
+            same_site="lax",
+            https_only=secure,
+        ),
+    ]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: on_404})
     app.state.data = data
     return app

@@ -22,8 +22,9 @@ LEFT, RIGHT, TOP, PLOT_BOTTOM = 48, 12, 22, 180
 STRIP_Y = 204
 
 
-def history_chart(history: Mapping[str, Sequence[Mapping[str, Any]]], policy: Mapping[str, int],
-                  now: datetime, w: Mapping[str, Any]) -> dict[str, Any] | None:
+def history_chart(
+    history: Mapping[str, Sequence[Mapping[str, Any]]], policy: Mapping[str, int], now: datetime, w: Mapping[str, Any]
+) -> dict[str, Any] | None:
     """Geometry of the chart for the template, or None when the account was never checked."""
     timed = [(c, t) for c in history["checks"] if (t := from_iso(c.get("checked_at"))) is not None]
     if not timed:
@@ -49,8 +50,11 @@ def history_chart(history: Mapping[str, Sequence[Mapping[str, Any]]], policy: Ma
         outcome = c.get("outcome") or ""
         kind = "failed" if outcome in ("error", "not_found") else "ok" if outcome in ("ok", "not_modified") else "other"
         marks.append({"x": x(t), "kind": kind, "label": f"{t:%Y-%m-%d %H:%M} UTC: {outcome}"})
-    thresholds = [("warning", policy["warning_after_days"]), ("dormant", policy["dormant_after_days"]),
-                  ("close_recommended", policy["close_after_days"])]
+    thresholds = [
+        ("warning", policy["warning_after_days"]),
+        ("dormant", policy["dormant_after_days"]),
+        ("close_recommended", policy["close_after_days"]),
+    ]
     top_days = max([d for _, d in points] + [thresholds[-1][1]]) * 1.1
     plot_h = PLOT_BOTTOM - TOP
 
@@ -64,17 +68,34 @@ def history_chart(history: Mapping[str, Sequence[Mapping[str, Any]]], policy: Ma
         if at is None or at < start:
             continue
         status = ch["new_status"]
-        changes.append({"x": x(at), "colour": STATUS_COLOURS.get(status, "#616161"),
-                        "label": f"{at:%Y-%m-%d}: {w['statuses'].get(status, status)}"})
+        changes.append(
+            {
+                "x": x(at),
+                "colour": STATUS_COLOURS.get(status, "#616161"),
+                "label": f"{at:%Y-%m-%d}: {w['statuses'].get(status, status)}",
+            }
+        )
     return {
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP,
-        "bottom": PLOT_BOTTOM, "strip_y": STRIP_Y, "line": line,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": PLOT_BOTTOM,
+        "strip_y": STRIP_Y,
+        "line": line,
         "dots": [{"x": x(t), "y": y(d), "label": f"{t:%Y-%m-%d}: {d}"} for t, d in points],
-        "marks": marks, "changes": changes,
-        "thresholds": [{"y": y(d), "days": d, "colour": STATUS_COLOURS[s], "label": w["statuses"][s]}
-                       for s, d in thresholds],
+        "marks": marks,
+        "changes": changes,
+        "thresholds": [
+            {"y": y(d), "days": d, "colour": STATUS_COLOURS[s], "label": w["statuses"][s]} for s, d in thresholds
+        ],
         "max_days": round(top_days),
-        "start_label": f"{start:%Y-%m-%d}", "end_label": f"{end:%Y-%m-%d}",
-        "colours": {"ok": STATUS_COLOURS["active"], "failed": STATUS_COLOURS["close_recommended"],
-                    "other": STATUS_COLOURS["unknown"]},
+        "start_label": f"{start:%Y-%m-%d}",
+        "end_label": f"{end:%Y-%m-%d}",
+        "colours": {
+            "ok": STATUS_COLOURS["active"],
+            "failed": STATUS_COLOURS["close_recommended"],
+            "other": STATUS_COLOURS["unknown"],
+        },
     }

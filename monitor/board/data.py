@@ -61,8 +61,12 @@ def worst_key(counts: Counter) -> tuple[int, ...]:
 
 def account_order(row: dict[str, Any]) -> tuple[Any, ...]:
     days = row.get("days_inactive")
-    return (SEVERITY.index(row["status"]) if row["status"] in SEVERITY else 99,
-            -(days if days is not None else -1), row["institution"], row["id"])
+    return (
+        SEVERITY.index(row["status"]) if row["status"] in SEVERITY else 99,
+        -(days if days is not None else -1),
+        row["institution"],
+        row["id"],
+    )
 
 
 @dataclass
@@ -89,8 +93,7 @@ def overview(rows: Iterable[dict[str, Any]]) -> Overview:
     return overview_of(counts, compromised, names)
 
 
-def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]],
-                names: dict[str, str]) -> Overview:
+def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]], names: dict[str, str]) -> Overview:
     """The overview from counts per region code (a snapshot keeps those, not the rows)."""
     totals: Counter = Counter()
     prov: dict[str, Counter] = {}
@@ -102,12 +105,22 @@ def overview_of(by_region: dict[str, Counter], compromised: list[dict[str, Any]]
         reg.setdefault(p, {}).setdefault(g, Counter()).update(counts)
     provinces = []
     for p, counts in sorted(prov.items(), key=lambda kv: (worst_key(kv[1]), kv[0])):
-        regencies = [{"code": g, "counts": c, "total": sum(c.values()), "problems": sum(c.get(s, 0) for s in PROBLEMS)}
-                     for g, c in sorted(reg[p].items(), key=lambda kv: (worst_key(kv[1]), kv[0]))]
-        provinces.append({"code": p, "counts": counts, "total": sum(counts.values()),
-                          "problems": sum(counts.get(s, 0) for s in PROBLEMS), "regencies": regencies})
-    compromised = sorted(compromised, key=lambda r: str((r.get("compromise") or {}).get("detected_at") or ""),
-                         reverse=True)
+        regencies = [
+            {"code": g, "counts": c, "total": sum(c.values()), "problems": sum(c.get(s, 0) for s in PROBLEMS)}
+            for g, c in sorted(reg[p].items(), key=lambda kv: (worst_key(kv[1]), kv[0]))
+        ]
+        provinces.append(
+            {
+                "code": p,
+                "counts": counts,
+                "total": sum(counts.values()),
+                "problems": sum(counts.get(s, 0) for s in PROBLEMS),
+                "regencies": regencies,
+            }
+        )
+    compromised = sorted(
+        compromised, key=lambda r: str((r.get("compromise") or {}).get("detected_at") or ""), reverse=True
+    )
     # Provinces and regencies by their Kemendagri names, whatever level the accounts sit at.
     names = dict(names)
     codes = [*prov, *(g for regencies in reg.values() for g in regencies)]
@@ -137,8 +150,11 @@ class Block:
         s_codes = {_STATUS_CODE[x] for x in statuses if x in _STATUS_CODE}
         p_codes = {_PLATFORM_CODE[x] for x in platforms if x in _PLATFORM_CODE}
         lines = self.lines.split("\n")
-        return ", ".join(line for line, st, pl in zip(lines, self.statuses, self.platforms, strict=True)
-                         if (not statuses or st in s_codes) and (not platforms or pl in p_codes))
+        return ", ".join(
+            line
+            for line, st, pl in zip(lines, self.statuses, self.platforms, strict=True)
+            if (not statuses or st in s_codes) and (not platforms or pl in p_codes)
+        )
 
 
 _STATUS_CODE = {s.value: chr(65 + i) for i, s in enumerate(Status)}
@@ -181,15 +197,22 @@ class Snapshot:
     def scoped(self, scope: Scope) -> Overview:
         if scope.national:
             return self.overview
-        return overview_of({r: c for r, c in self.by_region.items() if scope.covers(r or None)},
-                           [r for r in self.compromised if scope.covers(r["region"])], self.names)
+        return overview_of(
+            {r: c for r, c in self.by_region.items() if scope.covers(r or None)},
+            [r for r in self.compromised if scope.covers(r["region"])],
+            self.names,
+        )
 
-    def json_of(self, scope: Scope, regions: Iterable[str] = (), statuses: Iterable[str] = (),
-                platforms: Iterable[str] = ()) -> bytes:
+    def json_of(
+        self, scope: Scope, regions: Iterable[str] = (), statuses: Iterable[str] = (), platforms: Iterable[str] = ()
+    ) -> bytes:
         regions = list(regions)
-        parts = [block.pick(set(statuses), set(platforms)) for region, block in sorted(self.blocks.items())
-                 if (scope.national or scope.covers(region or None))
-                 and (not regions or any(_in(region, c) for c in regions))]
+        parts = [
+            block.pick(set(statuses), set(platforms))
+            for region, block in sorted(self.blocks.items())
+            if (scope.national or scope.covers(region or None))
+            and (not regions or any(_in(region, c) for c in regions))
+        ]
         return ("[" + ", ".join(p for p in parts if p) + "]").encode("utf-8")
 
 
@@ -214,18 +237,31 @@ def project_national(cfg: Config, now: datetime, version: int) -> Snapshot:
         sts.append(_STATUS_CODE.get(r["status"], "?"))
         pls.append(_PLATFORM_CODE.get(r["platform"], "?"))
         by_region.setdefault(region, Counter())[r["status"]] += 1
-    blocks = {region: Block("\n".join(lines), "".join(sts), "".join(pls))
-              for region, (lines, sts, pls) in grouped.items()}
+    blocks = {
+        region: Block("\n".join(lines), "".join(sts), "".join(pls)) for region, (lines, sts, pls) in grouped.items()
+    }
     ov = overview(rows)
-    return Snapshot(version, started, time.monotonic() - started, len(rows), blocks, by_region, ov.compromised,
-                    ov.names, body, gzip.compress(body, compresslevel=1, mtime=0), ov)
+    return Snapshot(
+        version,
+        started,
+        time.monotonic() - started,
+        len(rows),
+        blocks,
+        by_region,
+        ov.compromised,
+        ov.names,
+        body,
+        gzip.compress(body, compresslevel=1, mtime=0),
+        ov,
+    )
 
 
 class BoardData:
     """Rows for a scope; the national ones from a snapshot (see the module's docstring)."""
 
-    def __init__(self, cfg: Config, now: Callable[[], datetime], *, max_age: float = 300.0,
-                 background: bool = True) -> None:
+    def __init__(
+        self, cfg: Config, now: Callable[[], datetime], *, max_age: float = 300.0, background: bool = True
+    ) -> None:
         from pantau.storage.db import open_db
 
         self.cfg = cfg
@@ -268,15 +304,28 @@ class BoardData:
             return self.national().scoped(scope)
         return overview(self.fresh(scope, db))
 
-    def api(self, scope: Scope, db: Any, regions: Iterable[str] = (), statuses: Iterable[str] = (),
-            platforms: Iterable[str] = ()) -> bytes:
+    def api(
+        self,
+        scope: Scope,
+        db: Any,
+        regions: Iterable[str] = (),
+        statuses: Iterable[str] = (),
+        platforms: Iterable[str] = (),
+    ) -> bytes:
         if self.large(scope, db):
             return self.national().json_of(scope, regions, statuses, platforms)
         rows = self.fresh(scope, db, regions=regions, statuses=statuses, platforms=platforms)
         return json.dumps(rows, ensure_ascii=False).encode("utf-8")
 
-    def fresh(self, scope: Scope, db: Any, *, regions: Iterable[str] = (), statuses: Iterable[str] = (),
-              platforms: Iterable[str] = ()) -> list[dict[str, Any]]:
+    def fresh(
+        self,
+        scope: Scope,
+        db: Any,
+        *,
+        regions: Iterable[str] = (),
+        statuses: Iterable[str] = (),
+        platforms: Iterable[str] = (),
+    ) -> list[dict[str, Any]]:
         """The scope's rows projected now (a region page, a regency's overview and API)."""
         from pantau.storage.board import owned_account_ids
 
@@ -285,9 +334,14 @@ class BoardData:
         regions = list(regions)
         # A region asked for is cut to the scope: the page of province 16 shows a regency's
         # head only their regency (16.06) inside it.
-        wanted = sorted({r for r in regions if scope.covers_code(r)}
-                        | {s for s in scope.regions for r in regions if s.startswith(r + ".")}) \
-            if regions else list(scope.regions)
+        wanted = (
+            sorted(
+                {r for r in regions if scope.covers_code(r)}
+                | {s for s in scope.regions for r in regions if s.startswith(r + ".")}
+            )
+            if regions
+            else list(scope.regions)
+        )
         if regions and not wanted and not scope.owner:
             return []
         if wanted:
@@ -343,8 +397,9 @@ class BoardData:
             # "spawn": a fresh interpreter, not a fork of this threaded server.
             # Niced, so the requests this process answers meanwhile come first on a busy machine.
             self._pool = multiprocessing.get_context("spawn").Pool(1, initializer=os.nice, initargs=(10,))
-        self._pending = self._pool.apply_async(project_national, (self.cfg, self.now(), version),
-                                               callback=self._finished, error_callback=self._failed)
+        self._pending = self._pool.apply_async(
+            project_national, (self.cfg, self.now(), version), callback=self._finished, error_callback=self._failed
+        )
 
     def _finished(self, snap: Snapshot) -> None:
         with self._lock:

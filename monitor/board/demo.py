@@ -23,8 +23,10 @@ def configure(cfg_path: Path) -> None:
     digests sent during the demo carry working board links."""
     port = free_port()
     with cfg_path.open("a", encoding="utf-8") as f:
-        f.write(f'\n[web]\nhost = "127.0.0.1"\nport = {port}\n'
-                'secret_env = "PANTAU_DEMO_WEB_SECRET"\nadmin_password_env = "PANTAU_DEMO_WEB_PASSWORD"\n')
+        f.write(
+            f'\n[web]\nhost = "127.0.0.1"\nport = {port}\n'
+            'secret_env = "PANTAU_DEMO_WEB_SECRET"\nadmin_password_env = "PANTAU_DEMO_WEB_PASSWORD"\n'
+        )
     os.environ["PANTAU_DEMO_WEB_SECRET"] = secrets.token_hex(32)
     os.environ.setdefault("PANTAU_DEMO_WEB_PASSWORD", "demo-" + secrets.token_urlsafe(6))
 
@@ -57,8 +59,7 @@ def serve(cfg_path: Path, messages: list[tuple[list[str], Message]], seconds: fl
     print(f"\n$ pantau serve    # the board, on {board.url} only")
     if link:
         print(f"the head of Musi Banyuasin's office opens it from the digest mail:\n  {link}")
-    print(f"the admin signs in at {board.url}/login with the password "
-          f"{os.environ['PANTAU_DEMO_WEB_PASSWORD']}")
+    print(f"the admin signs in at {board.url}/login with the password {os.environ['PANTAU_DEMO_WEB_PASSWORD']}")
     sys.stdout.flush()
     stop = threading.Event()
     previous: dict[int, Any] = {}

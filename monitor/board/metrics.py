@@ -31,27 +31,34 @@ class BoardCollector(Collector):
         from pantau.storage.timefmt import from_iso
 
         by_outcome = check_counts(self.db)
-        checks = CounterMetricFamily("pantau_checks", "Checks recorded (observations), by outcome",
-                                     labels=["outcome"])
+        checks = CounterMetricFamily("pantau_checks", "Checks recorded (observations), by outcome", labels=["outcome"])
         for outcome, n in sorted(by_outcome.items(), key=lambda kv: str(kv[0])):
             checks.add_metric([outcome or "unknown"], n)
         yield checks
-        yield CounterMetricFamily("pantau_check_failures", "Checks that failed (error or not_found)",
-                                  value=sum(n for o, n in by_outcome.items() if o in failure_outcomes()))
+        yield CounterMetricFamily(
+            "pantau_check_failures",
+            "Checks that failed (error or not_found)",
+            value=sum(n for o, n in by_outcome.items() if o in failure_outcomes()),
+        )
         accounts = GaugeMetricFamily("pantau_accounts", "Accounts by current status", labels=["status"])
         for status in Status:
             accounts.add_metric([status.value], self.statuses.get(status, 0))
         yield accounts
-        yield GaugeMetricFamily("pantau_outbox_backlog", "Alert deliveries waiting to be sent",
-                                value=count_pending(self.db))
+        yield GaugeMetricFamily(
+            "pantau_outbox_backlog", "Alert deliveries waiting to be sent", value=count_pending(self.db)
+        )
         beat = last_heartbeat(self.db)
         at = from_iso(beat["heartbeat_at"]) if beat else None
-        yield GaugeMetricFamily("pantau_daemon_last_heartbeat_timestamp_seconds",
-                                "When the daemon (pantau run) last reported alive, Unix time (0: never)",
-                                value=at.timestamp() if at else 0)
-        yield GaugeMetricFamily("pantau_daemon_heartbeat_age_seconds",
-                                "Seconds since the daemon's last heartbeat (-1: never)",
-                                value=(self.now - at).total_seconds() if at else -1)
+        yield GaugeMetricFamily(
+            "pantau_daemon_last_heartbeat_timestamp_seconds",
+            "When the daemon (pantau run) last reported alive, Unix time (0: never)",
+            value=at.timestamp() if at else 0,
+        )
+        yield GaugeMetricFamily(
+            "pantau_daemon_heartbeat_age_seconds",
+            "Seconds since the daemon's last heartbeat (-1: never)",
+            value=(self.now - at).total_seconds() if at else -1,
+        )
 
 
 def render_metrics(db: Any, statuses: Counter, now: datetime) -> tuple[bytes, str]:

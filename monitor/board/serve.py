@@ -23,16 +23,29 @@ log = logging.getLogger("pantau.board")
 GRACE_S = 5
 
 
-def server_for(cfg: Config, now: Callable[[], datetime], host: str | None = None, port: int | None = None,
-               log_level: str = "info", **app_options: object) -> uvicorn.Server:
+def server_for(
+    cfg: Config,
+    now: Callable[[], datetime],
+    host: str | None = None,
+    port: int | None = None,
+    log_level: str = "info",
+    **app_options: object,
+) -> uvicorn.Server:
     from pantau.monitor.board.app import create_app
 
     app = create_app(cfg, now, **app_options)  # type: ignore[arg-type]
     config = uvicorn.Config(
-        app, host=host or cfg.web["host"], port=port if port is not None else cfg.web["port"],
+        app,
+        host=host or cfg.web["host"],
+        port=port if port is not None else cfg.web["port"],
         # X-Forwarded-For is believed only from a proxy on this machine (nginx in front).
-        proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
-        timeout_graceful_shutdown=GRACE_S, lifespan="off", log_level=log_level, access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        timeout_graceful_shutdown=GRACE_S,
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
     )
     return uvicorn.Server(config)
 
@@ -49,8 +62,12 @@ def serve(cfg: Config, now: Callable[[], datetime], host: str | None = None, por
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: None)
-    log.info("pantau board on http://%s:%d (links in mails point to %s)", server.config.host, server.config.port,
-             cfg.board_url)
+    log.info(
+        "pantau board on http://%s:%d (links in mails point to %s)",
+        server.config.host,
+        server.config.port,
+        cfg.board_url,
+    )
     try:
         server.run()
     finally:
@@ -62,8 +79,9 @@ class BackgroundBoard:
     """The board on a thread of this process (the demo, tests): ``start()``, ``url``, ``stop()``.
     (uvicorn listens to signals only on the main thread, so this one leaves them alone.)"""
 
-    def __init__(self, cfg: Config, now: Callable[[], datetime], host: str = "127.0.0.1", port: int = 0,
-                 **app_options: object) -> None:
+    def __init__(
+        self, cfg: Config, now: Callable[[], datetime], host: str = "127.0.0.1", port: int = 0, **app_options: object
+    ) -> None:
         self.server = server_for(cfg, now, host, port, log_level="warning", **app_options)
         self.thread = threading.Thread(target=self.server.run, name="pantau-board", daemon=True)
 

@@ -48,7 +48,8 @@ class MailSink:
 
 def _write_config(folder: Path, sites: dict[str, Site], smtp_port: int) -> Path:
     cfg = folder / "pantau.toml"
-    cfg.write_text(f'''# written by `pantau demo`
+    cfg.write_text(
+        f'''# written by `pantau demo`
 [database]
 path = "pantau.db"
 
@@ -81,7 +82,9 @@ name = "Direktorat Jenderal Komunikasi Publik dan Media, Komdigi"
 email = "pantau-nasional@komdigi.example.go.id"
 regions = ["*"]
 language = "en"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     return cfg
 
 

@@ -24,10 +24,10 @@ class Route:
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
-    etag: bool = True            # send an ETag and answer If-None-Match with 304
-    delay: float = 0.0           # seconds before answering
+    etag: bool = True  # send an ETag and answer If-None-Match with 304
+    delay: float = 0.0  # seconds before answering
     redirect: str | None = None  # Location for a 3xx
-    stream_bytes: int = 0        # stream this many bytes of filler (an oversized body)
+    stream_bytes: int = 0  # stream this many bytes of filler (an oversized body)
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
 
     def data(self) -> bytes:
@@ -56,8 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
             route.handler(self)
             return
         if route.redirect:
-            self._send(route.status if 300 <= route.status < 400 else 302, b"", "text/html",
-                       {"Location": route.redirect})
+            self._send(
+                route.status if 300 <= route.status < 400 else 302, b"", "text/html", {"Location": route.redirect}
+            )
             return
         if route.stream_bytes:
             self.send_response(route.status)
@@ -111,8 +112,14 @@ class _Server(ThreadingHTTPServer):
 class Site:
     """An HTTP server on a loopback address, serving ``routes``."""
 
-    def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 latency: float = 0.0, default: Route | None = None):
+    def __init__(
+        self,
+        routes: dict[str, Route] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        default: Route | None = None,
+    ):
         self.routes: dict[str, Route] = dict(routes or {})
         self.default = default
         self.latency = latency
@@ -122,8 +129,7 @@ class Site:
         self.server.site = self  # type: ignore[attr-defined]
         # socketserver types the address for every family; an AF_INET server's is (host, port).
         self.host, self.port = cast(tuple[str, int], self.server.server_address[:2])
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     @property
     def url(self) -> str:

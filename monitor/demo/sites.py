@@ -15,8 +15,20 @@ from zoneinfo import ZoneInfo
 from pantau.monitor.demo.server import Route
 
 WIB = ZoneInfo("Asia/Jakarta")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-         "Oktober", "November", "Desember")
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
@@ -33,7 +45,7 @@ def portal(name: str, now: datetime, news: list[tuple[str, int]], base: str) -> 
     items = "\n".join(
         f'''      <div class="col-md-4 berita-item">
         <img src="/uploads/{i}.jpg" alt="">
-        <h3><a href="{base}/berita/{i}-{title.lower().replace(' ', '-')[:40]}">{escape(title)}</a></h3>
+        <h3><a href="{base}/berita/{i}-{title.lower().replace(" ", "-")[:40]}">{escape(title)}</a></h3>
         <span class="tanggal"><i class="fa fa-calendar"></i> {tanggal(now - timedelta(days=age))}</span>
       </div>'''
         for i, (title, age) in enumerate(news, 1)
@@ -75,7 +87,7 @@ def wordpress_feed(name: str, base: str, now: datetime, posts: list[tuple[str, i
     items = "\n".join(
         f"""    <item>
       <title>{escape(title)}</title>
-      <link>{base}/{(now - timedelta(days=age)).strftime('%Y/%m/%d')}/{title.lower().replace(' ', '-')[:40]}/</link>
+      <link>{base}/{(now - timedelta(days=age)).strftime("%Y/%m/%d")}/{title.lower().replace(" ", "-")[:40]}/</link>
       <pubDate>{format_datetime((now - timedelta(days=age)).astimezone(WIB))}</pubDate>
       <dc:creator><![CDATA[admin]]></dc:creator>
       <category><![CDATA[Berita]]></category>
@@ -107,7 +119,7 @@ def telegram_preview(handle: str, title: str, now: datetime, ages_days: list[int
     <div class="tgme_widget_message_footer compact js-message_footer">
       <div class="tgme_widget_message_info short js-message_info">
         <span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="{base}/{handle}/{100 + i}">
-        <time datetime="{(now - timedelta(days=age)).astimezone(WIB).isoformat(timespec='seconds')}" class="time">09:15</time></a></span>
+        <time datetime="{(now - timedelta(days=age)).astimezone(WIB).isoformat(timespec="seconds")}" class="time">09:15</time></a></span>
       </div></div></div></div>"""
         for i, age in enumerate(sorted(ages_days, reverse=True))
     )
@@ -134,9 +146,11 @@ def site_routes(name: str, now: datetime, base: str, at: datetime | None = None)
 SITE_NAMES = ("portal", "wp_active", "wp_dormant", "wp_close", "telegram")
 
 # The shape judi-online injections take on abandoned .go.id sites: links no visitor sees.
-INJECTED_LINKS = ('<div style="position:absolute;left:-9999px"><a href="https://slot-gacor.example/">slot gacor '
-                  'hari ini</a> <a href="https://toto88.example/">situs toto</a> '
-                  '<a href="https://rtp-live.example/">rtp live</a></div>')
+INJECTED_LINKS = (
+    '<div style="position:absolute;left:-9999px"><a href="https://slot-gacor.example/">slot gacor '
+    'hari ini</a> <a href="https://toto88.example/">situs toto</a> '
+    '<a href="https://rtp-live.example/">rtp live</a></div>'
+)
 
 
 def _seen(posts: list[tuple[str, int]], shift: int, keep: int | None = None) -> list[tuple[str, int]]:
@@ -148,52 +162,105 @@ def _seen(posts: list[tuple[str, int]], shift: int, keep: int | None = None) -> 
 def _routes(now: datetime, base: str, shift: int = 0) -> dict[str, dict[str, Route]]:
     return {
         "portal": {
-            "/": Route(portal("Pemerintah Kabupaten Musi Banyuasin", now, _seen([
-                ("Bupati Resmikan Mal Pelayanan Publik", 2),
-                ("Vaksinasi Gratis di Puskesmas Sekayu", 5),
-                ("Pelatihan UMKM Digital Bersama Diskominfo", 9),
-                ("Musrenbang Kecamatan Babat Toman", 16),
-                ("Gotong Royong Bersihkan Sungai Musi", 23),
-                ("Pasar Murah Jelang Hari Besar", 30),
-                ("Lomba Desa Tingkat Kabupaten", 37),
-                ("Sosialisasi Pajak Kendaraan Bermotor", 44),
-                ("Penyaluran Bantuan Bibit Karet", 51),
-                ("Rapat Koordinasi Camat se-Kabupaten", 58),
-            ], shift, keep=3), base)),
+            "/": Route(
+                portal(
+                    "Pemerintah Kabupaten Musi Banyuasin",
+                    now,
+                    _seen(
+                        [
+                            ("Bupati Resmikan Mal Pelayanan Publik", 2),
+                            ("Vaksinasi Gratis di Puskesmas Sekayu", 5),
+                            ("Pelatihan UMKM Digital Bersama Diskominfo", 9),
+                            ("Musrenbang Kecamatan Babat Toman", 16),
+                            ("Gotong Royong Bersihkan Sungai Musi", 23),
+                            ("Pasar Murah Jelang Hari Besar", 30),
+                            ("Lomba Desa Tingkat Kabupaten", 37),
+                            ("Sosialisasi Pajak Kendaraan Bermotor", 44),
+                            ("Penyaluran Bantuan Bibit Karet", 51),
+                            ("Rapat Koordinasi Camat se-Kabupaten", 58),
+                        ],
+                        shift,
+                        keep=3,
+                    ),
+                    base,
+                )
+            ),
         },
         "wp_active": {
             "/": Route(wordpress_home("Dinas Komunikasi dan Informatika Kab. Musi Banyuasin", base)),
-            "/feed/": Route(wordpress_feed("Diskominfo Muba", base, now, _seen([
-                ("Diskominfo Gelar Sosialisasi Keterbukaan Informasi", 3),
-                ("Rapat Koordinasi Humas Pemerintah Daerah", 11),
-                ("Pelatihan Jurnalistik untuk Humas OPD", 18),
-                ("Peluncuran Aplikasi Layanan Aduan", 26),
-                ("Bimtek Pengelolaan Website OPD", 33),
-                ("Diskominfo Pantau Jaringan Internet Desa", 40),
-                ("Sosialisasi Satu Data Indonesia", 47),
-                ("Forum Komunikasi Media Daerah", 54),
-            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
+            "/feed/": Route(
+                wordpress_feed(
+                    "Diskominfo Muba",
+                    base,
+                    now,
+                    _seen(
+                        [
+                            ("Diskominfo Gelar Sosialisasi Keterbukaan Informasi", 3),
+                            ("Rapat Koordinasi Humas Pemerintah Daerah", 11),
+                            ("Pelatihan Jurnalistik untuk Humas OPD", 18),
+                            ("Peluncuran Aplikasi Layanan Aduan", 26),
+                            ("Bimtek Pengelolaan Website OPD", 33),
+                            ("Diskominfo Pantau Jaringan Internet Desa", 40),
+                            ("Sosialisasi Satu Data Indonesia", 47),
+                            ("Forum Komunikasi Media Daerah", 54),
+                        ],
+                        shift,
+                    ),
+                ),
+                content_type="application/rss+xml; charset=UTF-8",
+            ),
         },
         "wp_dormant": {
             # Active seven weeks ago, dormant (over 30 days) since a week ago: the weekly
             # report's "newly dormant".
             "/": Route(wordpress_home("Dinas Pariwisata Kab. Ogan Komering Ilir", base)),
-            "/feed/": Route(wordpress_feed("Dispar OKI", base, now, _seen([
-                ("Festival Bidar Kayuagung Meriah", 38),
-                ("Pesona Wisata Danau Teluk Gelam", 61),
-            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
+            "/feed/": Route(
+                wordpress_feed(
+                    "Dispar OKI",
+                    base,
+                    now,
+                    _seen(
+                        [
+                            ("Festival Bidar Kayuagung Meriah", 38),
+                            ("Pesona Wisata Danau Teluk Gelam", 61),
+                        ],
+                        shift,
+                    ),
+                ),
+                content_type="application/rss+xml; charset=UTF-8",
+            ),
         },
         "wp_close": {
             # Abandoned, and someone has planted gambling links in it (pantau status --compromised).
-            "/": Route(wordpress_home("Dinas Perpustakaan Kab. Ogan Komering Ilir", base).replace(
-                "</body>", INJECTED_LINKS + "</body>")),
-            "/feed/": Route(wordpress_feed("Dispusip OKI", base, now, _seen([
-                ("Gerakan Gemar Membaca di Sekolah", 212),
-            ], shift)), content_type="application/rss+xml; charset=UTF-8"),
+            "/": Route(
+                wordpress_home("Dinas Perpustakaan Kab. Ogan Komering Ilir", base).replace(
+                    "</body>", INJECTED_LINKS + "</body>"
+                )
+            ),
+            "/feed/": Route(
+                wordpress_feed(
+                    "Dispusip OKI",
+                    base,
+                    now,
+                    _seen(
+                        [
+                            ("Gerakan Gemar Membaca di Sekolah", 212),
+                        ],
+                        shift,
+                    ),
+                ),
+                content_type="application/rss+xml; charset=UTF-8",
+            ),
         },
         "telegram": {
-            "/s/kominfomuba": Route(telegram_preview("kominfomuba", "Diskominfo Muba", now, [
-                age for _, age in _seen([("", a) for a in (1, 4, 8, 15, 22, 29, 36, 43, 50, 57)], shift, keep=8)
-            ], base)),
+            "/s/kominfomuba": Route(
+                telegram_preview(
+                    "kominfomuba",
+                    "Diskominfo Muba",
+                    now,
+                    [age for _, age in _seen([("", a) for a in (1, 4, 8, 15, 22, 29, 36, 43, 50, 57)], shift, keep=8)],
+                    base,
+                )
+            ),
         },
     }
