@@ -450,7 +450,7 @@ def build_digest(cfg: Config, email: str, language: str, rows: list[dict[str, An
                 r.get("last_activity_at"),
                 r.get("last_activity_url"),
                 r.get("last_activity_title"),
-                r.get("reason"),
+                stored_reason(r).text(t["lang"]),  # in the reader's language, like the mail
             ]
             for r in rows
         ]
