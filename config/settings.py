@@ -30,7 +30,30 @@ def _version() -> str:
 
 VERSION = _version()
 
-DEFAULT_USER_AGENT = f"pantau/{VERSION} (+https://github.com/pantau-id/pantau)"
+# Who is knocking: a server admin who finds pantau in their logs must reach the office that
+# runs it, so the user agent names the operator's contact, not the project's address.
+EXAMPLE_CONTACT = "https://kominfo.example.go.id/kontak"
+# Domains reserved for examples (RFC 2606) and the project's own address: left there, the
+# user agent points nobody at the operator.
+_EXAMPLE_DOMAINS = (
+    "example.go.id",
+    "example.com",
+    "example.org",
+    "example.net",
+    "example",
+    "invalid",
+    "test",
+    "localhost",
+)
+_PROJECT_ADDRESSES = ("github.com/pantau-id/pantau",)
+
+
+def user_agent_for(contact: str) -> str:
+    """The default user agent: ``pantau/<version> (+<contact>)``."""
+    return f"pantau/{VERSION} (+{contact})"
+
+
+DEFAULT_USER_AGENT = user_agent_for(EXAMPLE_CONTACT)
 
 # The one place the shape of the configuration is written down: key -> default value.
 # A nested dict is a table; the type of each default is the type the key must have.
@@ -50,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
         "concurrency": 32,
         "per_host": 2,
         "timeout_s": 20,
-        "user_agent": DEFAULT_USER_AGENT,
+        "contact": EXAMPLE_CONTACT,
+        "user_agent": "",  # empty: user_agent_for(contact)
         "obey_robots": True,
         "allow_private_addresses": False,
         "max_bytes": 5_000_000,
@@ -160,8 +184,7 @@ POLICY_BOUNDS: dict[str, tuple[int, int]] = {
 TEMPLATES: dict[tuple[str, str], frozenset[str]] = {
     ("youtube", "feed_url"): frozenset({"channel_id"}),
     ("telegram", "preview_url"): frozenset({"handle"}),
-    **{(name, "rsshub_route"): frozenset({"handle"})
-       for name in ("facebook", "instagram", "threads", "x", "tiktok")},
+    **{(name, "rsshub_route"): frozenset({"handle"}) for name in ("facebook", "instagram", "threads", "x", "tiktok")},
 }
 # Upper case, as environment variable names are by convention (POSIX): a pasted token almost
 # always has lower-case letters or punctuation in it, and is then refused without being echoed.
@@ -261,14 +284,21 @@ def parse_duration(text: str, key: str = "duration", source: str = "config") -> 
         )
     seconds = int(m.group(1)) * _UNITS[m.group(2)]
     if seconds > MAX_DURATION.total_seconds():
-        raise ConfigError(f'{source}: {key} = "{text}" is longer than {MAX_DURATION.days} days; '
-                          'write it like "6h" or "1d"')
+        raise ConfigError(
+            f'{source}: {key} = "{text}" is longer than {MAX_DURATION.days} days; write it like "6h" or "1d"'
+        )
     return timedelta(seconds=seconds)
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "true/false", int: "a whole number", str: "a string", list: "a list",
-            dict: "a table", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a whole number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _merge(defaults: dict, given: dict, where: str, source: str) -> dict:
@@ -288,9 +318,7 @@ def _merge(defaults: dict, given: dict, where: str, source: str) -> dict:
         if not ok:
             # A *_env key may hold a pasted secret: never echo it.
             shown = "something else" if key.endswith("_env") else repr(value)[:80]
-            raise ConfigError(
-                f"{source}: {dotted} must be {_type_name(want)}, not {shown}"
-            )
+            raise ConfigError(f"{source}: {dotted} must be {_type_name(want)}, not {shown}")
         out[key] = value
     return out
 
@@ -368,6 +396,17 @@ def _platform_defaults(data: dict, given: dict, source: str) -> None:
 
 
 def _check_values(data: dict, source: str, base_dir: Path | None = None) -> None:
+    c = data["crawler"]
+    contact = c["contact"].strip()
+    if not _CONTACT.match(contact):
+        raise ConfigError(
+            f'{source}: crawler.contact = "{c["contact"][:200]}" should be the address of the office that runs '
+            'pantau, a URL ("https://diskominfo.example.go.id/kontak") or an e-mail address '
+            '("mailto:diskominfo@example.go.id" or "diskominfo@example.go.id")'
+        )
+    c["contact"] = contact
+    if not c["user_agent"].strip():
+        c["user_agent"] = user_agent_for(contact)
     for (table, key), (least, most) in BOUNDS.items():
         _bounded(f"{table}.{key}", data[table][key], least, most, source)
     pol = [data["policy"]] + list(data["policy"]["platform"].values())
@@ -420,9 +459,11 @@ def _check_env_names(table: dict, where: str, source: str) -> None:
         if isinstance(value, dict):
             _check_env_names(value, dotted, source)
         elif key.endswith("_env") and value and not _ENV_NAME.match(value):
-            raise ConfigError(f"{source}: {dotted} must name an environment variable (upper-case letters, "
-                              "digits and _, like PANTAU_TOKEN), not hold the secret itself; put the secret "
-                              "in that variable")
+            raise ConfigError(
+                f"{source}: {dotted} must name an environment variable (upper-case letters, "
+                "digits and _, like PANTAU_TOKEN), not hold the secret itself; put the secret "
+                "in that variable"
+            )
 
 
 def _check_templates(data: dict, source: str) -> None:
@@ -438,8 +479,10 @@ def _check_templates(data: dict, source: str) -> None:
             raise ConfigError(f'{source}: {dotted} is not a valid template ({exc}); write "{{" for a brace') from None
         unknown = sorted({f for f in fields if f not in allowed})
         if unknown:
-            raise ConfigError(f"{source}: {dotted} uses unknown placeholder {{{unknown[0]}}}; it may use "
-                              + ", ".join(f"{{{a}}}" for a in sorted(allowed)))
+            raise ConfigError(
+                f"{source}: {dotted} uses unknown placeholder {{{unknown[0]}}}; it may use "
+                + ", ".join(f"{{{a}}}" for a in sorted(allowed))
+            )
 
 
 def _check_smtp(smtp: dict, source: str) -> None:
@@ -461,8 +504,45 @@ def _check_database(path: str, base_dir: Path | None, source: str) -> None:
         raise ConfigError(f"{source}: database.path must be a file name")
     p = p if p.is_absolute() else (base_dir or Path.cwd()) / p
     if p.exists() and not p.is_file():
-        raise ConfigError(f"{source}: database.path {p} is {'a directory' if p.is_dir() else 'not a regular file'}; "
-                          "give the path of the SQLite file")
+        raise ConfigError(
+            f"{source}: database.path {p} is {'a directory' if p.is_dir() else 'not a regular file'}; "
+            "give the path of the SQLite file"
+        )
+
+
+_CONTACT = re.compile(
+    r"^(https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?|(?:mailto:)?[^\s@:/]+@[^\s@/]+\.[^\s@/]+)$", re.IGNORECASE
+)
+
+
+def contact_warning(cfg: Config) -> str | None:
+    """Why the user agent does not tell a server admin who runs this pantau, if it does not."""
+    c = cfg.crawler
+    ua = c["user_agent"]
+    contact = c["contact"]
+    if ua != user_agent_for(contact):  # the operator wrote their own user agent
+        return f'crawler.user_agent "{ua}" names no contact of the operator' if _points_nowhere(ua) else None
+    if _points_nowhere(contact):
+        where = f" in {cfg.path}" if cfg.path else ""
+        return (
+            f'crawler.contact is still the example "{contact}"{where}: set it to your office\'s '
+            "web page or e-mail address, so a server admin who sees pantau in their logs can "
+            "reach you (it is part of the user agent) / isi crawler.contact dengan alamat kantor Anda"
+        )
+    return None
+
+
+def _points_nowhere(text: str) -> bool:
+    """No host in ``text``, or only example ones (or the project's own address)."""
+    low = text.lower()
+    if any(p in low for p in _PROJECT_ADDRESSES):
+        return True
+    hosts = [h.rstrip(".") for h in re.findall(r"(?:https?://|@)([a-z0-9.-]+)", low)]
+
+    def example(host: str) -> bool:
+        return any(host == d or host.endswith("." + d) for d in _EXAMPLE_DOMAINS)
+
+    return not hosts or all(example(h) for h in hosts)
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -472,9 +552,7 @@ def parse_weekly(text: str, source: str = "config") -> tuple[str, int, int]:
     """``"mon 07:00"`` → ("mon", 7, 0)."""
     m = re.match(r"^\s*([a-zA-Z]{3})\s+([0-9]{1,2}):([0-9]{2})\s*$", str(text))
     if not m or m.group(1).lower() not in _WEEKDAYS or int(m.group(2)) > 23 or int(m.group(3)) > 59:
-        raise ConfigError(
-            f'{source}: schedule.weekly_report = "{text}" should look like "mon 07:00"'
-        )
+        raise ConfigError(f'{source}: schedule.weekly_report = "{text}" should look like "mon 07:00"')
     return m.group(1).lower(), int(m.group(2)), int(m.group(3))
 
 
@@ -529,7 +607,9 @@ def _recipients(items: Any, source: str) -> list[Recipient]:
             raise ConfigError(f'{source}: {where} language must be "id" or "en"')
         env = merged["apprise_env"]
         if env and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", env):
-            raise ConfigError(f"{source}: {where} apprise_env must name an environment variable "
-                              f'(e.g. "PANTAU_APPRISE_KADIS"), not {env!r}')
+            raise ConfigError(
+                f"{source}: {where} apprise_env must name an environment variable "
+                f'(e.g. "PANTAU_APPRISE_KADIS"), not {env!r}'
+            )
         out.append(Recipient(merged["name"], merged["email"], tuple(merged["regions"]), merged["language"], env))
     return out

@@ -20,12 +20,13 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "USER_AGENT": c["user_agent"],
         # On when any platform obeys robots.txt; each request then says whether it does
         # (`dont_obey_robotstxt`, from `[platforms.NAME] obey_robots`).
-        "ROBOTSTXT_OBEY": c["obey_robots"] or any(
-            bool(t.get("obey_robots")) for t in cfg.data["platforms"].values() if isinstance(t, dict)),
+        "ROBOTSTXT_OBEY": c["obey_robots"]
+        or any(bool(t.get("obey_robots")) for t in cfg.data["platforms"].values() if isinstance(t, dict)),
         "ROBOTSTXT_USER_AGENT": c["user_agent"].split("/")[0],
         "CONCURRENT_REQUESTS": total,
-        # Per host name: Scrapy 2.19 deprecates the per-IP limit, so OPD sites that share
-        # one regency server under different names each get `per_host`.
+        # Per download slot; ServerSlotMiddleware keys the slots by resolved address (Scrapy
+        # 2.19 deprecates CONCURRENT_REQUESTS_PER_IP), so OPD sites that share one regency
+        # server under different names get `per_host` between them.
         "CONCURRENT_REQUESTS_PER_DOMAIN": c["per_host"],
         "DOWNLOAD_TIMEOUT": c["timeout_s"],
         "DOWNLOAD_MAXSIZE": c["max_bytes"],
@@ -57,6 +58,9 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "DOWNLOADER_MIDDLEWARES": {
             "pantau.crawler.middlewares.AddressGuardMiddleware": 50,
             "pantau.crawler.middlewares.ConditionalGetMiddleware": 560,
+            # Last before the download handler: per_host in flight per server address, across
+            # every crawl of the process (crawler/politeness.py).
+            "pantau.crawler.politeness.ServerSlotMiddleware": 950,
         },
         "SPIDER_MIDDLEWARES": {
             "pantau.crawler.lazystart.LazyStartMiddleware": 10,

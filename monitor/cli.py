@@ -25,6 +25,7 @@ from pantau.config.settings import Config, ConfigError, load_config
 from pantau.config.text import printable
 from pantau.config.vocabulary import Status
 from pantau.monitor.projection import STATUS_COLUMNS, local_iso, status_rows
+from pantau.monitor.setup import ask_contact, warn_contact, write_contact
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXAMPLES = Path(str(files("pantau.config"))) / "examples"
@@ -82,18 +83,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     With --national the registry is the shipped starter registry: the official websites of the
     provincial and regency/city governments (Wikidata via Govdirectory, CC0).
 
-    Example: pantau init /srv/pantau          pantau init /srv/pantau --national
+    Example: pantau init /srv/pantau --contact https://diskominfo.mubakab.go.id/kontak
+             pantau init /srv/pantau --national
     """
     target = Path(args.dir or ".")
     target.mkdir(parents=True, exist_ok=True)
     cfg_path = target / "pantau.toml"
     reg_path = target / "registry.csv"
     registry = STARTER_REGISTRY if args.national else EXAMPLES / "registry.csv"
+    contact = ask_contact(args.contact) if not cfg_path.exists() else None
     for src, dst in ((EXAMPLES / "pantau.toml", cfg_path), (registry, reg_path)):
         if dst.exists():
             print(f"kept existing {dst}")
         else:
             shutil.copyfile(src, dst)
+            if dst == cfg_path and contact:
+                write_contact(cfg_path, contact)
             print(f"wrote {dst}")
     cfg = load_config(cfg_path)
     _db(cfg)
@@ -156,8 +161,9 @@ def _selected(db: Any, args: argparse.Namespace, *, due_only: bool, now: datetim
 
     if due_only:
         return due_accounts(db, now)
-    return select_accounts(db, ids=args.account or (), platforms=args.platform or (),
-                           regions=args.region or (), include_retired=False)
+    return select_accounts(
+        db, ids=args.account or (), platforms=args.platform or (), regions=args.region or (), include_retired=False
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -169,6 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pantau.monitor.evaluate import evaluate_all
 
     cfg = _config(args)
+    warn_contact(cfg)
     db = _db(cfg)
     now = _now()
     filtered = bool(args.account or args.platform or args.region)
@@ -196,12 +203,23 @@ def _table(rows: list[dict[str, Any]]) -> str:
     cols = ("id", "status", "days", "platform", "institution", "region", "evidence", "reason")
     # Names come from registry files and reasons may quote the web: no escape sequence
     # may reach the operator's terminal.
-    cells = [[printable(str(c)) for c in (r["id"], r["status"], "" if r["days_inactive"] is None else r["days_inactive"],
-                                          r["platform"], r["institution"], r.get("region_name") or r["region"] or "-",
-                                          r["evidence"] or "-",
-                                          r["reason"] + (f" [{r['compromise']['kind']}: {r['compromise']['url']}]"
-                                                         if r.get("compromise") else ""))]
-             for r in rows]
+    cells = [
+        [
+            printable(str(c))
+            for c in (
+                r["id"],
+                r["status"],
+                "" if r["days_inactive"] is None else r["days_inactive"],
+                r["platform"],
+                r["institution"],
+                r.get("region_name") or r["region"] or "-",
+                r["evidence"] or "-",
+                r["reason"]
+                + (f" [{r['compromise']['kind']}: {r['compromise']['url']}]" if r.get("compromise") else ""),
+            )
+        ]
+        for r in rows
+    ]
     width = shutil.get_terminal_size((160, 20)).columns
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
     widths[4] = min(widths[4], 40)
@@ -210,7 +228,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     for row in [list(cols)] + cells:
         parts = [row[i][: widths[i]].ljust(widths[i]) for i in range(len(cols) - 1)]
         line = "  ".join(parts + [row[-1]])
-        lines.append(line[:max(width, 100)] if sys.stdout.isatty() else line)
+        lines.append(line[: max(width, 100)] if sys.stdout.isatty() else line)
     return "\n".join(lines)
 
 
@@ -224,16 +242,24 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     cfg = _config(args)
     db = _db(cfg)
-    rows = status_rows(cfg, db, _now(), statuses=args.status or (), regions=args.region or (),
-                       platforms=args.platform or (), compromised=args.compromised)
+    rows = status_rows(
+        cfg,
+        db,
+        _now(),
+        statuses=args.status or (),
+        regions=args.region or (),
+        platforms=args.platform or (),
+        compromised=args.compromised,
+    )
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         buf = io.StringIO()
         # CRLF rows (RFC 4180): the writer then quotes any cell holding a lone CR from the web,
         # which "\n" rows would let split a row in two.
-        w = csv.DictWriter(buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n",
-                           extrasaction="ignore")  # nested JSON keys (response, …) are not CSV cells
+        w = csv.DictWriter(
+            buf, fieldnames=list(STATUS_COLUMNS) + ["last_activity_title"], lineterminator="\r\n", extrasaction="ignore"
+        )  # nested JSON keys (response, …) are not CSV cells
         w.writeheader()
         # Opened in a spreadsheet, a title or name starting with = + - @ must stay text.
         w.writerows({k: neutralise(v) for k, v in r.items()} for r in rows)
@@ -242,8 +268,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(_table(rows) if rows else "no accounts (import a registry with `pantau registry import FILE`)")
         beat = last_heartbeat(db)
         if beat:
-            print(f"\ndaemon pid {beat['pid']} on {beat['host']}: {beat['state']}, "
-                  f"last heartbeat {local_iso(beat['heartbeat_at'], cfg.timezone)}")
+            print(
+                f"\ndaemon pid {beat['pid']} on {beat['host']}: {beat['state']}, "
+                f"last heartbeat {local_iso(beat['heartbeat_at'], cfg.timezone)}"
+            )
     return EXIT_OK
 
 
@@ -278,8 +306,9 @@ def cmd_attest(args: argparse.Namespace) -> int:
         try:
             when = datetime.fromisoformat(args.date)
         except ValueError:
-            raise CliError(f'--date "{args.date}" is not ISO 8601, e.g. 2024-11-20 or 2024-11-20T09:00+07:00',
-                           EXIT_USAGE) from None
+            raise CliError(
+                f'--date "{args.date}" is not ISO 8601, e.g. 2024-11-20 or 2024-11-20T09:00+07:00', EXIT_USAGE
+            ) from None
     elif args.url:
         try:
             when = post_of_account(args.url, account).at
@@ -323,8 +352,9 @@ def cmd_respond(args: argparse.Namespace) -> int:
         try:
             by = date.fromisoformat(args.will_reactivate_by)
         except ValueError:
-            raise CliError(f'--will-reactivate-by "{args.will_reactivate_by}" is not a date like 2025-03-31',
-                           EXIT_USAGE) from None
+            raise CliError(
+                f'--will-reactivate-by "{args.will_reactivate_by}" is not a date like 2025-03-31', EXIT_USAGE
+            ) from None
     elif args.closed:
         kind = "closed"
     else:
@@ -336,8 +366,7 @@ def cmd_respond(args: argparse.Namespace) -> int:
     except AnswerError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     evaluate_all(db, cfg, now, ids=[args.account_id])
-    print(f"recorded answer {kind}{f' by {by.isoformat()}' if by else ''} for account {args.account_id} "
-          f"(by {who})")
+    print(f"recorded answer {kind}{f' by {by.isoformat()}' if by else ''} for account {args.account_id} (by {who})")
     return EXIT_OK
 
 
@@ -375,8 +404,10 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     if args.dry_run:
         for p in result.previews:
             print(printable(f"--- to {p.email}: {p.subject}\n{p.text}\n", keep_newlines=True))
-    print(f"{'would send' if args.dry_run else 'sent'} {result.digests} digest(s) covering "
-          f"{result.alerts} alert(s); {result.pending} delivery(ies) pending")
+    print(
+        f"{'would send' if args.dry_run else 'sent'} {result.digests} digest(s) covering "
+        f"{result.alerts} alert(s); {result.pending} delivery(ies) pending"
+    )
     for err in result.errors:
         print(printable(err), file=sys.stderr)
     return EXIT_FAIL if result.errors and not args.dry_run else EXIT_OK
@@ -392,8 +423,15 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     cfg = _config(args)
     db = _db(cfg)
     try:
-        result = weekly_report(db, cfg, _now(), week=args.week, out_dir=Path(args.out) if args.out else None,
-                               send=args.send, force=args.force)
+        result = weekly_report(
+            db,
+            cfg,
+            _now(),
+            week=args.week,
+            out_dir=Path(args.out) if args.out else None,
+            send=args.send,
+            force=args.force,
+        )
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     for f in result.files:
@@ -415,6 +453,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pantau.monitor.daemon import AlreadyRunning, run_daemon
 
     cfg = _config(args)
+    warn_contact(cfg)
     try:
         return run_daemon(cfg)
     except AlreadyRunning as exc:
@@ -538,15 +577,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], parent: Any = sub) -> argparse.ArgumentParser:
         doc = (fn.__doc__ or "").strip()
-        sp = parent.add_parser(name, help=doc.splitlines()[0], description=doc,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp = parent.add_parser(
+            name, help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
         sp.set_defaults(func=fn)
         return sp
 
     sp = add("init", cmd_init)
     sp.add_argument("dir", nargs="?", help="folder to write into (default: here)")
-    sp.add_argument("--national", action="store_true",
-                    help="write the starter registry of provincial and regency/city government websites")
+    sp.add_argument(
+        "--national",
+        action="store_true",
+        help="write the starter registry of provincial and regency/city government websites",
+    )
+    sp.add_argument(
+        "--contact",
+        help="your office's web page or e-mail address, named in pantau's user "
+        "agent (asked for on a terminal when not given)",
+    )
 
     reg = sub.add_parser("registry", help="import or export the registry of accounts")
     rsub = reg.add_subparsers(dest="registry_command", metavar="ACTION")
@@ -568,14 +616,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--status", action="append", metavar="S", choices=[s.value for s in Status])
     sp.add_argument("--region", action="append", metavar="CODE")
     sp.add_argument("--platform", action="append", metavar="P")
-    sp.add_argument("--compromised", action="store_true",
-                    help="only accounts with an unresolved gambling-injection, cloaking or defacement finding")
+    sp.add_argument(
+        "--compromised",
+        action="store_true",
+        help="only accounts with an unresolved gambling-injection, cloaking or defacement finding",
+    )
 
     sp = add("attest", cmd_attest)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
     sp.set_defaults(subparser=sp)  # attest needs --date or --url: a usage error otherwise
-    sp.add_argument("--date", help="ISO 8601; without an offset, the configured time zone (default: read "
-                                   "from the --url of an X, TikTok, Instagram or Threads post)")
+    sp.add_argument(
+        "--date",
+        help="ISO 8601; without an offset, the configured time zone (default: read "
+        "from the --url of an X, TikTok, Instagram or Threads post)",
+    )
     sp.add_argument("--url")
     sp.add_argument("--note")
 
@@ -607,8 +661,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="send again even if this week was sent")
 
     sp = add("discover", cmd_discover)
-    sp.add_argument("--account", type=int, action="append", metavar="ID",
-                    help="only this website (or the websites of this account's institution)")
+    sp.add_argument(
+        "--account",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="only this website (or the websites of this account's institution)",
+    )
     sp.add_argument("--out", metavar="FILE", help="write the new accounts here (.csv, .yaml or .yml)")
     sp = add("explain", cmd_explain)
     sp.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
@@ -626,20 +685,43 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", metavar="P", type=int, help="port (default: [web] port, 8080)")
     sp = add("demo", cmd_demo)
     sp.add_argument("--keep", action="store_true", help="keep the demo folder afterwards")
-    sp.add_argument("--board-seconds", type=float, metavar="N",
-                    help="serve the board N seconds at the end (default: until Ctrl-C on a terminal)")
+    sp.add_argument(
+        "--board-seconds",
+        type=float,
+        metavar="N",
+        help="serve the board N seconds at the end (default: until Ctrl-C on a terminal)",
+    )
     return p
 
 
-COMMANDS = ("init", "registry import", "registry export", "check", "status", "attest", "respond", "retire",
-            "alerts send", "report weekly", "run", "serve", "demo", "discover", "health", "explain", "probe")
+COMMANDS = (
+    "init",
+    "registry import",
+    "registry export",
+    "check",
+    "status",
+    "attest",
+    "respond",
+    "retire",
+    "alerts send",
+    "report weekly",
+    "run",
+    "serve",
+    "demo",
+    "discover",
+    "health",
+    "explain",
+    "probe",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if not args.verbose:
         # Every failed download is already an observation with its error; Scrapy's own
         # tracebacks for them would only bury the summary.
@@ -664,15 +746,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pantau.storage.errors import is_disk_full, is_disk_io_error
 
         if is_disk_io_error(exc):
-            print(f"pantau: the database could not be written ({exc}): is the disk full or failing? "
-                  "Nothing was saved", file=sys.stderr)
+            print(
+                f"pantau: the database could not be written ({exc}): is the disk full or failing? Nothing was saved",
+                file=sys.stderr,
+            )
             return EXIT_FAIL
         if not is_disk_full(exc):
             raise
         # One line, exit 1, and nothing printed as done: the work was not saved.
         where = getattr(exc, "filename", None)
-        print(f"pantau: disk full{f' writing {where}' if where else ''}: nothing was saved; "
-              "free some space and run the command again", file=sys.stderr)
+        print(
+            f"pantau: disk full{f' writing {where}' if where else ''}: nothing was saved; "
+            "free some space and run the command again",
+            file=sys.stderr,
+        )
         return EXIT_FAIL
 
 
