@@ -52,19 +52,37 @@ if str(REPO) not in sys.path:
 # ---------------------------------------------------------------------------------- the sites
 
 KINDS = ("wp", "feed", "portal", "portal_sm")  # portal_sm: a portal with a sitemap
-DEAD_EVERY, DEAD_AT = 100, 37   # i % 100 == 37 → dead (connection refused): exactly 1%
-SLOW_EVERY, SLOW_AT = 100, 71   # i % 100 == 71 → slow (answers after --slow-after): exactly 1%
+DEAD_EVERY, DEAD_AT = 100, 37  # i % 100 == 37 → dead (connection refused): exactly 1%
+SLOW_EVERY, SLOW_AT = 100, 71  # i % 100 == 71 → slow (answers after --slow-after): exactly 1%
 
 TITLES = (
-    "Bupati Resmikan Mal Pelayanan Publik", "Vaksinasi Gratis di Puskesmas", "Pelatihan UMKM Digital",
-    "Sosialisasi Keterbukaan Informasi Publik", "Rapat Koordinasi Humas Pemerintah Daerah",
-    "Festival Budaya Tahunan Digelar", "Penyaluran Bantuan Sosial Tahap II", "Musrenbang Kecamatan",
-    "Peringatan Hari Jadi Kabupaten", "Lomba Desa Tingkat Provinsi", "Perbaikan Jalan Poros Desa",
-    "Pelayanan Adminduk Jemput Bola", "Gerakan Gemar Membaca di Sekolah", "Pasar Murah Jelang Ramadan",
+    "Bupati Resmikan Mal Pelayanan Publik",
+    "Vaksinasi Gratis di Puskesmas",
+    "Pelatihan UMKM Digital",
+    "Sosialisasi Keterbukaan Informasi Publik",
+    "Rapat Koordinasi Humas Pemerintah Daerah",
+    "Festival Budaya Tahunan Digelar",
+    "Penyaluran Bantuan Sosial Tahap II",
+    "Musrenbang Kecamatan",
+    "Peringatan Hari Jadi Kabupaten",
+    "Lomba Desa Tingkat Provinsi",
+    "Perbaikan Jalan Poros Desa",
+    "Pelayanan Adminduk Jemput Bola",
+    "Gerakan Gemar Membaca di Sekolah",
+    "Pasar Murah Jelang Ramadan",
 )
-DINAS = ("Dinas Komunikasi dan Informatika", "Dinas Pariwisata", "Dinas Kesehatan", "Dinas Pendidikan",
-         "Dinas Perpustakaan", "Badan Kepegawaian Daerah", "Dinas Kependudukan dan Pencatatan Sipil",
-         "Dinas Pekerjaan Umum", "Kecamatan", "Sekretariat Daerah")
+DINAS = (
+    "Dinas Komunikasi dan Informatika",
+    "Dinas Pariwisata",
+    "Dinas Kesehatan",
+    "Dinas Pendidikan",
+    "Dinas Perpustakaan",
+    "Badan Kepegawaian Daerah",
+    "Dinas Kependudukan dan Pencatatan Sipil",
+    "Dinas Pekerjaan Umum",
+    "Kecamatan",
+    "Sekretariat Daerah",
+)
 REGIONS = ("16.06", "16.02", "16.71", "32.73", "35.78", "51.71", "64.72", "73.71", "94.71")
 
 
@@ -78,8 +96,13 @@ def plan_site(i: int, seed: int, dead_every: int = DEAD_EVERY, slow_every: int =
     rng = random.Random(seed * 1_000_003 + i)
     r = rng.random()
     kind = "wp" if r < 0.5 else "feed" if r < 0.8 else ("portal_sm" if rng.random() < 0.5 else "portal")
-    health = ("dead" if dead_every and i % dead_every == DEAD_AT % dead_every
-              else "slow" if slow_every and i % slow_every == SLOW_AT % slow_every else "ok")
+    health = (
+        "dead"
+        if dead_every and i % dead_every == DEAD_AT % dead_every
+        else "slow"
+        if slow_every and i % slow_every == SLOW_AT % slow_every
+        else "ok"
+    )
     # Newest post: 60% active (< 14 days), 25% quiet (14-89 days), 15% long dormant.
     band = rng.random()
     newest = rng.randint(0, 13) if band < 0.6 else rng.randint(14, 89) if band < 0.85 else rng.randint(90, 400)
@@ -90,8 +113,15 @@ def plan_site(i: int, seed: int, dead_every: int = DEAD_EVERY, slow_every: int =
     posts = [(f"{rng.choice(TITLES)} {i}-{k}", age) for k, age in enumerate(ages)]
     dinas = rng.choice(DINAS)
     region = rng.choice(REGIONS)
-    return {"i": i, "kind": kind, "health": health, "posts": posts, "newest_days": newest,
-            "name": f"{dinas} Kab. Contoh {i}", "region": region}
+    return {
+        "i": i,
+        "kind": kind,
+        "health": health,
+        "posts": posts,
+        "newest_days": newest,
+        "name": f"{dinas} Kab. Contoh {i}",
+        "region": region,
+    }
 
 
 @dataclass
@@ -118,8 +148,12 @@ def render_site(plan: dict[str, Any], base: str, now: datetime) -> dict[str, Res
     if kind == "wp":
         page("/", wordpress_home(name, base))
         page("/feed/", wordpress_feed(name, base, now, posts), rss)
-        page("/robots.txt", "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n",
-             "text/plain", cond=False)
+        page(
+            "/robots.txt",
+            "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n",
+            "text/plain",
+            cond=False,
+        )
     elif kind == "feed":
         feed = wordpress_feed(name, base, now, posts)
         page("/feed/", feed, rss)
@@ -132,10 +166,14 @@ def render_site(plan: dict[str, Any], base: str, now: datetime) -> dict[str, Res
             urls = "\n".join(
                 f"  <url><loc>{base}/berita/{k + 1}</loc>"
                 f"<lastmod>{(now - timedelta(days=age)).astimezone(WIB).isoformat(timespec='seconds')}</lastmod></url>"
-                for k, (_, age) in enumerate(posts))
-            page("/sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
-                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n",
-                 "application/xml; charset=UTF-8")
+                for k, (_, age) in enumerate(posts)
+            )
+            page(
+                "/sitemap.xml",
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n",
+                "application/xml; charset=UTF-8",
+            )
         page("/robots.txt", robots, "text/plain", cond=False)
     if os.environ.get("PANTAU_BENCH_INJECT") and "/" in routes:
         _inject(routes, plan["i"])
@@ -146,10 +184,14 @@ def render_site(plan: dict[str, Any], base: str, now: datetime) -> dict[str, Res
 # compromise scan looks at: 2% a hidden block of gambling links, and another 20% an ad script
 # naming a "slot" (googletag.defineSlot), which passes the scan's fast path and makes it read
 # the page, as the word does on real portals.
-_HIDDEN_LINKS = ('<div style="display:none"><a href="https://gacor.example/">slot gacor</a> '
-                 '<a href="https://toto88.example/">situs toto</a> <a href="https://mpo888.example/">slot88</a></div>')
-_AD_SLOT = ("<script>googletag.cmd.push(function(){googletag.defineSlot('/1234/portal', [728, 90], "
-            "'div-gpt-ad-1').addService(googletag.pubads());});</script>")
+_HIDDEN_LINKS = (
+    '<div style="display:none"><a href="https://gacor.example/">slot gacor</a> '
+    '<a href="https://toto88.example/">situs toto</a> <a href="https://mpo888.example/">slot88</a></div>'
+)
+_AD_SLOT = (
+    "<script>googletag.cmd.push(function(){googletag.defineSlot('/1234/portal', [728, 90], "
+    "'div-gpt-ad-1').addService(googletag.pubads());});</script>"
+)
 
 
 def _inject(routes: dict[str, Resp], i: int) -> None:
@@ -172,8 +214,17 @@ def _raise_nofile() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def serve(indices: list[int], seed: int, health: tuple[int, int], port: int, latency: float,
-          slow_after: float, stats: Any, ready: Any, errors: Any) -> None:
+def serve(
+    indices: list[int],
+    seed: int,
+    health: tuple[int, int],
+    port: int,
+    latency: float,
+    slow_after: float,
+    stats: Any,
+    ready: Any,
+    errors: Any,
+) -> None:
     """A server process: one asyncio listener per live site of ``indices``."""
     _raise_nofile()
     try:
@@ -183,8 +234,16 @@ def serve(indices: list[int], seed: int, health: tuple[int, int], port: int, lat
         ready.set()
 
 
-async def _serve(indices: list[int], seed: int, health: tuple[int, int], port: int, latency: float,
-                 slow_after: float, stats: Any, ready: Any) -> None:
+async def _serve(
+    indices: list[int],
+    seed: int,
+    health: tuple[int, int],
+    port: int,
+    latency: float,
+    slow_after: float,
+    stats: Any,
+    ready: Any,
+) -> None:
     now = datetime.now(UTC)
     not_found = Resp(404, b"<h1>404 Tidak Ditemukan</h1>")
     date_cache = [0, b""]
@@ -230,8 +289,11 @@ async def _serve(indices: list[int], seed: int, health: tuple[int, int], port: i
                         stats[ST_COND_304] += status == 304
                     stats[{200: ST_200, 304: ST_304}.get(status, ST_404)] += 1
                     await asyncio.sleep(delay)
-                    hdr = [b"HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status").encode()),
-                           b"Server: bench/1", b"Date: " + http_date()]
+                    hdr = [
+                        b"HTTP/1.1 %d %s" % (status, REASONS.get(status, "Status").encode()),
+                        b"Server: bench/1",
+                        b"Date: " + http_date(),
+                    ]
                     body = b""
                     if route.etag:
                         hdr.append(b"ETag: " + route.etag.encode())
@@ -262,15 +324,17 @@ async def _serve(indices: list[int], seed: int, health: tuple[int, int], port: i
         host = address(i)
         routes = render_site(plan, f"http://{host}:{port}", now)
         delay = slow_after if plan["health"] == "slow" else latency
-        servers.append(await asyncio.start_server(make_handler(routes, delay), host, port,
-                                                  reuse_address=True, backlog=64))
+        servers.append(
+            await asyncio.start_server(make_handler(routes, delay), host, port, reuse_address=True, backlog=64)
+        )
     ready.set()
     await asyncio.Event().wait()  # until terminated
 
 
 class Servers:
-    def __init__(self, n: int, seed: int, health: tuple[int, int], port: int, latency: float,
-                 slow_after: float, procs: int):
+    def __init__(
+        self, n: int, seed: int, health: tuple[int, int], port: int, latency: float, slow_after: float, procs: int
+    ):
         ctx = mp.get_context("spawn")
         self.stats = [ctx.Array("q", N_STATS, lock=False) for _ in range(procs)]
         self.errors = ctx.Queue()
@@ -278,9 +342,22 @@ class Servers:
         readies = []
         for p in range(procs):
             ready = ctx.Event()
-            proc = ctx.Process(target=serve, name=f"bench-sites-{p}", daemon=True,
-                               args=(list(range(p, n, procs)), seed, health, port, latency, slow_after,
-                                     self.stats[p], ready, self.errors))
+            proc = ctx.Process(
+                target=serve,
+                name=f"bench-sites-{p}",
+                daemon=True,
+                args=(
+                    list(range(p, n, procs)),
+                    seed,
+                    health,
+                    port,
+                    latency,
+                    slow_after,
+                    self.stats[p],
+                    ready,
+                    self.errors,
+                ),
+            )
             proc.start()
             self.procs.append(proc)
             readies.append(ready)
@@ -401,16 +478,27 @@ class PassResult:
 
     def as_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in self.__dict__.items() if k != "extra"}
-        d.update(accounts_per_s=round(self.accounts_per_s, 2), ratio=round(self.ratio, 3),
-                 ratio_served=round(self.ratio_served, 3),
-                 ratio_adj=round(self.ratio_adj, 3), share_304=round(self.share_304, 4),
-                 requests_per_account=round(self.requests / max(1, self.accounts), 3))
+        d.update(
+            accounts_per_s=round(self.accounts_per_s, 2),
+            ratio=round(self.ratio, 3),
+            ratio_served=round(self.ratio_served, 3),
+            ratio_adj=round(self.ratio_adj, 3),
+            share_304=round(self.share_304, 4),
+            requests_per_account=round(self.requests / max(1, self.accounts), 3),
+        )
         d.update(self.extra)
         return d
 
 
-def run_pass(name: str, cfg: Any, accounts: list[dict[str, Any]], servers: Servers, sampler: RssSampler,
-             args: argparse.Namespace, n_slow: int) -> PassResult:
+def run_pass(
+    name: str,
+    cfg: Any,
+    accounts: list[dict[str, Any]],
+    servers: Servers,
+    sampler: RssSampler,
+    args: argparse.Namespace,
+    n_slow: int,
+) -> PassResult:
     import psutil
 
     from pantau.crawler.runner import check_accounts
@@ -445,14 +533,26 @@ def run_pass(name: str, cfg: Any, accounts: list[dict[str, Any]], servers: Serve
     # The slow sites hold a slot for the whole timeout instead of one latency.
     ideal_adj = (summary.requests * args.latency + n_slow * (args.timeout - args.latency)) / args.concurrency
     return PassResult(
-        name=name, accounts=summary.accounts, wall_s=round(wall, 2), requests=summary.requests,
-        server_requests=st[ST_REQUESTS], cond_fetches=st[ST_COND], cond_304=st[ST_COND_304],
-        not_modified_accounts=summary.not_modified, outcomes=dict(summary.outcomes),
-        peak_rss_mb=round(peak / 2**20, 1), maxrss_mb=round(maxrss_bytes() / 2**20, 1),
-        rss_after_mb=round(sampler.rss() / 2**20, 1), open_fds=psutil.Process().num_fds(),
+        name=name,
+        accounts=summary.accounts,
+        wall_s=round(wall, 2),
+        requests=summary.requests,
+        server_requests=st[ST_REQUESTS],
+        cond_fetches=st[ST_COND],
+        cond_304=st[ST_COND_304],
+        not_modified_accounts=summary.not_modified,
+        outcomes=dict(summary.outcomes),
+        peak_rss_mb=round(peak / 2**20, 1),
+        maxrss_mb=round(maxrss_bytes() / 2**20, 1),
+        rss_after_mb=round(sampler.rss() / 2**20, 1),
+        open_fds=psutil.Process().num_fds(),
         peak_fds=sampler.peak_fds,
-        ideal_s=round(ideal, 2), ideal_adj_s=round(ideal_adj, 2), bytes_served=st[ST_BYTES],
-        connections=st[ST_CONNS], cpu_s=round(cpu, 1), ideal_split_s=ideal_split,
+        ideal_s=round(ideal, 2),
+        ideal_adj_s=round(ideal_adj, 2),
+        bytes_served=st[ST_BYTES],
+        connections=st[ST_CONNS],
+        cpu_s=round(cpu, 1),
+        ideal_split_s=ideal_split,
         extra={"groups": groups, "latency": args.latency, "concurrency": args.concurrency},
     )
 
@@ -460,19 +560,23 @@ def run_pass(name: str, cfg: Any, accounts: list[dict[str, Any]], servers: Serve
 # ---------------------------------------------------------------------------------- the run
 
 
-def build_accounts(n: int, seed: int, health: tuple[int, int],
-                   port: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+def build_accounts(
+    n: int, seed: int, health: tuple[int, int], port: int
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     from pantau.config.registry import validate_row
 
     records, by_url = [], {}
     for i in range(n):
         plan = plan_site(i, seed, *health)
         base = f"http://{address(i)}:{port}"
-        raw = {"institution": plan["name"], "region": plan["region"],
-               "platform": "feed" if plan["kind"] == "feed" else "website",
-               "url": base + "/feed" if plan["kind"] == "feed" else base,
-               "feed_url": base + "/feed/" if plan["kind"] == "feed" else "",
-               "owner_email": f"humas{i}@example.go.id"}
+        raw = {
+            "institution": plan["name"],
+            "region": plan["region"],
+            "platform": "feed" if plan["kind"] == "feed" else "website",
+            "url": base + "/feed" if plan["kind"] == "feed" else base,
+            "feed_url": base + "/feed/" if plan["kind"] == "feed" else "",
+            "owner_email": f"humas{i}@example.go.id",
+        }
         row = validate_row(i + 2, raw)
         records.append(row.as_record())
         by_url[row.url] = plan
@@ -499,10 +603,17 @@ def verify(db: Any, plans_by_url: dict[str, dict[str, Any]], passes: int, now: d
             if abs((from_iso(last) - expect).total_seconds()) <= 1.5 * 86400:
                 correct += 1
     n = len(rows)
-    return {"accounts": n, "passes": passes, "accounts_without_exactly_one_obs_per_pass": wrong_count,
-            "live_sites": live, "activity_found": found, "activity_found_share": round(found / n, 4) if n else 0,
-            "activity_found_live_share": round(found_live / live, 4) if live else 0,
-            "activity_correct": correct, "activity_correct_share": round(correct / max(1, found), 4)}
+    return {
+        "accounts": n,
+        "passes": passes,
+        "accounts_without_exactly_one_obs_per_pass": wrong_count,
+        "live_sites": live,
+        "activity_found": found,
+        "activity_found_share": round(found / n, 4) if n else 0,
+        "activity_found_live_share": round(found_live / live, 4) if live else 0,
+        "activity_correct": correct,
+        "activity_correct_share": round(correct / max(1, found), 4),
+    }
 
 
 def fmt_table(results: list[PassResult]) -> str:
@@ -524,8 +635,13 @@ def fmt_table(results: list[PassResult]) -> str:
         ("wall / ideal+timeouts", lambda r: f"{r.ratio_adj:.2f}"),
         ("wall / ideal of served", lambda r: f"{r.ratio_served:.2f}"),
         ("ideal of runner split", lambda r: f"{r.ideal_split_s:.1f}"),
-        ("  per kind conc: ideal/last s", lambda r: ", ".join(
-            f"{k} {g['concurrency']}: {g['ideal_s']:.0f}/{g['last_s']:.0f}" for k, g in sorted(r.extra["groups"].items()))),
+        (
+            "  per kind conc: ideal/last s",
+            lambda r: ", ".join(
+                f"{k} {g['concurrency']}: {g['ideal_s']:.0f}/{g['last_s']:.0f}"
+                for k, g in sorted(r.extra["groups"].items())
+            ),
+        ),
         ("peak RSS (sampled)", lambda r: f"{r.peak_rss_mb:.0f} MB"),
         ("maxrss (getrusage)", lambda r: f"{r.maxrss_mb:.0f} MB"),
         ("RSS after pass", lambda r: f"{r.rss_after_mb:.0f} MB"),
@@ -543,40 +659,65 @@ def fmt_table(results: list[PassResult]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sites", type=int, default=1000)
     ap.add_argument("--latency", type=float, default=0.2, help="seconds before every response (default 0.2)")
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--per-host", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=5, help="crawler timeout_s (default 5; the slow sites exceed it)")
     ap.add_argument("--slow-after", type=float, default=30.0, help="seconds the 1%% slow sites take to answer")
-    ap.add_argument("--dead-every", type=int, default=DEAD_EVERY,
-                    help="one site in this many is dead (connection refused); 0: none (default 100 = 1%%)")
-    ap.add_argument("--slow-every", type=int, default=SLOW_EVERY,
-                    help="one site in this many answers only after --slow-after; 0: none (default 100 = 1%%)")
+    ap.add_argument(
+        "--dead-every",
+        type=int,
+        default=DEAD_EVERY,
+        help="one site in this many is dead (connection refused); 0: none (default 100 = 1%%)",
+    )
+    ap.add_argument(
+        "--slow-every",
+        type=int,
+        default=SLOW_EVERY,
+        help="one site in this many answers only after --slow-after; 0: none (default 100 = 1%%)",
+    )
     ap.add_argument("--obey-robots", action="store_true", help="crawler.obey_robots = true (one more request per site)")
     ap.add_argument("--server-procs", type=int, default=2)
     ap.add_argument("--port", type=int, default=18080)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--nofile", type=int, default=0,
-                    help="soft open-files limit of the checking process (default: raise it to the hard limit)")
-    ap.add_argument("--override", action="append", default=[], metavar="KEY=JSON",
-                    help="override one Scrapy setting of crawler/settings.py for this run, e.g. "
-                         "CONCURRENT_ITEMS=100 or SPIDER_MIDDLEWARES.crawler.lazystart.LazyStartMiddleware=null "
-                         "(a dotted key sets one entry of a dict setting); repeatable")
-    ap.add_argument("--scrapy-defaults", action="store_true",
-                    help="undo pantau's scale tuning (CONCURRENT_ITEMS, the short-idle download handler, "
-                         "LazyStartMiddleware) to compare with Scrapy's defaults")
+    ap.add_argument(
+        "--nofile",
+        type=int,
+        default=0,
+        help="soft open-files limit of the checking process (default: raise it to the hard limit)",
+    )
+    ap.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="override one Scrapy setting of crawler/settings.py for this run, e.g. "
+        "CONCURRENT_ITEMS=100 or SPIDER_MIDDLEWARES.crawler.lazystart.LazyStartMiddleware=null "
+        "(a dotted key sets one entry of a dict setting); repeatable",
+    )
+    ap.add_argument(
+        "--scrapy-defaults",
+        action="store_true",
+        help="undo pantau's scale tuning (CONCURRENT_ITEMS, the short-idle download handler, "
+        "LazyStartMiddleware) to compare with Scrapy's defaults",
+    )
     ap.add_argument("--soak", type=int, default=0, help="after the two passes, N more recheck cycles")
     ap.add_argument("--json", help="write the figures to this file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (database)")
     args = ap.parse_args(argv)
     if args.scrapy_defaults:
         http11 = json.dumps("scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler")
-        args.override = ["CONCURRENT_ITEMS=100", f"DOWNLOAD_HANDLERS.http={http11}",
-                         f"DOWNLOAD_HANDLERS.https={http11}",
-                         "SPIDER_MIDDLEWARES.crawler.lazystart.LazyStartMiddleware=null", *args.override]
+        args.override = [
+            "CONCURRENT_ITEMS=100",
+            f"DOWNLOAD_HANDLERS.http={http11}",
+            f"DOWNLOAD_HANDLERS.https={http11}",
+            "SPIDER_MIDDLEWARES.crawler.lazystart.LazyStartMiddleware=null",
+            *args.override,
+        ]
     if args.sites < 1 or args.sites > 62500 * 4:
         ap.error("--sites must be between 1 and 250000")
 
@@ -585,13 +726,17 @@ def main(argv: list[str] | None = None) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
     n = args.sites
     tmp = Path(tempfile.mkdtemp(prefix="pantau-bench-"))
-    print(f"pantau check benchmark: {n} sites, latency {args.latency}s, concurrency {args.concurrency}, "
-          f"per_host {args.per_host}, timeout {args.timeout}s, obey_robots {args.obey_robots}, "
-          f"{args.server_procs} server processes, overrides {args.override or 'none'}, open files {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; "
-          f"tmp {tmp}", flush=True)
+    print(
+        f"pantau check benchmark: {n} sites, latency {args.latency}s, concurrency {args.concurrency}, "
+        f"per_host {args.per_host}, timeout {args.timeout}s, obey_robots {args.obey_robots}, "
+        f"{args.server_procs} server processes, overrides {args.override or 'none'}, open files {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}; "
+        f"tmp {tmp}",
+        flush=True,
+    )
     t0 = time.monotonic()
-    servers = Servers(n, args.seed, (args.dead_every, args.slow_every), args.port, args.latency,
-                      args.slow_after, args.server_procs)
+    servers = Servers(
+        n, args.seed, (args.dead_every, args.slow_every), args.port, args.latency, args.slow_after, args.server_procs
+    )
     print(f"servers up in {time.monotonic() - t0:.1f}s", flush=True)
     try:
         return _bench(args, servers, tmp)
@@ -652,16 +797,28 @@ def _bench(args: argparse.Namespace, servers: Servers, tmp: Path) -> int:
 
     gc.collect()
     accounts = select_accounts(db)
-    cfg = from_dict({
-        "database": {"path": str(db_path)},
-        "crawler": {"concurrency": args.concurrency, "per_host": args.per_host, "timeout_s": args.timeout,
-                    "retries": 0, "obey_robots": args.obey_robots, "allow_private_addresses": True},
-    }, None)
+    cfg = from_dict(
+        {
+            "database": {"path": str(db_path)},
+            "crawler": {
+                "concurrency": args.concurrency,
+                "per_host": args.per_host,
+                "timeout_s": args.timeout,
+                "retries": 0,
+                "obey_robots": args.obey_robots,
+                "allow_private_addresses": True,
+            },
+        },
+        None,
+    )
     import pantau.crawler.runner  # noqa: F401 - loaded before measuring, like a daemon's
 
     rss_ready = sampler.rss()
-    print(f"imported: {counts.line()}; mix {kinds}, dead {n_dead}, slow {n_slow}; "
-          f"RSS before the first pass {rss_ready / 2**20:.0f} MB", flush=True)
+    print(
+        f"imported: {counts.line()}; mix {kinds}, dead {n_dead}, slow {n_slow}; "
+        f"RSS before the first pass {rss_ready / 2**20:.0f} MB",
+        flush=True,
+    )
 
     results: list[PassResult] = []
     for name in ("full", "recheck"):
@@ -671,43 +828,69 @@ def _bench(args: argparse.Namespace, servers: Servers, tmp: Path) -> int:
             accounts = select_accounts(db)
         r = run_pass(name, cfg, accounts, servers, sampler, args, n_slow)
         results.append(r)
-        print(f"{name}: {r.accounts} accounts in {r.wall_s:.1f}s, {r.requests} requests, "
-              f"ratio {r.ratio:.2f}, 304 {100 * r.share_304:.1f}%, peak RSS {r.peak_rss_mb:.0f} MB", flush=True)
+        print(
+            f"{name}: {r.accounts} accounts in {r.wall_s:.1f}s, {r.requests} requests, "
+            f"ratio {r.ratio:.2f}, 304 {100 * r.share_304:.1f}%, peak RSS {r.peak_rss_mb:.0f} MB",
+            flush=True,
+        )
 
     soak: list[dict[str, Any]] = []
     for k in range(args.soak):
         r = run_pass(f"soak{k + 1}", cfg, accounts, servers, sampler, args, n_slow)
-        soak.append({"cycle": k + 1, "wall_s": r.wall_s, "rss_after_mb": r.rss_after_mb,
-                     "peak_rss_mb": r.peak_rss_mb, "open_fds": r.open_fds, "ratio": round(r.ratio, 3),
-                     "share_304": round(r.share_304, 4)})
-        print(f"soak cycle {k + 1}: wall {r.wall_s:.1f}s, RSS after {r.rss_after_mb:.0f} MB, "
-              f"peak {r.peak_rss_mb:.0f} MB, fds {r.open_fds}, ratio {r.ratio:.2f}", flush=True)
+        soak.append(
+            {
+                "cycle": k + 1,
+                "wall_s": r.wall_s,
+                "rss_after_mb": r.rss_after_mb,
+                "peak_rss_mb": r.peak_rss_mb,
+                "open_fds": r.open_fds,
+                "ratio": round(r.ratio, 3),
+                "share_304": round(r.share_304, 4),
+            }
+        )
+        print(
+            f"soak cycle {k + 1}: wall {r.wall_s:.1f}s, RSS after {r.rss_after_mb:.0f} MB, "
+            f"peak {r.peak_rss_mb:.0f} MB, fds {r.open_fds}, ratio {r.ratio:.2f}",
+            flush=True,
+        )
 
     check = verify(db, plans_by_url, 2 + args.soak, now)
     db.conn.close()
 
     print()
     print(fmt_table(results))
-    print(f"\nRSS at start {rss_start / 2**20:.0f} MB; with pantau, Scrapy and the accounts loaded, "
-          f"before the first pass {rss_ready / 2**20:.0f} MB")
-    print(f"correctness: {check['accounts_without_exactly_one_obs_per_pass']} accounts without exactly "
-          f"{check['passes']} observations; last activity found for {check['activity_found']}/{check['accounts']} "
-          f"({100 * check['activity_found_share']:.1f}%; {100 * check['activity_found_live_share']:.1f}% of the "
-          f"{check['live_sites']} live sites); found date right (±1.5 d) for {100 * check['activity_correct_share']:.1f}%")
+    print(
+        f"\nRSS at start {rss_start / 2**20:.0f} MB; with pantau, Scrapy and the accounts loaded, "
+        f"before the first pass {rss_ready / 2**20:.0f} MB"
+    )
+    print(
+        f"correctness: {check['accounts_without_exactly_one_obs_per_pass']} accounts without exactly "
+        f"{check['passes']} observations; last activity found for {check['activity_found']}/{check['accounts']} "
+        f"({100 * check['activity_found_share']:.1f}%; {100 * check['activity_found_live_share']:.1f}% of the "
+        f"{check['live_sites']} live sites); found date right (±1.5 d) for {100 * check['activity_correct_share']:.1f}%"
+    )
 
     rss_limit = 300 if n <= 1000 else 400
     full, recheck = results
     targets = [
         (f"full pass wall/ideal <= 2.0 ({full.ratio:.2f})", full.ratio <= 2.0),
         (f"recheck wall/ideal <= 2.0 ({recheck.ratio:.2f})", recheck.ratio <= 2.0),
-        (f"peak RSS < {rss_limit} MB ({max(r.peak_rss_mb for r in results):.0f} MB)",
-         max(r.peak_rss_mb for r in results) < rss_limit),
-        (f"recheck: >= 90% of page/feed fetches answered 304 ({100 * recheck.share_304:.1f}%)",
-         recheck.share_304 >= 0.9),
-        (f"every account has exactly {check['passes']} observations",
-         check["accounts_without_exactly_one_obs_per_pass"] == 0),
-        (f"last activity found for >= 99% of live sites ({100 * check['activity_found_live_share']:.1f}%)",
-         check["activity_found_live_share"] >= 0.99),
+        (
+            f"peak RSS < {rss_limit} MB ({max(r.peak_rss_mb for r in results):.0f} MB)",
+            max(r.peak_rss_mb for r in results) < rss_limit,
+        ),
+        (
+            f"recheck: >= 90% of page/feed fetches answered 304 ({100 * recheck.share_304:.1f}%)",
+            recheck.share_304 >= 0.9,
+        ),
+        (
+            f"every account has exactly {check['passes']} observations",
+            check["accounts_without_exactly_one_obs_per_pass"] == 0,
+        ),
+        (
+            f"last activity found for >= 99% of live sites ({100 * check['activity_found_live_share']:.1f}%)",
+            check["activity_found_live_share"] >= 0.99,
+        ),
     ]
     if soak:
         growth = soak[-1]["rss_after_mb"] - results[-1].rss_after_mb
@@ -720,11 +903,17 @@ def _bench(args: argparse.Namespace, servers: Servers, tmp: Path) -> int:
     if args.json:
         out = {
             "params": {k: v for k, v in vars(args).items() if k != "json"},
-            "mix": kinds, "dead": n_dead, "slow": n_slow,
-            "python": sys.version.split()[0], "cpus": os.cpu_count(),
-            "passes": [r.as_dict() for r in results], "soak": soak, "correctness": check,
+            "mix": kinds,
+            "dead": n_dead,
+            "slow": n_slow,
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+            "passes": [r.as_dict() for r in results],
+            "soak": soak,
+            "correctness": check,
             "targets": [{"target": label, "pass": ok} for label, ok in targets],
-            "rss_start_mb": round(rss_start / 2**20, 1), "rss_before_first_pass_mb": round(rss_ready / 2**20, 1),
+            "rss_start_mb": round(rss_start / 2**20, 1),
+            "rss_before_first_pass_mb": round(rss_ready / 2**20, 1),
         }
         Path(args.json).write_text(json.dumps(out, indent=2, default=str))
         print(f"\nwrote {args.json}")

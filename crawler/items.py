@@ -46,7 +46,15 @@ class Observation:
 
     def row(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("validators", "resolved_id", "considered", "confirmed_post", "findings", "scan_scopes",
-                    "cloak_checked", "cloak_allowed"):
+        for key in (
+            "validators",
+            "resolved_id",
+            "considered",
+            "confirmed_post",
+            "findings",
+            "scan_scopes",
+            "cloak_checked",
+            "cloak_allowed",
+        ):
             out.pop(key)
         return out

@@ -42,10 +42,18 @@ class ObservationPipeline:
             validators=item.validators,
             resolved_id=item.resolved_id,
         )
-        record_candidates(self.db, item.account_id, item.checked_at, item.considered,
-                          confirmed_post=item.confirmed_post)
+        record_candidates(
+            self.db, item.account_id, item.checked_at, item.considered, confirmed_post=item.confirmed_post
+        )
         if item.scan_scopes is not None or item.cloak_checked:
             # The compromise scan's findings, and the alert that opens or closes an episode.
-            save_scan(self.db, item.account_id, item.findings, item.scan_scopes or (), item.checked_at,
-                      cloak_checked=item.cloak_checked, cloak_allowed=item.cloak_allowed)
+            save_scan(
+                self.db,
+                item.account_id,
+                item.findings,
+                item.scan_scopes or (),
+                item.checked_at,
+                cloak_checked=item.cloak_checked,
+                cloak_allowed=item.cloak_allowed,
+            )
         return item

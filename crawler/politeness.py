@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections import deque
-from typing import Any
+from typing import Any, cast
 
 from scrapy import Request
 from scrapy.http import Response
@@ -88,7 +88,9 @@ async def resolve(host: str) -> str | None:
     from twisted.internet import reactor
 
     try:
-        return str(await maybe_deferred_to_future(reactor.resolve(host)))
+        # Twisted's stubs type resolve() wrongly (Sequence[int]); it takes and answers a name.
+        resolving: Any = cast(Any, reactor).resolve(host)
+        return str(await maybe_deferred_to_future(resolving))
     except Exception:  # noqa: BLE001 - the download itself will report the failure
         return None
 

@@ -39,8 +39,10 @@ class Summary:
 
     def line(self) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
-        return (f"checked {self.accounts} accounts in {self.seconds:.1f}s ({parts or 'nothing'}); "
-                f"{self.requests} requests, {self.not_modified} not modified")
+        return (
+            f"checked {self.accounts} accounts in {self.seconds:.1f}s ({parts or 'nothing'}); "
+            f"{self.requests} requests, {self.not_modified} not modified"
+        )
 
 
 class _Collector:
@@ -126,8 +128,9 @@ def install_resolver(crawler: Any) -> None:
     GuardedResolver.from_crawler(crawler, twisted_reactor).install_on_reactor()
 
 
-async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None,
-                store: bool = True) -> Summary:
+async def crawl(
+    cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None, store: bool = True
+) -> Summary:
     """Check the accounts (on the reactor loop). Each source kind runs as its own crawl,
     all at once, sharing the configured total concurrency by their number of accounts.
 
@@ -169,8 +172,9 @@ async def crawl(cfg: Config, accounts: Iterable[dict[str, Any]], progress: Progr
     finally:
         _active_runners.difference_update(runners)
     if collector.disk_full is not None:
-        raise DiskFull(f"observations could not be stored in {cfg.db_path}: {collector.disk_full}") \
-            from collector.disk_full
+        raise DiskFull(
+            f"observations could not be stored in {cfg.db_path}: {collector.disk_full}"
+        ) from collector.disk_full
     for crawler, group in crawlers:
         _observe_dropped(cfg, crawler, group, collector)
     summary.seconds = time.monotonic() - started
@@ -183,8 +187,10 @@ def _drop_reason(crawler: Any, account: dict[str, Any]) -> str:
     limit = crawler.settings.getint("URLLENGTH_LIMIT")
     url = account.get("feed_url") or account.get("url") or ""
     if stats.get("urllength/request_ignored_count") and limit and len(url) > limit:
-        return (f"not checked: the address is {len(url):,} characters long, over the {limit:,} Scrapy "
-                "accepts; give a shorter address in the registry")
+        return (
+            f"not checked: the address is {len(url):,} characters long, over the {limit:,} Scrapy "
+            "accepts; give a shorter address in the registry"
+        )
     counted = sorted(k for k, v in stats.items() if v and ("ignored" in k or "filtered" in k))
     detail = f" ({', '.join(counted)})" if counted else ""
     return f"not checked: Scrapy dropped the request before it was sent{detail}"
@@ -211,8 +217,9 @@ def _observe_dropped(cfg: Config, crawler: Any, group: list[dict[str, Any]], col
     db = open_db(cfg.db_path, migrate=False)
     try:
         for account in missing:
-            obs = Observation(account_id=account["id"], checked_at=now, outcome="error",
-                              error=_drop_reason(crawler, account))
+            obs = Observation(
+                account_id=account["id"], checked_at=now, outcome="error", error=_drop_reason(crawler, account)
+            )
             log.warning("account %s: %s", account["id"], obs.error)
             record_observation(db, obs.row(), next_check_at=now + interval)
             collector.item_scraped(obs)
@@ -225,8 +232,9 @@ async def stop_all() -> None:
     await asyncio.gather(*(r.stop() for r in list(_active_runners)), return_exceptions=True)
 
 
-def check_accounts(cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None,
-                   store: bool = True) -> Summary:
+def check_accounts(
+    cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None, store: bool = True
+) -> Summary:
     """Blocking wrapper for the CLI and tests: run :func:`crawl` on the reactor thread."""
     return reactor.run(crawl, cfg, list(accounts), progress, store)
 

@@ -58,6 +58,10 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "DOWNLOADER_MIDDLEWARES": {
             "pantau.crawler.middlewares.AddressGuardMiddleware": 50,
             "pantau.crawler.middlewares.ConditionalGetMiddleware": 560,
+            # robots.txt from a per-origin cache kept in the database for up to 24 hours,
+            # shared by permission checks and sitemap discovery (crawler/robots.py).
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "pantau.crawler.robots.CachedRobotsTxtMiddleware": 100,
             # Last before the download handler: per_host in flight per server address, across
             # every crawl of the process (crawler/politeness.py).
             "pantau.crawler.politeness.ServerSlotMiddleware": 950,
@@ -73,4 +77,5 @@ def scrapy_settings(cfg: Config, *, concurrency: int | None = None) -> dict[str,
         "PANTAU_ALLOW_PRIVATE": c["allow_private_addresses"],
         "PANTAU_CHECK_EVERY_S": int(parse_duration(cfg.schedule["check_every"]).total_seconds()),
         "PANTAU_MAX_BYTES": c["max_bytes"],
+        "PANTAU_ROBOTS_MAX_AGE_S": 24 * 3600,  # RFC 9309 §2.4: no longer than 24 hours
     }

@@ -19,9 +19,15 @@ from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_fro
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-feed-parser")
 
 
-async def read_feed(spider: AccountSpider, check: Check, response: Response, *, label: str = "feed",
-                    entries: list[Candidate] | None = None,
-                    keep: Callable[[Candidate], bool] | None = None) -> Candidate | None:
+async def read_feed(
+    spider: AccountSpider,
+    check: Check,
+    response: Response,
+    *,
+    label: str = "feed",
+    entries: list[Candidate] | None = None,
+    keep: Callable[[Candidate], bool] | None = None,
+) -> Candidate | None:
     """The newest credible entry of a feed response (or of the last parse, on a 304).
 
     ``entries``, when given, receives every entry of a freshly parsed feed (for the

@@ -32,6 +32,7 @@ from pantau.crawler.extract import (
 )
 from pantau.crawler.items import Observation
 from pantau.crawler.pagedate import Considered, post_date
+from pantau.crawler.robots import robots_cache
 from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
 from pantau.spiders.feed import read_feed
 
@@ -53,8 +54,11 @@ def strongest_of_same_post(best: Candidate | None, cands: list[Candidate]) -> Ca
     """The best candidate, told by its strongest source when several sources found that post."""
     if best is None:
         return None
-    same = [c for c in cands if c.url and best.url and _post_key(c.url) == _post_key(best.url)
-            and abs(c.at - best.at) <= timedelta(days=1)]
+    same = [
+        c
+        for c in cands
+        if c.url and best.url and _post_key(c.url) == _post_key(best.url) and abs(c.at - best.at) <= timedelta(days=1)
+    ]
     if not same:
         return best
     return min(same, key=lambda c: (SOURCE_RANK.get(c.source, 9), -c.at.timestamp()))
@@ -63,6 +67,7 @@ def strongest_of_same_post(best: Candidate | None, cands: list[Candidate]) -> Ca
 def _post_key(url: str) -> tuple[str, str, str]:
     p = urlsplit(url)
     return (p.hostname or "").removeprefix("www."), p.path.rstrip("/") or "/", p.query
+
 
 # Cloaking is looked for with the user agent of the crawler spammers cloak for, at most this
 # often per site: it is one more request, and injected content stays for weeks.
@@ -130,8 +135,11 @@ class WebsiteSpider(AccountSpider):
             check.scan_scopes = ["home"]
             check.findings.extend(home["compromise"])
 
-        feeds = ([check.account["feed_url"]] if check.account.get("feed_url")
-                 else [f for f in home["feeds"] if not _is_comments_feed(f)][:MAX_FEEDS])
+        feeds = (
+            [check.account["feed_url"]]
+            if check.account.get("feed_url")
+            else [f for f in home["feeds"] if not _is_comments_feed(f)][:MAX_FEEDS]
+        )
         for url in feeds:
             got = await self._try_feed(check, url, errors)
             if got:
@@ -152,8 +160,12 @@ class WebsiteSpider(AccountSpider):
             if got:
                 cands.append(got)
         served_to_all = any(f["kind"] == compromise.GAMBLING for f in home.get("compromise") or ())
-        if (self.scanning and check.scan_scopes is not None and not served_to_all
-                and _cloak_due(check.account, check.now)):
+        if (
+            self.scanning
+            and check.scan_scopes is not None
+            and not served_to_all
+            and _cloak_due(check.account, check.now)
+        ):
             # (Spam every visitor sees is a finding already; what Googlebot sees adds nothing.)
             await self._look_for_cloaking(check, response.url, home)
         best = self.newest(cands, check.now)
@@ -162,8 +174,13 @@ class WebsiteSpider(AccountSpider):
             best = await self._confirm(check, home["first_post"], None)
         elif best is None and home.get("own_date"):
             best = self._own_date(check, response.url, home["own_date"])
-        elif (best is not None and best.source == "page-date" and best.url and best.how != "post page"
-              and _post_key(best.url) != _post_key(response.url)):
+        elif (
+            best is not None
+            and best.source == "page-date"
+            and best.url
+            and best.how != "post page"
+            and _post_key(best.url) != _post_key(response.url)
+        ):
             # The newest activity comes only from the home page: confirm it on the post's page.
             listed = best
             confirmed = await self._confirm(check, best.url, listed)
@@ -178,8 +195,7 @@ class WebsiteSpider(AccountSpider):
                         cand.accepted = False
                         cand.why = "a relative phrase on a listing, not confirmed on the post's own page"
                 absolute = self.newest([c for c in page_cands if c.how != "relative"], check.now)
-                best = self.newest([c for c in cands if c is not listed] + ([absolute] if absolute else []),
-                                   check.now)
+                best = self.newest([c for c in cands if c is not listed] + ([absolute] if absolute else []), check.now)
         best = strongest_of_same_post(best, cands)
         if best is None and errors:
             check.notes.extend(errors)
@@ -195,12 +211,20 @@ class WebsiteSpider(AccountSpider):
                 # newer post leads the listing.
                 return None
             at = datetime.fromisoformat(cached["at"])
-            cand = Candidate(at, url, cached.get("title") or (listed.title if listed else None),
-                             "page-date", "post page")
-            check.considered.append(Considered(at, url, cand.title, "page-date",
-                                               f"the post's own page: {cached.get('where')} (cached)", True,
-                                               "read on the post's own page at an earlier check; its URL is "
-                                               "unchanged, so it is not fetched again"))
+            cand = Candidate(
+                at, url, cached.get("title") or (listed.title if listed else None), "page-date", "post page"
+            )
+            check.considered.append(
+                Considered(
+                    at,
+                    url,
+                    cand.title,
+                    "page-date",
+                    f"the post's own page: {cached.get('where')} (cached)",
+                    True,
+                    "read on the post's own page at an earlier check; its URL is unchanged, so it is not fetched again",
+                )
+            )
             return self._replace_listed(check, listed, cand)
         try:
             response = await check.fetch(url)
@@ -209,8 +233,9 @@ class WebsiteSpider(AccountSpider):
         if response.status >= 400:
             check.confirmed_post = {"url": url, "at": None, "where": f"HTTP {response.status}"}
             return None
-        read = functools.partial(post_date, response.body, response.url, check.now,
-                                 encoding=getattr(response, "encoding", None))
+        read = functools.partial(
+            post_date, response.body, response.url, check.now, encoding=getattr(response, "encoding", None)
+        )
         found = await asyncio.get_running_loop().run_in_executor(_PAGE_PARSER, read)
         for seen in found.candidates:
             seen.url = url
@@ -220,8 +245,12 @@ class WebsiteSpider(AccountSpider):
             check.confirmed_post = {"url": url, "at": None, "where": "no date on the post's own page"}
             return None
         title = (listed.title if listed and listed.title else None) or found.title
-        check.confirmed_post = {"url": url, "at": found.winner.at.isoformat(), "where": found.winner.where,
-                                "title": title}
+        check.confirmed_post = {
+            "url": url,
+            "at": found.winner.at.isoformat(),
+            "where": found.winner.where,
+            "title": title,
+        }
         return self._replace_listed(check, listed, Candidate(found.winner.at, url, title, "page-date", "post page"))
 
     @staticmethod
@@ -232,8 +261,15 @@ class WebsiteSpider(AccountSpider):
         is_page = urlsplit(check.account["url"]).path.strip("/") != ""
         best = None
         for row in own:
-            cand = Considered(datetime.fromisoformat(row["at"]), url, row.get("title"), "page-date",
-                              f"the page's own date: {row['where']}", bool(row.get("accepted")), row.get("why") or "")
+            cand = Considered(
+                datetime.fromisoformat(row["at"]),
+                url,
+                row.get("title"),
+                "page-date",
+                f"the page's own date: {row['where']}",
+                bool(row.get("accepted")),
+                row.get("why") or "",
+            )
             if cand.accepted and not is_page:
                 cand.accepted = False
                 cand.why = "the front page's own date (its render or last edit), not a post's"
@@ -302,8 +338,9 @@ class WebsiteSpider(AccountSpider):
         if seen.status >= 400 or not hasattr(seen, "text"):
             check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
             return
-        normal = compromise.HomeScan(home.get("sha256") or "",
-                                     [compromise.Finding.from_json(f) for f in home.get("compromise") or []])
+        normal = compromise.HomeScan(
+            home.get("sha256") or "", [compromise.Finding.from_json(f) for f in home.get("compromise") or []]
+        )
         crawler = compromise.scan_page(seen.body, seen.url, getattr(seen, "encoding", None))
         found = compromise.compare_cloaked(normal, crawler, seen.url, home_url)
         check.scan_scopes = [*(check.scan_scopes or []), "cloak"]
@@ -355,8 +392,11 @@ class WebsiteSpider(AccountSpider):
             entries: list[Candidate] = []
             best = await read_feed(self, check, response, entries=entries, keep=self._activity)
             if response.status == 200:
-                self._scan_entries(check, compromise.scan_entries(
-                    ((c.url, c.title) for c in entries), response.url, response.body), "feed")
+                self._scan_entries(
+                    check,
+                    compromise.scan_entries(((c.url, c.title) for c in entries), response.url, response.body),
+                    "feed",
+                )
             elif response.status == 304:
                 self._not_rescanned(check, "feed")
             return best
@@ -365,7 +405,9 @@ class WebsiteSpider(AccountSpider):
                 errors.append(str(exc))
             return None
 
-    async def _fetch_source(self, check: Check, url: str, errors: list[str]) -> tuple[Response | None, Candidate | None]:
+    async def _fetch_source(
+        self, check: Check, url: str, errors: list[str]
+    ) -> tuple[Response | None, Candidate | None]:
         """Fetch a fallback source: (response, None) to parse, or (None, what the last parse
         found) on a 304, or (None, None) when the source is missing or failed."""
         try:
@@ -380,8 +422,10 @@ class WebsiteSpider(AccountSpider):
         return response, None
 
     async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> Candidate | None:
-        url = urljoin(api_root if api_root.endswith("/") else api_root + "/",
-                      "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title")
+        url = urljoin(
+            api_root if api_root.endswith("/") else api_root + "/",
+            "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title",
+        )
         # Many sites switch the REST API off (401/403/404): not an error of the site.
         response, cached = await self._fetch_source(check, url, errors)
         if response is None:
@@ -397,13 +441,19 @@ class WebsiteSpider(AccountSpider):
     async def _try_sitemaps(self, check: Check, home_url: str, errors: list[str]) -> Candidate | None:
         origin = _origin(home_url)
         sitemaps: list[str] = []
-        try:
-            robots = await check.fetch(origin + "/robots.txt", robots=False)
-            check.robots_txt = robots.body if robots.status == 200 else b""
-            if robots.status == 200:
-                sitemaps = sitemaps_from_robots(robots.body, origin)
-        except CheckFailed:
-            pass
+        cache = robots_cache(self.crawler)
+        if cache is not None:
+            # The same parse that decided permission (Protego keeps the Sitemap: lines): no
+            # second fetch of robots.txt.
+            _read, sitemaps = await cache.sitemaps_for(home_url)
+        else:  # robots.txt not obeyed: read it here for its sitemaps only
+            try:
+                robots = await check.fetch(origin + "/robots.txt", robots=False)
+                check.robots_txt = robots.body if robots.status == 200 else b""
+                if robots.status == 200:
+                    sitemaps = sitemaps_from_robots(robots.body, origin)
+            except CheckFailed:
+                pass
         if not sitemaps:
             sitemaps = [origin + "/sitemap.xml"]
         for url in sitemaps[:2]:

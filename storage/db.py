@@ -22,9 +22,7 @@ T = TypeVar("T")
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["institutions"].create(
-        {"id": int, "name": str, "region": str, "created_at": str}, pk="id", not_null={"name"}
-    )
+    db["institutions"].create({"id": int, "name": str, "region": str, "created_at": str}, pk="id", not_null={"name"})
     db["institutions"].create_index(["name", "region"], unique=True)
     db["accounts"].create(
         {
@@ -227,8 +225,7 @@ def m002_delivery_claims(db: sqlite_utils.Database) -> None:
     # Each run leases the pending deliveries of one address at a time; without this the
     # lease scans every pending row once per recipient (hundreds of them nationally).
     db.execute(
-        "create index deliveries_pending_email on deliveries (lower(email)) "
-        "where sent_at is null and failed_at is null"
+        "create index deliveries_pending_email on deliveries (lower(email)) where sent_at is null and failed_at is null"
     )
 
 
@@ -325,8 +322,7 @@ def m007_platform_health(db: sqlite_utils.Database) -> None:
     db["alerts"].add_column("platform", str)
     db["alerts"].add_column("platform_change_id", int)
     db.execute(
-        "create unique index alerts_platform_episode on alerts (platform, kind, episode) "
-        "where account_id is null"
+        "create unique index alerts_platform_episode on alerts (platform, kind, episode) where account_id is null"
     )
 
 
@@ -402,3 +398,21 @@ def m010_compromise_findings(db: sqlite_utils.Database) -> None:
     db["accounts"].add_column("cloak_allowed", int)
     db["accounts"].add_column("cloak_robots_at", str)
     db["alerts"].add_column("finding_id", int)
+
+
+@migrations()
+def m012_robots_cache(db: sqlite_utils.Database) -> None:
+    # Lighter rechecks (issue 13): each origin's robots.txt is kept for up to 24 hours
+    # (RFC 9309) in the database, not in process memory, so the daemon, `pantau check` and a
+    # restart share it, and 100,000 parsed files never have to sit in memory.
+    db["robots_txt"].create(
+        {
+            "origin": str,  # scheme://host[:port]
+            "status": int,
+            "body": str,
+            "etag": str,
+            "last_modified": str,
+            "fetched_at": str,  # UTC ISO 8601: when the server last answered for it
+        },
+        pk="origin",
+    )

@@ -11,8 +11,11 @@ from pantau.monitor.demo.server import Route, free_port
 from pantau.storage.timefmt import from_iso
 
 # A WordPress site announces its posts feed and its comments feed on every page.
-WORDPRESS = {"/": "kominfo_wp_home.html", "/feed/": "kominfo_wp_feed.rss.xml",
-             "/comments/feed/": "kominfo_wp_comments.rss.xml"}
+WORDPRESS = {
+    "/": "kominfo_wp_home.html",
+    "/feed/": "kominfo_wp_feed.rss.xml",
+    "/comments/feed/": "kominfo_wp_comments.rss.xml",
+}
 
 
 def days_since(iso: str | None) -> int:
@@ -30,8 +33,10 @@ def test_it_reads_the_feed_a_wordpress_site_announces(sites, watch):
 
     # It should keep the newest feed entry, with its link and title, as the proof
     assert account["evidence"] == "feed"
-    assert account["last_activity_url"] == \
-        f"{site.url}/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/"
+    assert (
+        account["last_activity_url"]
+        == f"{site.url}/2024/11/kominfo-muba-gelar-sosialisasi-keamanan-informasi-untuk-opd/"
+    )
     assert account["last_activity_title"] == "Kominfo Muba Gelar Sosialisasi Keamanan Informasi untuk OPD"
     assert days_since(account["last_activity_at"]) == 1
     assert w.last(account_id)["outcome"] == "ok"
@@ -96,8 +101,13 @@ def test_it_reads_the_wordpress_rest_api_when_the_theme_hides_the_feed(sites, wa
 
 
 def test_it_reads_the_sitemap_named_in_robots_txt(sites, watch):
-    site = sites.serve({"/": "bkpsdm_home.html", "/robots.txt": "bkpsdm_robots.txt",
-                        "/sitemap-berita.xml": "bkpsdm_sitemap_berita.xml"})
+    site = sites.serve(
+        {
+            "/": "bkpsdm_home.html",
+            "/robots.txt": "bkpsdm_robots.txt",
+            "/sitemap-berita.xml": "bkpsdm_sitemap_berita.xml",
+        }
+    )
     w = watch(crawler={"obey_robots": True})
     account_id = w.add(site.url)
 
@@ -125,14 +135,18 @@ def test_it_reads_sitemap_xml_when_robots_txt_names_none(sites, watch):
 
 
 def test_it_follows_a_sitemap_index_to_the_newest_child(sites, watch):
-    site = sites.serve({
-        "/": "bkpsdm_home.html",
-        "/robots.txt": Route("User-agent: *\nDisallow: /wp-admin/\n\nSitemap: {{base}}/sitemap_index.xml\n",
-                             content_type="text/plain"),
-        "/sitemap_index.xml": "sitemap_index.xml",
-        "/post-sitemap.xml": "post_sitemap.xml",
-        "/page-sitemap.xml": "page_sitemap.xml",
-    })
+    site = sites.serve(
+        {
+            "/": "bkpsdm_home.html",
+            "/robots.txt": Route(
+                "User-agent: *\nDisallow: /wp-admin/\n\nSitemap: {{base}}/sitemap_index.xml\n",
+                content_type="text/plain",
+            ),
+            "/sitemap_index.xml": "sitemap_index.xml",
+            "/post-sitemap.xml": "post_sitemap.xml",
+            "/page-sitemap.xml": "page_sitemap.xml",
+        }
+    )
     w = watch(crawler={"obey_robots": True})
     account_id = w.add(site.url)
 
@@ -231,8 +245,7 @@ def test_a_site_answering_500_is_an_error(sites, watch):
 
 
 def test_a_redirect_loop_is_an_error(sites, watch):
-    site = sites.serve({"/": Route(redirect="/beranda", status=302),
-                        "/beranda": Route(redirect="/", status=302)})
+    site = sites.serve({"/": Route(redirect="/beranda", status=302), "/beranda": Route(redirect="/", status=302)})
     w = watch()
     account_id = w.add(site.url)
 
@@ -336,8 +349,9 @@ def test_three_failed_checks_make_a_site_unreachable(sites, watch):
 
 
 def test_a_site_whose_robots_txt_forbids_us_is_blocked_and_unknown(sites, watch):
-    site = sites.serve({"/": "portal_oki_home.html",
-                        "/robots.txt": Route("User-agent: *\nDisallow: /\n", content_type="text/plain")})
+    site = sites.serve(
+        {"/": "portal_oki_home.html", "/robots.txt": Route("User-agent: *\nDisallow: /\n", content_type="text/plain")}
+    )
     w = watch(crawler={"obey_robots": True})
     account_id = w.add(site.url)
 
@@ -381,11 +395,14 @@ def test_a_new_post_after_304s_is_read(sites, watch):
     w.check()
     w.check()
     feed = site.routes["/feed/"]
-    new_item = (f"<item><title>Diskominfo Muba Luncurkan Aplikasi Muba Satu Data</title>"
-                f"<link>{site.url}/2024/11/diskominfo-muba-luncurkan-aplikasi-muba-satu-data/</link>"
-                f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>")
-    site.routes["/feed/"] = Route(feed.data().decode().replace("<item>", new_item + "<item>", 1),
-                                  content_type=feed.content_type)
+    new_item = (
+        f"<item><title>Diskominfo Muba Luncurkan Aplikasi Muba Satu Data</title>"
+        f"<link>{site.url}/2024/11/diskominfo-muba-luncurkan-aplikasi-muba-satu-data/</link>"
+        f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate></item>"
+    )
+    site.routes["/feed/"] = Route(
+        feed.data().decode().replace("<item>", new_item + "<item>", 1), content_type=feed.content_type
+    )
 
     w.check()
 
