@@ -46,7 +46,12 @@ def test_registry_import_on_a_full_disk_is_one_line_and_exit_1(project):
 
 
 def test_a_check_that_cannot_store_its_observations_fails_instead_of_reporting_success(project):
-    project.config.write_text(project.config.read_text().replace('path = "pantau.db"', 'path = "full/pantau.db"'))
+    project.config.write_text(
+        project.config.read_text()
+        .replace('path = "pantau.db"', 'path = "full/pantau.db"')
+        # (a real contact: `check` warns about the example one on stderr)
+        .replace("[crawler]", '[crawler]\ncontact = "https://diskominfo.mubakab.go.id/kontak"', 1)
+    )
     # Nothing listens on these ports: each check is a quick "connection refused" observation.
     project.write("registry.csv", rows(25, "http://127.0.0.1:{i}9"))
 
