@@ -206,6 +206,34 @@ class Candidate:
     how: str = ""  # detail within the source, e.g. "jsonld", "meta", "time", "text"
 
 
+# schema.org types of a news post (JSON-LD ``@type``, lower-cased): a date in one of these is the
+# post's own. The listing reader (extract) takes ``ARTICLE_TYPES``, the post-page reader
+# (pagedate) its own wider set; both start from this core.
+NEWS_ARTICLE_TYPES = frozenset(
+    {
+        "article",
+        "newsarticle",
+        "blogposting",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "liveblogposting",
+    }
+)
+ARTICLE_TYPES = NEWS_ARTICLE_TYPES | {
+    "askpublicnewsarticle",
+    "socialmediaposting",
+    "discussionforumposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "governmentpermit",
+    "pressrelease",
+}
+
+
 def is_credible(at: datetime, now: datetime) -> bool:
     """True when `at` can be real activity: not in the future (beyond a day of slack), not pre-web."""
     now = _aware_utc(now)

@@ -24,7 +24,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from pantau.crawler.datecheck import consistent
-from pantau.crawler.dates import JAKARTA, Candidate, find_dates, is_credible, parse_date
+from pantau.crawler.dates import ARTICLE_TYPES, JAKARTA, Candidate, find_dates, is_credible, parse_date
 
 __all__ = [
     "PageInfo",
@@ -41,28 +41,6 @@ _FEED_TYPES = frozenset(
         "application/atom+xml",
         "application/feed+json",
         "application/rdf+xml",
-    }
-)
-_ARTICLE_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "blogposting",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "opinionnewsarticle",
-        "backgroundnewsarticle",
-        "reviewnewsarticle",
-        "askpublicnewsarticle",
-        "livebloguposting",
-        "liveblogposting",
-        "socialmediaposting",
-        "discussionforumposting",
-        "report",
-        "scholarlyarticle",
-        "techarticle",
-        "governmentpermit",
-        "pressrelease",
     }
 )
 _META_DATE_KEYS = ("article:published_time", "article:modified_time", "og:updated_time")
@@ -345,7 +323,7 @@ def _jsonld_candidates(root: Any, base: str, page_url: str, now: datetime) -> li
             types = item.get("@type")
             names = types if isinstance(types, list) else [types]
             # WebPage/WebSite/Organization dates describe the page render or the site, not a post.
-            if not any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in names):
+            if not any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in names):
                 continue
             link = _jsonld_url(item, base) or page_url
             title = item.get("headline") or item.get("name")

@@ -35,11 +35,31 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from pantau.crawler.dates import JAKARTA, find_dates, is_credible, parse_date
+from pantau.crawler.dates import JAKARTA, NEWS_ARTICLE_TYPES, find_dates, is_credible, parse_date
 
 __all__ = ["Considered", "PostDate", "post_date"]
 
 # ------------------------------------------------------------------------------ the record
+
+
+# A post page's own date may sit on any of these JSON-LD types (a page about one thing); the
+# news core is shared with the listing reader (crawler/dates.py).
+_JSONLD_TYPES = NEWS_ARTICLE_TYPES | {
+    "socialmediaposting",
+    "discussionforumposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "pressrelease",
+    "webpage",
+    "itempage",
+    "videoobject",
+    "creativework",
+    "review",
+    "recipe",
+    "medicalwebpage",
+    "posting",
+}
 
 
 @dataclass
@@ -186,33 +206,6 @@ _META_MODIFIED = (
     "last-modified",
     "modified",
     "updated",
-)
-_JSONLD_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "blogposting",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "opinionnewsarticle",
-        "backgroundnewsarticle",
-        "reviewnewsarticle",
-        "liveblogposting",
-        "socialmediaposting",
-        "discussionforumposting",
-        "report",
-        "scholarlyarticle",
-        "techarticle",
-        "pressrelease",
-        "webpage",
-        "itempage",
-        "videoobject",
-        "creativework",
-        "review",
-        "recipe",
-        "medicalwebpage",
-        "posting",
-    }
 )
 # Words that introduce a post's own date in a byline, in the languages regional sites print.
 _BYLINE_RE = re.compile(
