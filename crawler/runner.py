@@ -175,8 +175,9 @@ async def crawl(
         raise DiskFull(
             f"observations could not be stored in {cfg.db_path}: {collector.disk_full}"
         ) from collector.disk_full
-    for crawler, group in crawlers:
-        _observe_dropped(cfg, crawler, group, collector)
+    if store:  # (a probe writes nothing, even for a request a middleware dropped)
+        for crawler, group in crawlers:
+            _observe_dropped(cfg, crawler, group, collector)
     summary.seconds = time.monotonic() - started
     return summary
 
