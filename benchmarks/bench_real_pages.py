@@ -172,8 +172,8 @@ def main() -> None:
                 continue
             facts = {"last_activity_at": at.isoformat(), "evidence": "page-date", "dormant_after_days": None}
             status = evaluate(facts, [{"outcome": "ok"}], policy, now).status
-            if status == "active":
-                active_traps.append(f"{row['file']} ({label}): {where} -> {at.isoformat()}")
+            if status in ("active", "warning"):  # every page is a year old: dormant at least
+                active_traps.append(f"{row['file']} ({label}): {status}: {where} -> {at.isoformat()}")
         results.append(
             {
                 "file": row["file"],
@@ -203,7 +203,10 @@ def main() -> None:
         "pantau's winner by kind (right/pages): " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in by_kind.items() if v[0])
     )
     print("pantau misses by cause: " + (", ".join(f"{k} {v}" for k, v in causes.most_common()) or "none"))
-    print(f"pages judged `active` a year after their date (post page or listing reading): {len(active_traps)}")
+    print(
+        f"pages judged `active` or `warning` a year after their date (post page or listing reading): "
+        f"{len(active_traps)}"
+    )
     for line in active_traps:
         print("  " + line)
     print(
