@@ -246,6 +246,48 @@ def pantau_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "pantau.monitor.cli"]
 
 
+def run_in_process(argv: list[str], *, cwd: Path, now: str | None = None) -> subprocess.CompletedProcess:
+    """``pantau ARGV`` through its ``main()``, with stdout, stderr, environment and folder of its own."""
+    import io
+    import logging
+
+    from pantau.monitor.cli import main
+
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    saved_out, saved_err = sys.stdout, sys.stderr
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    # What basicConfig would give a fresh process: warnings and worse on its stderr.
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for key in ("PANTAU_CONFIG", "PANTAU_NOW"):
+        os.environ.pop(key, None)
+    if now:
+        os.environ["PANTAU_NOW"] = now
+    root.addHandler(handler)
+    try:
+        os.chdir(cwd)
+        sys.stdout, sys.stderr = out, err
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse: bad usage
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdout, sys.stderr = saved_out, saved_err
+        root.removeHandler(handler)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    out.flush()
+    err.flush()
+    text_out = out.buffer.getvalue().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
+    text_err = err.buffer.getvalue().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
+    return subprocess.CompletedProcess(["pantau", *argv], code, text_out, text_err)
+
+
 class Project:
     """A folder with a pantau.toml; runs the real `pantau` command inside it."""
 
@@ -265,20 +307,15 @@ class Project:
         return path
 
     def run(self, *args: str, now: str | None = None, config: bool = True) -> subprocess.CompletedProcess:
-        """Run `pantau [--config pantau.toml] ARGS`; ``now`` sets PANTAU_NOW (ISO 8601)."""
-        env = {k: v for k, v in os.environ.items() if k not in ("PANTAU_CONFIG", "PANTAU_NOW")}
-        if now:
-            env["PANTAU_NOW"] = now
+        """Run `pantau [--config pantau.toml] ARGS`; ``now`` sets PANTAU_NOW (ISO 8601).
+
+        The command's own ``main()`` runs in this process (its argv, environment, working folder,
+        stdout and stderr as a separate process would have them): the same code as the console
+        script without a Python start and Scrapy import per call. What needs a real process of its
+        own (signals, kill -9, a daemon, a pipe) starts one explicitly (``pantau_command()``).
+        """
         head = ["--config", str(self.config)] if config else []
-        return subprocess.run(
-            pantau_command() + head + list(args),
-            check=False,
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_in_process([*head, *args], cwd=self.root, now=now)
 
     def accounts(self) -> list[dict[str, Any]]:
         from pantau.storage.accounts import export_accounts
