@@ -31,26 +31,12 @@ import pytest
 from pantau.config.registry import validate_row
 from pantau.config.settings import Config, from_dict
 from pantau.monitor.demo.server import Route, Site
+from pantau.monitor.demo.sites import BULAN, HARI
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
-_HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_BULAN = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 _PLACEHOLDER = re.compile(r"\{\{(base|year|ago:(-?\d+):(\w+))\}\}")
 
 
@@ -58,9 +44,9 @@ def format_ago(days: int, fmt: str, now: datetime | None = None) -> str:
     at = ((now or datetime.now(UTC)) - timedelta(days=days)).astimezone(JAKARTA)
     at = at.replace(second=0, microsecond=0)
     if fmt == "id":
-        return f"{_HARI[at.weekday()]}, {at.day} {_BULAN[at.month - 1]} {at.year}"
+        return f"{HARI[at.weekday()]}, {at.day} {BULAN[at.month - 1]} {at.year}"
     if fmt == "idtime":
-        return f"{at.day} {_BULAN[at.month - 1]} {at.year} pukul {at:%H.%M} WIB"
+        return f"{at.day} {BULAN[at.month - 1]} {at.year} pukul {at:%H.%M} WIB"
     if fmt == "num":
         return f"{at:%d/%m/%Y}"
     if fmt == "rfc822":
