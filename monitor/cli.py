@@ -48,6 +48,16 @@ def _now() -> datetime:
         raise ConfigError(str(exc)) from None
 
 
+def _operator() -> str:
+    """Who is at the command line (the person behind sudo, when there is one), for records."""
+    import getpass
+
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a bare container)
+        return "operator"
+
+
 def _config(args: argparse.Namespace) -> Config:
     try:
         return load_config(args.config)
@@ -319,7 +329,7 @@ def cmd_attest(args: argparse.Namespace) -> int:
     now = _now()
     if when > now:
         raise CliError(f"--date {args.date} is in the future", EXIT_USAGE)
-    who = os.environ.get("SUDO_USER") or os.environ.get("USER") or "operator"
+    who = _operator()
     add_attestation(db, args.account_id, when, args.url, args.note, who, now)
     evaluate_all(db, cfg, now, ids=[args.account_id])
     print(f"attested account {args.account_id}: last activity {when.isoformat()} (by {who})")
@@ -336,7 +346,6 @@ def cmd_respond(args: argparse.Namespace) -> int:
              pantau respond 13 --closed --note "akun dihapus 3 Maret"
              pantau respond 14 --exception "akun arsip Pilkada 2024, dibiarkan sesuai SK"
     """
-    import getpass
     from datetime import date
 
     from pantau.monitor.answers import AnswerError, respond
@@ -360,7 +369,7 @@ def cmd_respond(args: argparse.Namespace) -> int:
     else:
         kind = "exception"
         note = args.exception if not args.note else f"{args.exception}; {args.note}"
-    who = f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
+    who = f"cli:{_operator()}"
     try:
         respond(db, cfg, args.account_id, kind, who=who, now=now, by=by, note=note)
     except AnswerError as exc:
