@@ -43,6 +43,9 @@ class Observation:
     scan_scopes: list[str] | None = None
     cloak_checked: bool = False
     cloak_allowed: bool | None = None  # robots.txt read for the crawler: may it read the home page?
+    # What a website turned out to be (storage/sites.py), when this check learnt it; None:
+    # nothing new to keep.
+    site: dict[str, Any] | None = None
 
     def row(self) -> dict[str, Any]:
         out = asdict(self)
@@ -55,6 +58,7 @@ class Observation:
             "scan_scopes",
             "cloak_checked",
             "cloak_allowed",
+            "site",
         ):
             out.pop(key)
         return out

@@ -10,6 +10,7 @@ from pantau.storage.db import open_db
 from pantau.storage.explanations import record_candidates
 from pantau.storage.findings import save_scan
 from pantau.storage.observations import record_observation
+from pantau.storage.sites import save_site
 
 
 class ObservationPipeline:
@@ -45,6 +46,8 @@ class ObservationPipeline:
         record_candidates(
             self.db, item.account_id, item.checked_at, item.considered, confirmed_post=item.confirmed_post
         )
+        if item.site is not None:
+            save_site(self.db, item.account_id, item.site)
         if item.scan_scopes is not None or item.cloak_checked:
             # The compromise scan's findings, and the alert that opens or closes an episode.
             save_scan(

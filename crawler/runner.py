@@ -11,17 +11,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from pantau.config import clock
 from pantau.config.settings import Config
 from pantau.crawler import reactor
 from pantau.crawler.items import Observation
+from pantau.crawler.robots import RFC9309_MAX_AGE_S
 from pantau.crawler.settings import SPIDER_MODULES, scrapy_settings
+from pantau.storage.db import open_db
 from pantau.storage.errors import DiskFull, is_disk_full
+from pantau.storage.sites import accounts_with_open_findings, fresh_robots_origins
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +133,55 @@ def install_resolver(crawler: Any) -> None:
     GuardedResolver.from_crawler(crawler, twisted_reactor).install_on_reactor()
 
 
+def expected_requests(cfg: Config, groups: dict[type, list[dict[str, Any]]], store: bool = True) -> dict[type, float]:
+    """About how many requests each crawl will make, robots.txt included.
+
+    Each spider says what one account's check will cost (``expected_requests``: a remembered
+    website one, a new one about three); a spider that reads robots.txt (``reads_robots_txt``)
+    adds one request per origin whose stored copy is stale. Split by account counts alone, the
+    feed crawl got half the slots its robots.txt fetches needed and finished last.
+
+    Also marks the website accounts a compromise finding is open for (``open_findings``): their
+    checks look at the whole site each time, not at the remembered source alone.
+    """
+    now = clock.now()
+    fresh: set[str] | None = None
+    flagged: set[int] = set()
+    db = None
+    if store:
+        try:
+            db = open_db(cfg.db_path, migrate=False)
+        except Exception:  # noqa: BLE001 - no database yet: every account is new
+            db = None
+    if db is not None:
+        try:
+            flagged = accounts_with_open_findings(db)
+            if cfg.crawler["obey_robots"]:
+                readers = (a for cls, g in groups.items() if getattr(cls, "reads_robots_txt", False) for a in g)
+                since = (now - timedelta(seconds=RFC9309_MAX_AGE_S)).isoformat(timespec="seconds")
+                fresh = fresh_robots_origins(db, (_origin(a) for a in readers), since)
+        finally:
+            db.conn.close()
+    out: dict[type, float] = {}
+    for cls, group in groups.items():
+        per_account = getattr(cls, "expected_requests", None)
+        robots = fresh is not None and getattr(cls, "reads_robots_txt", False)
+        total = 0.0
+        for account in group:
+            if flagged:
+                account["open_findings"] = account.get("id") in flagged
+            total += per_account(account, now) if per_account else getattr(cls, "requests_per_check", 1.0)
+            if robots and fresh is not None:
+                total += _origin(account) not in fresh
+        out[cls] = total
+    return out
+
+
+def _origin(account: dict[str, Any]) -> str:
+    p = urlsplit(account.get("feed_url") or account["url"])
+    return f"{p.scheme}://{p.netloc}".lower()
+
+
 async def crawl(
     cfg: Config, accounts: Iterable[dict[str, Any]], progress: ProgressFn | None = None, store: bool = True
 ) -> Summary:
@@ -138,12 +192,14 @@ async def crawl(
     conditional GET; the observations reach only ``progress``."""
     groups: dict[type, list[dict[str, Any]]] = {}
     for account in accounts:
+        if not store:
+            # Nothing stored is read: a probe looks at the whole site, not a remembered source.
+            account = {**account, "site": None}
         groups.setdefault(spider_for(account["platform"]), []).append(account)
     summary = Summary()
     started = time.monotonic()
-    # Share the concurrency by the requests each crawl will make, not by accounts: a
-    # website check costs about three requests (home page, feed, fallbacks), a feed one.
-    weight = {cls: getattr(cls, "requests_per_check", 1) * len(group) for cls, group in groups.items()}
+    # Share the concurrency by the requests each crawl will make, not by accounts.
+    weight = expected_requests(cfg, groups, store)
     total = sum(weight.values()) or 1
     conc = cfg.crawler["concurrency"]
     collector = _Collector(summary, progress)

@@ -266,6 +266,10 @@ class Check:
     # field `bytes` above shadows the type inside this class.
     robots_txt: builtins.bytes | None = None
     cloak_allowed: bool | None = None  # robots.txt read for the crawler this check: allowed?
+    # The URL this check asked first (spiders choosing between addresses tell which by it), and
+    # what a website check learnt of the site (storage/sites.py), to keep.
+    first_url: str | None = None
+    site: dict[str, Any] | None = None
 
     MAX_PER_SOURCE: ClassVar[int] = 12  # a feed of 50 entries needs its newest few to explain it
 
@@ -392,6 +396,7 @@ class Check:
             scan_scopes=self.scan_scopes if outcome in ("ok", "not_modified") else None,
             cloak_checked=self.cloak_checked,
             cloak_allowed=self.cloak_allowed,
+            site=self.site if outcome in ("ok", "not_modified") else None,
         )
 
     def _final_candidates(self, best: Candidate | None) -> list[Considered]:
@@ -513,6 +518,7 @@ class AccountSpider(scrapy.Spider):
                 yield check.observation("unsupported", error=self.unsupported_reason(account))
                 continue
             opts = self.first_request_options(account)
+            check.first_url = url
             check.via = self.first_via(account)
             robots = opts.get("robots", True) and self.obeys_robots(account)
             yield Request(

@@ -55,6 +55,7 @@ async def read_feed(
 class FeedSpider(AccountSpider):
     name = "feed"
     platforms = ("feed",)
+    reads_robots_txt = True  # crawler.runner counts a stale robots.txt as one more request
 
     def first_url(self, account: dict[str, Any]) -> str | None:
         return account.get("feed_url") or account["url"]

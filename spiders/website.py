@@ -6,6 +6,13 @@ fallback is only fetched when the sources before it found nothing, which keeps a
 national pass near two requests per site. When the newest activity comes only from a
 listing (the home page, a sitemap without dates), that post's own page is read once for its
 date (crawler/pagedate.py) and the answer cached by its URL on the account row.
+
+A site is discovered once, then remembered (``accounts.site``, storage/sites.py): which source
+answered and with which post, where its feed is or that it has none, that its WordPress API is
+off, which sitemap worked. A recheck asks only that source, conditionally (usually one 304),
+and walks the whole order again when that source fails, when the last discovery is a week old,
+once a day for the compromise scan of the home page, and whenever the account's age crosses
+one of the policy's thresholds: no status change is decided on the one remembered source.
 """
 
 from __future__ import annotations
@@ -14,13 +21,17 @@ import asyncio
 import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
 from scrapy.robotstxt import ProtegoRobotParser
 
+from pantau.config import clock
+from pantau.config.settings import POLICY_KEYS
+from pantau.config.vocabulary import Evidence
 from pantau.crawler import compromise
 from pantau.crawler.dates import Candidate
 from pantau.crawler.extract import (
@@ -35,6 +46,7 @@ from pantau.crawler.pagedate import Considered, post_date
 from pantau.crawler.robots import robots_cache
 from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
 from pantau.spiders.feed import read_feed
+from pantau.storage.sites import read_site
 
 COMMON_FEED_PATHS = ("/feed", "/rss", "/atom.xml")
 # A sitemap this large is parsed on a worker thread: a legal index of 50,000 children takes
@@ -48,6 +60,11 @@ MAX_PAGE_CANDIDATES = 12
 _PAGE_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-page-parser")
 # When sources name the same post, the strongest evidence is the one shown (DESIGN.md's order).
 SOURCE_RANK = {"feed": 0, "wp-api": 1, "sitemap": 2, "page-date": 3}
+# A remembered site is discovered again at least this often, so a feed added or a sitemap
+# moved is noticed within a week even while the old source keeps answering.
+REDISCOVER_AFTER = timedelta(days=7)
+# The sources a recheck may ask alone (a page-date winner is rechecked through the home page).
+SHORT_SOURCES = (Evidence.FEED, Evidence.WP_API, Evidence.SITEMAP)
 
 
 def strongest_of_same_post(best: Candidate | None, cands: list[Candidate]) -> Candidate | None:
@@ -95,12 +112,60 @@ def _origin(url: str) -> str:
 class WebsiteSpider(AccountSpider):
     name = "website"
     platforms = ("website",)
-    # A check makes ~3.1 requests (benchmarks/), but weighting by the full 3 starved the
-    # feed crawl: with few slots, each slow feed's timeout blocked a large share of them.
-    requests_per_check = 2.0
+    # A discovery makes about three requests besides robots.txt, a recheck of a remembered
+    # site one (benchmarks/); crawler.runner shares the concurrency by them.
+    requests_per_check = 3.0
+    requests_per_recheck = 1.0
+    reads_robots_txt = True
 
     def first_url(self, account: dict[str, Any]) -> str | None:
-        return account["url"] if account["url"].count("/") > 2 else account["url"] + "/"
+        return self.short_source(account, clock.now()) or _home_url(account)
+
+    @classmethod
+    def expected_requests(cls, account: dict[str, Any], now: datetime) -> float:
+        """About what this account's check will cost, robots.txt aside (crawler.runner)."""
+        facts = read_site(account)
+        at = _when(facts.get("discovered_at")) if facts else None
+        if facts and facts.get("source") in SHORT_SOURCES and at is not None and now - at < REDISCOVER_AFTER:
+            return cls.requests_per_recheck
+        return cls.requests_per_check
+
+    def remembered(self, account: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+        """What the site's last discovery found, when it is under a week old and still about
+        the addresses the registry gives (a new address or feed is discovered at once)."""
+        facts = read_site(account)
+        if not facts or facts.get("home") != account["url"] or facts.get("feed_given") != account.get("feed_url"):
+            return None
+        at = _when(facts.get("discovered_at"))
+        return facts if at is not None and timedelta(0) <= now - at < REDISCOVER_AFTER else None
+
+    def short_source(self, account: dict[str, Any], now: datetime) -> str | None:
+        """The remembered source's address when a recheck may ask it alone, else None."""
+        facts = self.remembered(account, now)
+        if facts is None or facts.get("source") not in SHORT_SOURCES or not facts.get("source_url"):
+            return None
+        if candidate_from_json(facts.get("winner")) is None:
+            return None
+        if self.scanning and (_cloak_due(account, now) or account.get("open_findings")):
+            # The day's scan of the home page with its crawler fetch, and every check of a site
+            # found compromised (until the finding is resolved), look at the whole site.
+            return None
+        if self._age_crosses_threshold(account, now):
+            return None
+        return str(facts["source_url"])
+
+    def _age_crosses_threshold(self, account: dict[str, Any], now: datetime) -> bool:
+        """Whether the account's last activity has grown past a policy threshold since its last
+        check: the status may change, so every source is asked before it does."""
+        last, checked = _when(account.get("last_activity_at")), _when(account.get("last_checked_at"))
+        if last is None or checked is None:
+            return True
+        policy = self.cfg.policy_for("website") if self.cfg is not None else POLICY_KEYS
+        for key in ("warning_after_days", "dormant_after_days", "close_after_days"):
+            edge = last + timedelta(days=int(policy[key]))
+            if checked < edge <= now:
+                return True
+        return False
 
     def first_request_options(self, account: dict[str, Any]) -> dict[str, Any]:
         return {"conditional": True, "robots": True}
@@ -112,6 +177,49 @@ class WebsiteSpider(AccountSpider):
         return bool(security.get("scan", True))
 
     async def observe(self, check: Check, response: Response) -> Observation:
+        home_url = _home_url(check.account)
+        known = self.remembered(check.account, check.now)
+        if known is not None and check.first_url == known.get("source_url") and check.first_url != home_url:
+            shortcut = await self._recheck(check, known, response)
+            if shortcut is not None:
+                return shortcut
+            # The source that answered last time did not: discover again from the home page.
+            check.notes.append(f"the source that answered last time ({check.first_url}) did not; looked again")
+            known = None
+            response = await check.fetch(home_url, conditional=True)
+        return await self._discover(check, response, known)
+
+    async def _recheck(self, check: Check, known: dict[str, Any], response: Response) -> Observation | None:
+        """What the remembered source says now, or None when it no longer answers with a
+        dated post. On a 304 the post the last check settled on stands (the one confirmed on
+        its own page included), not the raw listing date."""
+        if response.status >= 400:
+            return None
+        if self.scanning:
+            check.scan_scopes = []  # only the scopes this source covers are rescanned
+        errors: list[str] = []
+        source = known["source"]
+        if response.status == 304:
+            if source == Evidence.FEED:
+                self._not_rescanned(check, "feed")
+            elif source == Evidence.SITEMAP:
+                self._not_rescanned(check, "sitemap")
+            return check.observation("ok", candidate_from_json(known["winner"]))
+        got: Candidate | None = None
+        if source == Evidence.FEED:
+            got = await self._read_feed(check, response, errors)
+        elif source == Evidence.WP_API:
+            got = self._parse_wp(check, response, errors)
+        elif source == Evidence.SITEMAP:
+            got = await self._read_sitemap(check, response.url, errors, depth=0, response=response)
+        if got is None:
+            return None
+        check.site = {**known, "winner": candidate_to_json(got)}
+        return check.observation("ok", got)
+
+    async def _discover(self, check: Check, response: Response, known: dict[str, Any] | None) -> Observation:
+        """Every source in DESIGN.md's order. ``known``: facts of a discovery under a week old,
+        which spare the probes they already answered."""
         if response.status >= 400:
             # A website's missing home page is a broken site, not a vanished account.
             raise CheckFailed("error", f"HTTP {response.status} from {response.url}", response.status)
@@ -125,15 +233,27 @@ class WebsiteSpider(AccountSpider):
                     response, home = full, self._home(check, full)
             except CheckFailed:
                 pass
+        home_url = _home_url(check.account)
         page_cands = [c for c in (candidate_from_json(d) for d in home.get("page_cands") or []) if c]
         if not page_cands and home.get("page_best"):
             page_cands = [c for c in (candidate_from_json(home.get("page_best")),) if c]
         page_best = check.consider(page_cands, "home page (a date tied to an article link)")
         cands: list[Candidate] = [page_best] if page_best else []
+        # Which source, at which address, each candidate came from: the winner's is remembered.
+        came_from: dict[int, tuple[str, str]] = {}
+        if page_best is not None:
+            came_from[id(page_best)] = (Evidence.PAGE_DATE, home_url)
         errors: list[str] = []
         if self.scanning and "compromise" in home:
             check.scan_scopes = ["home"]
             check.findings.extend(home["compromise"])
+        facts = _Facts.start(check, known)
+        if known is not None and known.get("source") == Evidence.PAGE_DATE and response.status == 304:
+            # The home page answered last time and is unchanged: so is its newest post.
+            remembered = candidate_from_json(known.get("winner"))
+            if remembered is not None:
+                await self._cloak_if_due(check, response.url, home)
+                return check.observation("ok", remembered)
 
         feeds = (
             [check.account["feed_url"]]
@@ -144,30 +264,33 @@ class WebsiteSpider(AccountSpider):
             got = await self._try_feed(check, url, errors)
             if got:
                 cands.append(got)
-        if not feeds and not home.get("wp_api"):
+                came_from[id(got)] = (Evidence.FEED, url)
+                facts.feed_url = facts.feed_url or url
+        if not feeds and not home.get("wp_api") and not facts.no_feed:
             for path in COMMON_FEED_PATHS:
-                got = await self._try_feed(check, _origin(response.url) + path, errors, quiet=True)
+                url = _origin(response.url) + path
+                got = await self._try_feed(check, url, errors, quiet=True)
                 if got:
                     cands.append(got)
+                    came_from[id(got)] = (Evidence.FEED, url)
+                    facts.feed_url = url
                     break
+            facts.no_feed = facts.feed_url is None
         found_feed = any(c.source == "feed" for c in cands)
-        if not found_feed and home.get("wp_api"):
-            got = await self._try_wp(check, home["wp_api"], errors)
+        if not found_feed and home.get("wp_api") and not facts.wp_api_off:
+            got, url, facts.wp_api_off = await self._try_wp(check, home["wp_api"], errors)
             if got:
                 cands.append(got)
-        if not any(c.source in ("feed", "wp-api") for c in cands):
-            got = await self._try_sitemaps(check, response.url, errors)
-            if got:
+                came_from[id(got)] = (Evidence.WP_API, url)
+        if not any(c.source in ("feed", "wp-api") for c in cands) and not facts.no_sitemap:
+            failed = len(errors)
+            got, url = await self._try_sitemaps(check, response.url, errors, facts.sitemap_url)
+            facts.sitemap_url = url
+            facts.no_sitemap = url is None and len(errors) == failed  # none there, none failing
+            if got and url:
                 cands.append(got)
-        served_to_all = any(f["kind"] == compromise.GAMBLING for f in home.get("compromise") or ())
-        if (
-            self.scanning
-            and check.scan_scopes is not None
-            and not served_to_all
-            and _cloak_due(check.account, check.now)
-        ):
-            # (Spam every visitor sees is a finding already; what Googlebot sees adds nothing.)
-            await self._look_for_cloaking(check, response.url, home)
+                came_from[id(got)] = (Evidence.SITEMAP, url)
+        await self._cloak_if_due(check, response.url, home)
         best = self.newest(cands, check.now)
         if best is None and home.get("first_post"):
             # A listing without dates still says which post is newest: read it on its page.
@@ -199,7 +322,26 @@ class WebsiteSpider(AccountSpider):
         best = strongest_of_same_post(best, cands)
         if best is None and errors:
             check.notes.extend(errors)
+        else:
+            # A feed, the API or a sitemap named by address; else the home page (a post read on
+            # its own page because a listing led to it is rechecked through that listing).
+            facts.source, facts.source_url = came_from.get(id(best), (Evidence.PAGE_DATE, home_url))
+            facts.winner = candidate_to_json(best)
+            if best is None:
+                facts.source = facts.source_url = None
+            check.site = facts.json()
         return check.observation("ok", best, error="; ".join(errors[:3]) or None)
+
+    async def _cloak_if_due(self, check: Check, home_url: str, home: dict[str, Any]) -> None:
+        served_to_all = any(f["kind"] == compromise.GAMBLING for f in home.get("compromise") or ())
+        if (
+            self.scanning
+            and check.scan_scopes is not None
+            and not served_to_all
+            and _cloak_due(check.account, check.now)
+        ):
+            # (Spam every visitor sees is a finding already; what Googlebot sees adds nothing.)
+            await self._look_for_cloaking(check, home_url, home)
 
     async def _confirm(self, check: Check, url: str, listed: Candidate | None) -> Candidate | None:
         """The date of the post at ``url`` read on its own page, once per URL (cached)."""
@@ -389,21 +531,33 @@ class WebsiteSpider(AccountSpider):
             response = await check.fetch(url, conditional=True)
             if quiet and response.status >= 400:
                 return None
-            entries: list[Candidate] = []
-            best = await read_feed(self, check, response, entries=entries, keep=self._activity)
-            if response.status == 200:
-                self._scan_entries(
-                    check,
-                    compromise.scan_entries(((c.url, c.title) for c in entries), response.url, response.body),
-                    "feed",
-                )
-            elif response.status == 304:
-                self._not_rescanned(check, "feed")
-            return best
+            return await self._read_feed(check, response, errors, raising=True)
         except CheckFailed as exc:
             if not quiet:
                 errors.append(str(exc))
             return None
+
+    async def _read_feed(
+        self, check: Check, response: Response, errors: list[str], raising: bool = False
+    ) -> Candidate | None:
+        """The feed's newest entry (scanning its items when it was read anew)."""
+        entries: list[Candidate] = []
+        try:
+            best = await read_feed(self, check, response, entries=entries, keep=self._activity)
+        except CheckFailed as exc:
+            if raising:
+                raise
+            errors.append(str(exc))
+            return None
+        if response.status == 200:
+            self._scan_entries(
+                check,
+                compromise.scan_entries(((c.url, c.title) for c in entries), response.url, response.body),
+                "feed",
+            )
+        elif response.status == 304:
+            self._not_rescanned(check, "feed")
+        return best
 
     async def _fetch_source(
         self, check: Check, url: str, errors: list[str]
@@ -421,24 +575,38 @@ class WebsiteSpider(AccountSpider):
             return None, None
         return response, None
 
-    async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> Candidate | None:
+    async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> tuple[Candidate | None, str, bool]:
+        """(the newest post, the query's address, whether the API is switched off)."""
         url = urljoin(
             api_root if api_root.endswith("/") else api_root + "/",
             "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title",
         )
-        # Many sites switch the REST API off (401/403/404): not an error of the site.
-        response, cached = await self._fetch_source(check, url, errors)
-        if response is None:
-            return cached
-        cands, err = parse_wp_posts(response.body, url, check.now)
+        try:
+            response = await check.fetch(url, conditional=True)
+        except CheckFailed as exc:
+            errors.append(str(exc))
+            return None, url, False
+        if response.status == 304:
+            return candidate_from_json(check.cached(response)), url, False
+        if response.status >= 400:
+            # Many sites switch the REST API off (401/403/404): not an error of the site.
+            return None, url, response.status < 500
+        return self._parse_wp(check, response, errors), url, False
+
+    def _parse_wp(self, check: Check, response: Response, errors: list[str]) -> Candidate | None:
+        cands, err = parse_wp_posts(response.body, response.url, check.now)
         if err:
-            errors.append(f"WordPress API {url}: {err}")
+            errors.append(f"WordPress API {response.url}: {err}")
             return None
         best = check.consider(cands, "WordPress REST API post")
         check.remember(response, candidate_to_json(best))
         return best
 
-    async def _try_sitemaps(self, check: Check, home_url: str, errors: list[str]) -> Candidate | None:
+    async def _try_sitemaps(
+        self, check: Check, home_url: str, errors: list[str], worked: str | None = None
+    ) -> tuple[Candidate | None, str | None]:
+        """(the newest post, the sitemap it came from): the sitemaps robots.txt names, else
+        /sitemap.xml; the one that worked last time first."""
         origin = _origin(home_url)
         sitemaps: list[str] = []
         cache = robots_cache(self.crawler)
@@ -456,16 +624,23 @@ class WebsiteSpider(AccountSpider):
                 pass
         if not sitemaps:
             sitemaps = [origin + "/sitemap.xml"]
+        if worked in sitemaps:
+            sitemaps.remove(worked)
+            sitemaps.insert(0, worked)
         for url in sitemaps[:2]:
             got = await self._read_sitemap(check, url, errors, depth=0)
             if got:
-                return got
-        return None
+                return got, url
+        return None, None
 
-    async def _read_sitemap(self, check: Check, url: str, errors: list[str], depth: int) -> Candidate | None:
-        response, cached = await self._fetch_source(check, url, errors)
+    async def _read_sitemap(
+        self, check: Check, url: str, errors: list[str], depth: int, response: Response | None = None
+    ) -> Candidate | None:
+        """A sitemap's newest post; ``response``: the sitemap already fetched (a recheck)."""
         if response is None:
-            return cached
+            response, cached = await self._fetch_source(check, url, errors)
+            if response is None:
+                return cached
         if len(response.body) > BIG_SITEMAP:
             cands, children, err = await asyncio.to_thread(parse_sitemap, response.body, url, check.now)
         else:
@@ -488,6 +663,51 @@ class WebsiteSpider(AccountSpider):
                 best = await self._confirm(check, newest, None)
         check.remember(response, candidate_to_json(best))
         return best
+
+
+def _home_url(account: dict[str, Any]) -> str:
+    return account["url"] if account["url"].count("/") > 2 else account["url"] + "/"
+
+
+def _when(text: Any) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+@dataclass
+class _Facts:
+    """What a discovery learns of a site (stored as ``accounts.site``, storage/sites.py)."""
+
+    home: str
+    feed_given: str | None
+    discovered_at: str
+    source: str | None = None
+    source_url: str | None = None
+    winner: dict[str, Any] | None = None
+    feed_url: str | None = None
+    no_feed: bool = False
+    wp_api_off: bool = False
+    sitemap_url: str | None = None
+    no_sitemap: bool = False
+
+    @classmethod
+    def start(cls, check: Check, known: dict[str, Any] | None) -> _Facts:
+        """A new discovery, or one sparing the probes a discovery under a week old answered
+        (it keeps that discovery's date: the site is looked at whole again when it is a week old)."""
+        facts = cls(check.account["url"], check.account.get("feed_url"), check.now.isoformat(timespec="seconds"))
+        if known is not None:
+            facts.discovered_at = str(known["discovered_at"])
+            facts.no_feed = bool(known.get("no_feed"))
+            facts.wp_api_off = bool(known.get("wp_api_off"))
+            facts.sitemap_url = known.get("sitemap_url")
+            facts.no_sitemap = bool(known.get("no_sitemap"))
+        return facts
+
+    def json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _cached_post(account: dict[str, Any]) -> dict[str, Any] | None:

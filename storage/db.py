@@ -416,3 +416,13 @@ def m012_robots_cache(db: sqlite_utils.Database) -> None:
         },
         pk="origin",
     )
+
+
+@migrations()
+def m013_site_memory(db: sqlite_utils.Database) -> None:
+    # Lighter rechecks (issue 13): what a website turned out to be at its last discovery —
+    # which source answered and with which post, where its feed is or that it has none, that
+    # its WordPress API is off, which sitemap worked — as one JSON text (storage/sites.py),
+    # so a recheck asks that one source instead of walking the discovery order again. On the
+    # account row, like `confirmed_post`: every check already reads the row.
+    db["accounts"].add_column("site", str)
