@@ -146,20 +146,23 @@ class WebsiteSpider(AccountSpider):
             return None
         if candidate_from_json(facts.get("winner")) is None:
             return None
-        if self.scanning and (_cloak_due(account, now) or account.get("open_findings")):
-            # The day's scan of the home page with its crawler fetch, and every check of a site
-            # found compromised (until the finding is resolved), look at the whole site.
-            return None
-        if self._age_crosses_threshold(account, now):
+        if self.scanning and _cloak_due(account, now):
+            return None  # the day's scan: the home page, and the site as Googlebot sees it
+        if self._look_at_all(account, now):
             return None
         return str(facts["source_url"])
+
+    def _look_at_all(self, account: dict[str, Any], now: datetime) -> bool:
+        """Whether this check must ask every source, whatever the memory says: while a
+        compromise finding is open for the site, and when the status may change by age."""
+        return bool(self.scanning and account.get("open_findings")) or self._age_crosses_threshold(account, now)
 
     def _age_crosses_threshold(self, account: dict[str, Any], now: datetime) -> bool:
         """Whether the account's last activity has grown past a policy threshold since its last
         check: the status may change, so every source is asked before it does."""
         last, checked = _when(account.get("last_activity_at")), _when(account.get("last_checked_at"))
         if last is None or checked is None:
-            return True
+            return False  # no age to cross (nothing found yet, or never checked)
         policy = self.cfg.policy_for("website") if self.cfg is not None else POLICY_KEYS
         for key in ("warning_after_days", "dormant_after_days", "close_after_days"):
             edge = last + timedelta(days=int(policy[key]))
@@ -247,9 +250,12 @@ class WebsiteSpider(AccountSpider):
         if self.scanning and "compromise" in home:
             check.scan_scopes = ["home"]
             check.findings.extend(home["compromise"])
+        if known is not None and self._look_at_all(check.account, check.now):
+            known = None  # the probes the memory would spare are made too: a full discovery
         facts = _Facts.start(check, known)
-        if known is not None and known.get("source") == Evidence.PAGE_DATE and response.status == 304:
-            # The home page answered last time and is unchanged: so is its newest post.
+        if known is not None and response.status == 304:
+            # An unchanged home page lists no new post: the post the last check settled on
+            # stands (the home page is read here for its source, or for the day's scan).
             remembered = candidate_from_json(known.get("winner"))
             if remembered is not None:
                 await self._cloak_if_due(check, response.url, home)

@@ -265,6 +265,25 @@ def test_when_the_age_crosses_a_threshold_every_source_is_asked(sites, watch):
     assert site.hits[0] == "/" and "/feed/" in site.hits
 
 
+def test_a_portal_whose_age_crosses_a_threshold_is_probed_for_sources_again(sites, watch):
+    site = sites.serve(PORTAL)
+    w = watch()
+    account_id = w.add(site.url)
+    w.check()
+    # Its newest post was 29 days old at the last check and is 31 days old now (dormant at 30).
+    w.db.execute(
+        "update accounts set last_activity_at = ?, last_checked_at = ? where id = ?",
+        [ago(days=31), ago(days=2), account_id],
+    )
+    site.hits.clear()
+
+    w.check()
+
+    # It should probe for a feed and a sitemap again, though it remembers there were none
+    assert site.hits[0] == "/"
+    assert {"/feed", "/rss", "/atom.xml", "/sitemap.xml"} <= set(site.hits)
+
+
 def test_a_recheck_without_a_crossing_stays_on_the_remembered_source(sites, watch):
     site = sites.serve(WORDPRESS)
     w = watch()
@@ -293,9 +312,9 @@ def test_the_days_compromise_scan_reads_the_home_page_and_looks_as_googlebot(sit
 
     w.check()
 
-    # It should read the home page (the scan) and fetch it as Googlebot once, then go back to
-    # the feed alone
-    assert site.hits[0] == "/" and site.hits.count("/") == 2
+    # It should read the home page (the scan; unchanged, so no new post and no need to ask the
+    # feed) and fetch it as Googlebot once, then go back to the feed alone
+    assert site.hits == ["/", "/robots.txt", "/"]
     assert w.account(account_id)["cloak_checked_at"] is not None
     site.hits.clear()
     w.check()
