@@ -83,7 +83,8 @@ DINAS = (
     "Kecamatan",
     "Sekretariat Daerah",
 )
-REGIONS = ("16.06", "16.02", "16.71", "32.73", "35.78", "51.71", "64.72", "73.71", "94.71")
+# Kemendagri codes the registry accepts (config/data/wilayah.csv): Kota Jayapura is 91.71.
+REGIONS = ("16.06", "16.02", "16.71", "32.73", "35.78", "51.71", "64.72", "73.71", "91.71")
 
 
 def address(i: int) -> str:
