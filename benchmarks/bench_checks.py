@@ -24,7 +24,8 @@ this process (psutil sampled every 0.2 s, and ``getrusage`` maxrss), and wall / 
 ideal = requests × latency ÷ concurrency.
 
 Lighter rechecks (issue 13). robots.txt is obeyed by default (``--no-robots``: the old
-figures). The servers count per kind of site and robots.txt fetches apart, so "served/account" is what the sites saw,
+figures). The servers count per kind of site, robots.txt fetches and requests as Googlebot (the
+compromise scan's daily cloaking check) apart, so "served/account" is what the sites saw,
 robots.txt included; "CPU ms per check" is this process's CPU over the pass per account.
 ``--later`` adds two rechecks after the immediate one (the "+0" recheck, as a check six hours
 later costs): "+1 day" (every stored robots.txt and every crawler fetch 25 hours old) and
@@ -225,8 +226,22 @@ def _inject(routes: dict[str, Resp], i: int) -> None:
 
 
 # Server-side counters, one shared array per server process.
-ST_REQUESTS, ST_200, ST_304, ST_404, ST_COND, ST_COND_304, ST_INM, ST_BYTES, ST_CONNS, ST_ROBOTS, ST_SLOW = range(11)
-N_STATS = 11  # per kind of site: stats[KINDS.index(kind) * N_STATS + ST_…]
+# ST_CRAWLER: requests as the search engine's crawler (the compromise scan's daily cloaking check).
+(
+    ST_REQUESTS,
+    ST_200,
+    ST_304,
+    ST_404,
+    ST_COND,
+    ST_COND_304,
+    ST_INM,
+    ST_BYTES,
+    ST_CONNS,
+    ST_ROBOTS,
+    ST_SLOW,
+    ST_CRAWLER,
+) = range(12)
+N_STATS = 12  # per kind of site: stats[KINDS.index(kind) * N_STATS + ST_…]
 REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found"}
 
 
@@ -315,10 +330,13 @@ async def _serve(
                         return
                     method, target = parts[0], parts[1].decode("latin-1")
                     inm = close = None
+                    crawler = False
                     for line in lines[1:]:
                         k, _, v = line.partition(b":")
                         k = k.strip().lower()
-                        if k == b"if-none-match":
+                        if k == b"user-agent":
+                            crawler = b"Googlebot" in v
+                        elif k == b"if-none-match":
                             inm = v.strip().decode("latin-1")
                         elif k == b"connection" and v.strip().lower() == b"close":
                             close = True
@@ -327,6 +345,7 @@ async def _serve(
                     stats[base + ST_REQUESTS] += 1
                     stats[base + ST_ROBOTS] += path == "/robots.txt"
                     stats[base + ST_SLOW] += delay > latency
+                    stats[base + ST_CRAWLER] += crawler
                     if inm:
                         stats[base + ST_INM] += 1
                     status = route.status
@@ -656,6 +675,7 @@ def run_pass(
         "accounts": n_web,
         "requests": wst[ST_REQUESTS],
         "robots": wst[ST_ROBOTS],
+        "crawler": wst[ST_CRAWLER],
         "per_account": round(wst[ST_REQUESTS] / n_web, 3) if n_web else 0.0,
         "cond": wst[ST_COND],
         "cond_304": wst[ST_COND_304],
@@ -702,6 +722,7 @@ def run_pass(
             # Every request that reached a slow site held its slot for the whole timeout
             # (robots.txt and the home page: two per slow website when robots.txt is obeyed).
             "robots": st[ST_ROBOTS],
+            "crawler_requests": st[ST_CRAWLER],
             "slow_requests": st[ST_SLOW],
             "slow_extra_s": st[ST_SLOW] * (args.timeout - args.latency),
             "cut": cut,
@@ -811,6 +832,7 @@ def fmt_table(results: list[PassResult]) -> str:
         ("open fds peak/after", lambda r: f"{r.peak_fds}/{r.open_fds}"),
         ("served/account (robots incl.)", lambda r: f"{r.served_per_account:.2f}"),
         ("  robots.txt fetches", lambda r: f"{r.extra.get('robots', 0)}"),
+        ("  as Googlebot (cloak scan)", lambda r: f"{r.extra.get('crawler_requests', 0)}"),
         ("websites: served/account", lambda r: f"{r.web.get('per_account', 0):.2f}"),
         ("websites: answered 304", lambda r: f"{100 * r.web.get('all_304', 0):.1f}%"),
         ("CPU ms per check", lambda r: f"{r.cpu_ms_per_check:.1f}"),
