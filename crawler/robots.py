@@ -107,6 +107,15 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
                 out.append(absolute)
         return True, out
 
+    async def allows(self, url: str, user_agent: str) -> bool | None:
+        """What ``url``'s robots.txt says of ``user_agent`` reading it (another crawler's name:
+        the compromise scan asks for Googlebot), from the same cached copy; None when the file
+        could not be read."""
+        parser = await self.robot_parser(Request(url, meta={"dont_obey_robotstxt": True}))
+        if parser is None:
+            return None
+        return bool(parser.allowed(url, user_agent))
+
     # --- where a parser comes from ----------------------------------------------------
     async def robot_parser(self, request: Request) -> Any:
         origin = _origin_of(request.url, urlparse_cached(request))

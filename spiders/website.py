@@ -506,6 +506,13 @@ class WebsiteSpider(AccountSpider):
                     return bool(account["cloak_allowed"])
             except ValueError:
                 pass
+        cache = robots_cache(self.crawler)
+        if check.robots_txt is None and cache is not None:
+            # The copy the robots.txt middleware keeps for the day: no second fetch of it.
+            allowed = await cache.allows(home_url, CRAWLER_NAME)
+            if allowed is not None:
+                check.cloak_allowed = allowed
+                return allowed
         robots = check.robots_txt
         if robots is None:
             got = await check.fetch(_origin(home_url) + "/robots.txt", robots=False)

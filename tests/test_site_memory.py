@@ -375,3 +375,18 @@ def test_the_runner_shares_slots_by_what_rechecks_will_cost(sites, watch):
     # It should expect a new site's discovery and a robots.txt for each origin first, then one request each
     assert before == {WebsiteSpider: 4.0, FeedSpider: 2.0}
     assert after == {WebsiteSpider: 1.0, FeedSpider: 1.0}
+
+
+def test_the_days_googlebot_fetch_reads_robots_txt_from_the_cached_copy(sites, watch):
+    site = sites.serve({**WORDPRESS, "/robots.txt": Route("User-agent: *\nDisallow: /wp-admin/\n")})
+    w = watch(crawler={"obey_robots": True})
+    account_id = w.add(site.url)
+    w.check()
+    w.db.execute("update accounts set cloak_checked_at = ? where id = ?", [ago(hours=25), account_id])
+    site.hits.clear()
+
+    w.check()
+
+    # It should ask robots.txt no second time (the copy of the day says Googlebot may read "/")
+    assert site.hits == ["/", "/"]
+    assert w.account(account_id)["cloak_allowed"] == 1
