@@ -171,6 +171,23 @@ def _failure_table() -> tuple[tuple[tuple[type[BaseException], ...], Any], ...]:
     )
 
 
+def host_unreachable(exc: BaseException) -> bool:
+    """Whether a failure says the host itself cannot be reached (its name does not resolve, or
+    it refuses connections): asking another address of that host would fail the same way."""
+    from scrapy import exceptions as sx
+    from twisted.internet import error as terr
+
+    return isinstance(
+        exc,
+        (
+            sx.CannotResolveHostError,
+            terr.DNSLookupError,
+            sx.DownloadConnectionRefusedError,
+            terr.ConnectionRefusedError,
+        ),
+    )
+
+
 def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None) -> tuple[str, str]:
     """Map a download exception to (outcome, human message), by its type (one table above)."""
     from scrapy.exceptions import DownloadFailedError

@@ -20,14 +20,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import Request
 from scrapy.http import Response
 from scrapy.robotstxt import ProtegoRobotParser
+from twisted.python.failure import Failure
 
 from pantau.config import clock
 from pantau.config.settings import POLICY_KEYS
@@ -44,7 +47,15 @@ from pantau.crawler.extract import (
 from pantau.crawler.items import Observation
 from pantau.crawler.pagedate import Considered, post_date
 from pantau.crawler.robots import robots_cache
-from pantau.spiders.base import AccountSpider, Check, CheckFailed, candidate_from_json, candidate_to_json
+from pantau.spiders.base import (
+    AccountSpider,
+    Check,
+    CheckFailed,
+    candidate_from_json,
+    candidate_to_json,
+    describe_failure,
+    host_unreachable,
+)
 from pantau.spiders.feed import read_feed
 from pantau.storage.sites import read_site
 
@@ -179,9 +190,35 @@ class WebsiteSpider(AccountSpider):
         security = (self.cfg.data.get("security") or {}) if self.cfg is not None else {}
         return bool(security.get("scan", True))
 
+    def _failed(self, failure: Failure) -> Iterable[Any]:
+        """The remembered source failed to download (a timeout, robots.txt now refusing it, a
+        broken answer): ask the home page instead, as a first check would. A host that does not
+        resolve or refuses connections fails here as the check's answer."""
+        request = failure.request  # type: ignore[attr-defined]
+        check: Check = request.meta["check"]
+        home_url = _home_url(check.account)
+        if check.first_url not in (None, home_url) and not host_unreachable(failure.value):
+            outcome, message = describe_failure(failure.value, request.url, self.max_bytes)
+            check.requests += 1
+            check.notes.append(f"the source that answered last time did not ({message}); looked again")
+            check.first_url = None  # observe(): the memory is not to be trusted this check
+            yield Request(
+                home_url,
+                callback=self._observe,
+                errback=self._failed,
+                dont_filter=True,
+                meta={
+                    "check": check,
+                    "conditional": True,
+                    "dont_obey_robotstxt": not self.obeys_robots(check.account),
+                },
+            )
+            return
+        yield from super()._failed(failure)
+
     async def observe(self, check: Check, response: Response) -> Observation:
         home_url = _home_url(check.account)
-        known = self.remembered(check.account, check.now)
+        known = self.remembered(check.account, check.now) if check.first_url is not None else None
         if known is not None and check.first_url == known.get("source_url") and check.first_url != home_url:
             shortcut = await self._recheck(check, known, response)
             if shortcut is not None:

@@ -390,3 +390,39 @@ def test_the_days_googlebot_fetch_reads_robots_txt_from_the_cached_copy(sites, w
     # It should ask robots.txt no second time (the copy of the day says Googlebot may read "/")
     assert site.hits == ["/", "/"]
     assert w.account(account_id)["cloak_allowed"] == 1
+
+
+def test_a_remembered_feed_that_times_out_is_answered_by_the_home_page(sites, watch):
+    # The feed's generation got slow (past timeout_s); the home page still answers and lists
+    # dated posts. The account is not an error of the site.
+    site = sites.serve(WORDPRESS)
+    w = watch(crawler={"timeout_s": 1})
+    account_id = w.add(site.url)
+    w.check()
+    feed = site.routes["/feed/"]
+    site.routes["/feed/"] = Route(feed.data(), content_type=feed.content_type, delay=3)
+    site.hits.clear()
+
+    w.check()
+
+    # It should try the feed, then read the home page, and record an ok check with activity
+    assert site.hits[:2] == ["/feed/", "/"]
+    obs = w.last(account_id)
+    assert obs["outcome"] in ("ok", "not_modified")
+    assert obs["activity_at"] is not None
+    assert w.account(account_id)["last_activity_at"] is not None
+
+
+def test_a_site_that_refuses_connections_is_not_asked_twice(sites, watch):
+    site = sites.serve(WORDPRESS)
+    w = watch()
+    account_id = w.add(site.url)
+    w.check()
+    site.stop()
+
+    w.check()
+
+    # It should record the refused connection once, as the check's answer
+    obs = w.last(account_id)
+    assert obs["outcome"] == "error" and "refused" in obs["error"]
+    assert obs["requests"] == 1
