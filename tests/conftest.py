@@ -58,6 +58,14 @@ def format_ago(days: int, fmt: str, now: datetime | None = None) -> str:
     raise ValueError(f"unknown date format {fmt!r} in a fixture")
 
 
+def days_since(iso: str | None) -> int:
+    """Whole days from a stored time to now (an activity's age, as the tests read it)."""
+    from pantau.storage.timefmt import from_iso
+
+    assert iso, "no activity was recorded"
+    return (datetime.now(UTC) - from_iso(iso)).days
+
+
 def render(text: str, base: str = "", now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
 

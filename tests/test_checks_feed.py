@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from pantau.monitor.demo.server import Route
-from pantau.storage.timefmt import from_iso
+from tests.conftest import days_since
 
 # A WordPress posts feed lives at /feed/ (the slash matters: /feed is only a redirect to it).
 WORDPRESS_FEED = {"/feed/": "kominfo_wp_feed.rss.xml"}
-
-
-def days_since(iso: str | None) -> int:
-    assert iso, "no activity was recorded"
-    return (datetime.now(UTC) - from_iso(iso)).days
 
 
 def test_an_rss_feed_gives_its_newest_entry(sites, watch):

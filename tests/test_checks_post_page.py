@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from pantau.storage.timefmt import from_iso
+from tests.conftest import days_since
 
 NODATES = {"/": "listing_nodates_home.html", "/berita/77/rapat-koordinasi-angkutan-lebaran": "post_rapat_angkutan.html"}
 RELATIVE = {"/": "listing_relative_home.html", "/berita/90/pasar-murah-kecamatan-sekayu": "post_pasar_murah.html"}
-
-
-def days_since(iso: str | None) -> int:
-    assert iso, "no activity was recorded"
-    return (datetime.now(UTC) - from_iso(iso)).days
 
 
 def test_a_listing_without_dates_is_dated_by_its_newest_posts_own_page(sites, watch):

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 from pantau.crawler.middlewares import is_private_address
 from pantau.monitor.demo.server import Route, free_port
 from pantau.storage.timefmt import from_iso
+from tests.conftest import days_since
 
 # A WordPress site announces its posts feed and its comments feed on every page.
 WORDPRESS = {
@@ -16,11 +17,6 @@ WORDPRESS = {
     "/feed/": "kominfo_wp_feed.rss.xml",
     "/comments/feed/": "kominfo_wp_comments.rss.xml",
 }
-
-
-def days_since(iso: str | None) -> int:
-    assert iso, "no activity was recorded"
-    return (datetime.now(UTC) - from_iso(iso)).days
 
 
 def test_it_reads_the_feed_a_wordpress_site_announces(sites, watch):

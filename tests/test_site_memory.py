@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from pantau.monitor.demo.server import Route
 from pantau.storage.sites import read_site
-from pantau.storage.timefmt import from_iso
-from tests.conftest import SITES, render
+from tests.conftest import SITES, days_since, render
 
 WORDPRESS = {
     "/": "kominfo_wp_home.html",
@@ -30,6 +29,22 @@ def fixture(name: str, base: str) -> str:
     return render((SITES / name).read_text(encoding="utf-8"), base)
 
 
+def checked_once(sites, watch, routes: dict, **config: dict) -> tuple:
+    """A site served on loopback, registered as a website and checked once: (site, watch, id)."""
+    site = sites.serve(routes)
+    w = watch(**config)
+    account_id = w.add(site.url)
+    w.check()
+    return site, w, account_id
+
+
+def last_seen(w, account_id: int, *, activity: str, checked: str) -> None:
+    """Set when the account's newest post appeared and when it was last checked."""
+    w.db.execute(
+        "update accounts set last_activity_at = ?, last_checked_at = ? where id = ?", [activity, checked, account_id]
+    )
+
+
 def memory(w, account_id: int) -> dict:
     facts = read_site(w.account(account_id))
     assert facts is not None, "nothing was remembered"
@@ -38,11 +53,6 @@ def memory(w, account_id: int) -> dict:
 
 def ago(**delta: float) -> str:
     return (datetime.now(UTC) - timedelta(**delta)).isoformat(timespec="seconds")
-
-
-def days_since(iso: str | None) -> int:
-    assert iso, "no activity was recorded"
-    return (datetime.now(UTC) - from_iso(iso)).days
 
 
 def test_it_remembers_the_feed_that_answered_and_its_post(sites, watch):
@@ -64,10 +74,7 @@ def test_it_remembers_the_feed_that_answered_and_its_post(sites, watch):
 
 
 def test_a_new_post_in_the_remembered_feed_is_read_with_one_request(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     feed = site.routes["/feed/"]
     newer = (
         feed.data()
@@ -94,10 +101,7 @@ def test_a_new_post_in_the_remembered_feed_is_read_with_one_request(sites, watch
 
 
 def test_a_portal_without_a_feed_is_rechecked_with_its_home_page_alone(sites, watch):
-    site = sites.serve(PORTAL)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, PORTAL)
     first = w.account(account_id)
     assert memory(w, account_id)["no_feed"] is True
     site.hits.clear()
@@ -115,10 +119,7 @@ def test_a_portal_without_a_feed_is_rechecked_with_its_home_page_alone(sites, wa
 def test_an_unchanged_listing_keeps_the_date_read_on_the_posts_own_page(sites, watch):
     # Issue 8: a listing's date is evidence only once confirmed on the post's page. A 304 of
     # the listing must keep that confirmed date, not the listing's "2 jam yang lalu".
-    site = sites.serve(RELATIVE)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, RELATIVE)
     assert days_since(w.account(account_id)["last_activity_at"]) == 200
     site.hits.clear()
 
@@ -134,10 +135,7 @@ def test_an_unchanged_listing_keeps_the_date_read_on_the_posts_own_page(sites, w
 
 
 def test_a_portal_with_a_sitemap_is_rechecked_with_the_sitemap_alone(sites, watch):
-    site = sites.serve(PORTAL_SITEMAP)
-    w = watch(crawler={"obey_robots": True})
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, PORTAL_SITEMAP, crawler={"obey_robots": True})
     assert memory(w, account_id)["source"] == "sitemap"
     site.hits.clear()
 
@@ -150,10 +148,7 @@ def test_a_portal_with_a_sitemap_is_rechecked_with_the_sitemap_alone(sites, watc
 
 
 def test_it_discovers_again_when_the_remembered_feed_fails(sites, watch):
-    site = sites.serve({**WORDPRESS, "/index.php/feed/": "kominfo_wp_feed.rss.xml"})
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, {**WORDPRESS, "/index.php/feed/": "kominfo_wp_feed.rss.xml"})
     # The site moves its feed: the old address answers 404, the home page names the new one.
     site.routes["/feed/"] = Route("<h1>404</h1>", status=404)
     home = site.routes["/"]
@@ -171,10 +166,7 @@ def test_it_discovers_again_when_the_remembered_feed_fails(sites, watch):
 
 
 def test_a_week_on_the_whole_site_is_looked_at_again(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     w.db.execute("update accounts set site = json_set(site, '$.discovered_at', ?)", [ago(days=7, minutes=1)])
     site.hits.clear()
 
@@ -186,10 +178,7 @@ def test_a_week_on_the_whole_site_is_looked_at_again(sites, watch):
 
 
 def test_a_portal_that_gets_a_feed_is_read_from_it_after_the_weeks_discovery(sites, watch):
-    site = sites.serve({**PORTAL, "/rss": Route("<h1>404</h1>", status=404)})
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, {**PORTAL, "/rss": Route("<h1>404</h1>", status=404)})
     assert memory(w, account_id)["no_feed"] is True
     # The portal gets a feed and announces it on its home page.
     home = site.routes["/"]
@@ -232,10 +221,7 @@ def test_a_switched_off_wordpress_api_is_not_asked_again_within_the_week(sites, 
 
 
 def test_a_feed_named_anew_in_the_registry_is_read_at_once(sites, watch):
-    site = sites.serve({**WORDPRESS, "/berita.xml": "kominfo_wp_feed.rss.xml"})
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, {**WORDPRESS, "/berita.xml": "kominfo_wp_feed.rss.xml"})
     w.add(site.url, feed_url=f"{site.url}/berita.xml")  # the office gives pantau its feed
     site.hits.clear()
 
@@ -249,14 +235,8 @@ def test_a_feed_named_anew_in_the_registry_is_read_at_once(sites, watch):
 def test_when_the_age_crosses_a_threshold_every_source_is_asked(sites, watch):
     # The feed's newest post was 13 days old at the last check and is 15 days old now: the
     # account would turn `warning` on the one remembered source's word. It must not.
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
-    w.db.execute(
-        "update accounts set last_activity_at = ?, last_checked_at = ? where id = ?",
-        [ago(days=15), ago(days=2), account_id],
-    )
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
+    last_seen(w, account_id, activity=ago(days=15), checked=ago(days=2))
     site.hits.clear()
 
     w.check()
@@ -266,15 +246,9 @@ def test_when_the_age_crosses_a_threshold_every_source_is_asked(sites, watch):
 
 
 def test_a_portal_whose_age_crosses_a_threshold_is_probed_for_sources_again(sites, watch):
-    site = sites.serve(PORTAL)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, PORTAL)
     # Its newest post was 29 days old at the last check and is 31 days old now (dormant at 30).
-    w.db.execute(
-        "update accounts set last_activity_at = ?, last_checked_at = ? where id = ?",
-        [ago(days=31), ago(days=2), account_id],
-    )
+    last_seen(w, account_id, activity=ago(days=31), checked=ago(days=2))
     site.hits.clear()
 
     w.check()
@@ -285,15 +259,9 @@ def test_a_portal_whose_age_crosses_a_threshold_is_probed_for_sources_again(site
 
 
 def test_a_recheck_without_a_crossing_stays_on_the_remembered_source(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     # Dormant for months and already judged so at the last check: no threshold in between.
-    w.db.execute(
-        "update accounts set last_activity_at = ?, last_checked_at = ? where id = ?",
-        [ago(days=50), ago(hours=6), account_id],
-    )
+    last_seen(w, account_id, activity=ago(days=50), checked=ago(hours=6))
     site.hits.clear()
 
     w.check()
@@ -303,10 +271,7 @@ def test_a_recheck_without_a_crossing_stays_on_the_remembered_source(sites, watc
 
 
 def test_the_days_compromise_scan_reads_the_home_page_and_looks_as_googlebot(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     w.db.execute("update accounts set cloak_checked_at = ? where id = ?", [ago(hours=25), account_id])
     site.hits.clear()
 
@@ -322,10 +287,7 @@ def test_the_days_compromise_scan_reads_the_home_page_and_looks_as_googlebot(sit
 
 
 def test_a_site_with_an_open_finding_is_looked_at_whole_every_check(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     stamp = ago(hours=1)
     w.db["findings"].insert(
         {
@@ -378,10 +340,12 @@ def test_the_runner_shares_slots_by_what_rechecks_will_cost(sites, watch):
 
 
 def test_the_days_googlebot_fetch_reads_robots_txt_from_the_cached_copy(sites, watch):
-    site = sites.serve({**WORDPRESS, "/robots.txt": Route("User-agent: *\nDisallow: /wp-admin/\n")})
-    w = watch(crawler={"obey_robots": True})
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(
+        sites,
+        watch,
+        {**WORDPRESS, "/robots.txt": Route("User-agent: *\nDisallow: /wp-admin/\n")},
+        crawler={"obey_robots": True},
+    )
     w.db.execute("update accounts set cloak_checked_at = ? where id = ?", [ago(hours=25), account_id])
     site.hits.clear()
 
@@ -395,10 +359,7 @@ def test_the_days_googlebot_fetch_reads_robots_txt_from_the_cached_copy(sites, w
 def test_a_remembered_feed_that_times_out_is_answered_by_the_home_page(sites, watch):
     # The feed's generation got slow (past timeout_s); the home page still answers and lists
     # dated posts. The account is not an error of the site.
-    site = sites.serve(WORDPRESS)
-    w = watch(crawler={"timeout_s": 1})
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS, crawler={"timeout_s": 1})
     feed = site.routes["/feed/"]
     site.routes["/feed/"] = Route(feed.data(), content_type=feed.content_type, delay=3)
     site.hits.clear()
@@ -414,10 +375,7 @@ def test_a_remembered_feed_that_times_out_is_answered_by_the_home_page(sites, wa
 
 
 def test_a_site_that_refuses_connections_is_not_asked_twice(sites, watch):
-    site = sites.serve(WORDPRESS)
-    w = watch()
-    account_id = w.add(site.url)
-    w.check()
+    site, w, account_id = checked_once(sites, watch, WORDPRESS)
     site.stop()
 
     w.check()
