@@ -269,6 +269,16 @@ def serve(
     (SO_REUSEPORT), each site's routes rendered when first asked (LRU) — for passes larger
     than the open-files limit allows listeners."""
     _raise_nofile()
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        # A server outliving a killed benchmark would keep answering on a shared (SO_REUSEPORT)
+        # port with other ETags and uncounted requests, and spoil the next run: end with it.
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
     try:
         asyncio.run(_serve(indices, seed, health, port, latency, slow_after, stats, ready, now_ts, wildcard))
     except Exception as exc:  # noqa: BLE001 - report to the parent, which stops
@@ -425,6 +435,26 @@ async def _serve(
     await asyncio.Event().wait()  # until terminated
 
 
+def _port_is_free(port: int) -> None:
+    """Stop unless nobody listens on ``port``: SO_REUSEPORT would let our listeners share it
+    silently with a server left over from an earlier run."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # SO_REUSEADDR: connections of an earlier run waiting in TIME_WAIT do not count; a
+    # listener still does.
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind(("0.0.0.0", port))
+    except OSError as exc:
+        raise SystemExit(
+            f"port {port} is in use ({exc.strerror}): a site server of an earlier run may still be "
+            "listening; stop it (ss -ltnp) or pass --port"
+        ) from None
+    finally:
+        probe.close()
+
+
 class Servers:
     def __init__(
         self,
@@ -437,6 +467,8 @@ class Servers:
         procs: int,
         wildcard: bool = False,
     ):
+        if wildcard:
+            _port_is_free(port)
         ctx = mp.get_context("spawn")
         now_ts = time.time()
         self.stats = [ctx.Array("q", N_STATS * len(KINDS), lock=False) for _ in range(procs)]
