@@ -1227,7 +1227,13 @@ def _bench(
         if results:
             # Read the rows again, as the daemon does for each pass: what a check learnt (a
             # resolved id, the newest post's date read on its own page, the site's memory)
-            # and what age_memory moved back in time ride on them.
+            # and what age_memory moved back in time ride on them. The last pass's rows go
+            # first: a daemon or `pantau check` never holds two lists of them.
+            del accounts
+            gc.collect()
+            alive = sum(1 for o in gc.get_objects() if isinstance(o, dict) and "institution_id" in o)
+            if alive:
+                print(f"{name}: {alive} account rows of the last pass still alive", flush=True)
             accounts = select_accounts(db)
         r = run_pass(name, cfg, accounts, servers, sampler, args, n_slow)
         r.extra["aged"] = aged
