@@ -53,7 +53,6 @@ from pantau.spiders.base import (
     CheckFailed,
     candidate_from_json,
     candidate_to_json,
-    describe_failure,
     host_unreachable,
 )
 from pantau.spiders.feed import read_feed
@@ -198,9 +197,7 @@ class WebsiteSpider(AccountSpider):
         check: Check = request.meta["check"]
         home_url = _home_url(check.account)
         if check.first_url not in (None, home_url) and not host_unreachable(failure.value):
-            outcome, message = describe_failure(failure.value, request.url, self.max_bytes)
             check.requests += 1
-            check.notes.append(f"the source that answered last time did not ({message}); looked again")
             check.first_url = None  # observe(): the memory is not to be trusted this check
             yield Request(
                 home_url,
@@ -224,7 +221,6 @@ class WebsiteSpider(AccountSpider):
             if shortcut is not None:
                 return shortcut
             # The source that answered last time did not: discover again from the home page.
-            check.notes.append(f"the source that answered last time ({check.first_url}) did not; looked again")
             known = None
             response = await check.fetch(home_url, conditional=True)
         return await self._discover(check, response, known)
