@@ -11,6 +11,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
 from pantau.storage.db import open_db
@@ -78,6 +79,10 @@ class GuardedResolver(CachingThreadedResolver):
         return obj
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Any:
+        if name.lower().rstrip(".").rsplit(".", 1)[-1] == "invalid":
+            # RFC 6761 §6.4: a name under .invalid is answered "not found" at once, never asked
+            # of a DNS server (one that does not answer would hold the check for the timeout).
+            return defer.fail(DNSLookupError(f"{name} is under .invalid (RFC 6761)"))
         d = super().getHostByName(name, timeout)
 
         def check(addr: str) -> str:

@@ -292,6 +292,23 @@ def test_a_host_that_does_not_exist_is_an_error(watch):
     assert obs["error"] == "host not found (DNS) for http://situs-lama.mubakab.invalid/"
 
 
+def test_a_name_under_invalid_is_answered_without_asking_dns():
+    from twisted.internet import reactor
+    from twisted.internet.error import DNSLookupError
+
+    from pantau.crawler.middlewares import GuardedResolver
+
+    resolver = GuardedResolver(reactor, cache_size=10000, timeout=5)  # Scrapy's DNSCACHE_SIZE
+    failures: list = []
+
+    d = resolver.getHostByName("situs-lama.mubakab.INVALID.")
+    d.addErrback(failures.append)
+
+    # It should fail at once (RFC 6761 §6.4), before any DNS server could have been asked
+    assert d.called
+    assert failures and failures[0].check(DNSLookupError)
+
+
 def test_broken_sites_in_a_run_do_not_stop_the_others(sites, watch):
     good = sites.serve(WORDPRESS)
     slow = sites.serve({"/": Route("<h1>Lambat</h1>", delay=3)})
