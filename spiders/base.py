@@ -534,18 +534,23 @@ class AccountSpider(scrapy.Spider):
             if not url:
                 yield check.observation("unsupported", error=self.unsupported_reason(account))
                 continue
-            opts = self.first_request_options(account)
             check.first_url = url
             check.via = self.first_via(account)
-            robots = opts.get("robots", True) and self.obeys_robots(account)
-            yield Request(
-                url,
-                headers=opts.get("headers"),
-                callback=self._observe,
-                errback=self._failed,
-                dont_filter=True,
-                meta={"check": check, "conditional": opts.get("conditional", False), "dont_obey_robotstxt": not robots},
-            )
+            yield self.opening_request(check, url)
+
+    def opening_request(self, check: Check, url: str) -> Request:
+        """The request a check starts from, answered by :meth:`observe` (or :meth:`_failed`),
+        with this source kind's options (:meth:`first_request_options`)."""
+        opts = self.first_request_options(check.account)
+        robots = opts.get("robots", True) and self.obeys_robots(check.account)
+        return Request(
+            url,
+            headers=opts.get("headers"),
+            callback=self._observe,
+            errback=self._failed,
+            dont_filter=True,
+            meta={"check": check, "conditional": opts.get("conditional", False), "dont_obey_robotstxt": not robots},
+        )
 
     async def _observe(self, response: Response) -> AsyncIterator[Observation]:
         check: Check = response.meta["check"]

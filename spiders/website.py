@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request
 from scrapy.http import Response
 from scrapy.robotstxt import ProtegoRobotParser
 from twisted.python.failure import Failure
@@ -199,17 +198,7 @@ class WebsiteSpider(AccountSpider):
         if check.first_url not in (None, home_url) and not host_unreachable(failure.value):
             check.requests += 1
             check.first_url = None  # observe(): the memory is not to be trusted this check
-            yield Request(
-                home_url,
-                callback=self._observe,
-                errback=self._failed,
-                dont_filter=True,
-                meta={
-                    "check": check,
-                    "conditional": True,
-                    "dont_obey_robotstxt": not self.obeys_robots(check.account),
-                },
-            )
+            yield self.opening_request(check, home_url)
             return
         yield from super()._failed(failure)
 
