@@ -596,19 +596,20 @@ class WebsiteSpider(AccountSpider):
 
     async def _fetch_source(
         self, check: Check, url: str, errors: list[str]
-    ) -> tuple[Response | None, Candidate | None]:
-        """Fetch a fallback source: (response, None) to parse, or (None, what the last parse
-        found) on a 304, or (None, None) when the source is missing or failed."""
+    ) -> tuple[Response | None, Candidate | None, int | None]:
+        """Fetch a fallback source: (response, None, None) to parse, or (None, what the last
+        parse found, None) on a 304, or (None, None, its HTTP status) when the source is missing,
+        (None, None, None) when the fetch failed."""
         try:
             response = await check.fetch(url, conditional=True)
         except CheckFailed as exc:
             errors.append(str(exc))
-            return None, None
+            return None, None, None
         if response.status == 304:
-            return None, candidate_from_json(check.cached(response))
+            return None, candidate_from_json(check.cached(response)), None
         if response.status >= 400:
-            return None, None
-        return response, None
+            return None, None, response.status
+        return response, None, None
 
     async def _try_wp(self, check: Check, api_root: str, errors: list[str]) -> tuple[Candidate | None, str, bool]:
         """(the newest post, the query's address, whether the API is switched off)."""
@@ -616,16 +617,10 @@ class WebsiteSpider(AccountSpider):
             api_root if api_root.endswith("/") else api_root + "/",
             "wp/v2/posts?per_page=3&_fields=date,date_gmt,link,title",
         )
-        try:
-            response = await check.fetch(url, conditional=True)
-        except CheckFailed as exc:
-            errors.append(str(exc))
-            return None, url, False
-        if response.status == 304:
-            return candidate_from_json(check.cached(response)), url, False
-        if response.status >= 400:
+        response, cached, missing = await self._fetch_source(check, url, errors)
+        if response is None:
             # Many sites switch the REST API off (401/403/404): not an error of the site.
-            return None, url, response.status < 500
+            return cached, url, missing is not None and missing < 500
         return self._parse_wp(check, response, errors), url, False
 
     def _parse_wp(self, check: Check, response: Response, errors: list[str]) -> Candidate | None:
@@ -673,7 +668,7 @@ class WebsiteSpider(AccountSpider):
     ) -> Candidate | None:
         """A sitemap's newest post; ``response``: the sitemap already fetched (a recheck)."""
         if response is None:
-            response, cached = await self._fetch_source(check, url, errors)
+            response, cached, _missing = await self._fetch_source(check, url, errors)
             if response is None:
                 return cached
         if len(response.body) > BIG_SITEMAP:
