@@ -133,13 +133,13 @@ class WebsiteSpider(AccountSpider):
     @classmethod
     def expected_requests(cls, account: dict[str, Any], now: datetime) -> float:
         """About what this account's check will cost, robots.txt aside (crawler.runner)."""
-        facts = read_site(account)
-        at = _when(facts.get("discovered_at")) if facts else None
-        if facts and facts.get("source") in SHORT_SOURCES and at is not None and now - at < REDISCOVER_AFTER:
+        facts = cls.remembered(account, now)
+        if facts and facts.get("source") in SHORT_SOURCES:
             return cls.requests_per_recheck
         return cls.requests_per_check
 
-    def remembered(self, account: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    @staticmethod
+    def remembered(account: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         """What the site's last discovery found, when it is under a week old and still about
         the addresses the registry gives (a new address or feed is discovered at once)."""
         facts = read_site(account)
