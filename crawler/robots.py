@@ -75,7 +75,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def process_request(self, request: Request, spider: Any = None) -> None:
         if not self.obey or request.meta.get("dont_obey_robotstxt"):
             return
-        if _origin_of(request.url, urlparse_cached(request)) in self._parsers:
+        if origin_of(request.url, urlparse_cached(request)) in self._parsers:
             await super().process_request(request)
             return
         # A request waiting for its site's robots.txt is in the downloader's active set but on
@@ -95,7 +95,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def sitemaps_for(self, url: str) -> tuple[bool, list[str]]:
         """(robots.txt was read, the absolute sitemap URLs it names) for ``url``'s origin."""
         parser = await self.robot_parser(Request(url, meta={"dont_obey_robotstxt": True}))
-        origin = _origin_of(url)
+        origin = origin_of(url)
         if parser is None:
             return False, []
         rp = getattr(parser, "rp", None)  # Protego exposes the sitemaps it parsed
@@ -118,7 +118,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     # --- where a parser comes from ----------------------------------------------------
     async def robot_parser(self, request: Request) -> Any:
-        origin = _origin_of(request.url, urlparse_cached(request))
+        origin = origin_of(request.url, urlparse_cached(request))
         cached = self._parsers.get(origin)
         if cached is not None or origin in self._parsers:
             self._parsers.move_to_end(origin)
@@ -225,7 +225,8 @@ def _follow(d: Deferred) -> Deferred:
     return out
 
 
-def _origin_of(url: str, parts: Any = None) -> str:
+def origin_of(url: str, parts: Any = None) -> str:
+    """``scheme://host[:port]`` of ``url``, lower-cased: the key robots.txt is kept under."""
     if parts is None:
         from urllib.parse import urlsplit
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
@@ -22,7 +21,7 @@ from pantau.config import clock
 from pantau.config.settings import Config
 from pantau.crawler import reactor
 from pantau.crawler.items import Observation
-from pantau.crawler.robots import RFC9309_MAX_AGE_S
+from pantau.crawler.robots import RFC9309_MAX_AGE_S, origin_of
 from pantau.crawler.settings import SPIDER_MODULES, scrapy_settings
 from pantau.storage.db import open_db
 from pantau.storage.errors import DiskFull, is_disk_full
@@ -178,8 +177,8 @@ def expected_requests(cfg: Config, groups: dict[type, list[dict[str, Any]]], sto
 
 
 def _origin(account: dict[str, Any]) -> str:
-    p = urlsplit(account.get("feed_url") or account["url"])
-    return f"{p.scheme}://{p.netloc}".lower()
+    """The origin whose robots.txt governs the account's first request."""
+    return origin_of(account.get("feed_url") or account["url"])
 
 
 async def crawl(
