@@ -153,11 +153,12 @@ def _failure_table() -> tuple[tuple[tuple[type[BaseException], ...], Any], ...]:
     from twisted.internet import error as terr
     from twisted.web.client import ResponseFailed
 
+    unresolved, refused = _host_failures()
     return (
         ((sx.IgnoreRequest,), _ignored),
-        ((sx.CannotResolveHostError, terr.DNSLookupError), _unresolved),
+        (unresolved, _unresolved),
         ((sx.DownloadTimeoutError, terr.TimeoutError, terr.TCPTimedOutError), _simple("timed out reading {url}")),
-        ((sx.DownloadConnectionRefusedError, terr.ConnectionRefusedError), _simple("connection refused by {url}")),
+        (refused, _simple("connection refused by {url}")),
         (_too_large(), _simple("response from {url} is larger than the{cap} cap")),
         ((sx.ResponseDataLossError,), _data_loss),
         ((ResponseFailed,), _broken_answer),
@@ -171,21 +172,24 @@ def _failure_table() -> tuple[tuple[tuple[type[BaseException], ...], Any], ...]:
     )
 
 
-def host_unreachable(exc: BaseException) -> bool:
-    """Whether a failure says the host itself cannot be reached (its name does not resolve, or
-    it refuses connections): asking another address of that host would fail the same way."""
+@functools.cache
+def _host_failures() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(a name that does not resolve, a host refusing connections): the failures of a host
+    itself, Scrapy's download exceptions and Twisted's beneath them."""
     from scrapy import exceptions as sx
     from twisted.internet import error as terr
 
-    return isinstance(
-        exc,
-        (
-            sx.CannotResolveHostError,
-            terr.DNSLookupError,
-            sx.DownloadConnectionRefusedError,
-            terr.ConnectionRefusedError,
-        ),
+    return (sx.CannotResolveHostError, terr.DNSLookupError), (
+        sx.DownloadConnectionRefusedError,
+        terr.ConnectionRefusedError,
     )
+
+
+def host_unreachable(exc: BaseException) -> bool:
+    """Whether a failure says the host itself cannot be reached (its name does not resolve, or
+    it refuses connections): asking another address of that host would fail the same way."""
+    unresolved, refused = _host_failures()
+    return isinstance(exc, unresolved + refused)
 
 
 def describe_failure(exc: BaseException, url: str, max_bytes: int | None = None) -> tuple[str, str]:
